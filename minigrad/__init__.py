@@ -1,0 +1,113 @@
+"""minigrad: a small, exact and fast autograd framework on NumPy (CPU) and CuPy (GPU).
+
+Examples
+--------
+>>> import minigrad
+>>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+>>> y = (x ** 2).sum()
+>>> y.backward()
+>>> x.grad
+tensor([2., 4., 6.])
+"""
+
+from minigrad import cuda
+from minigrad.autograd import (
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from minigrad.backend import (
+    Device,
+    device,
+    get_default_device,
+    manual_seed,
+    set_default_device,
+)
+from minigrad.creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_dlpack,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from minigrad.dtypes import (
+    bool_,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int32,
+    int64,
+    long,
+    uint8,
+)
+from minigrad.ops.elementwise import (
+    abs,
+    add,
+    clamp,
+    clone,
+    cos,
+    div,
+    eq,
+    exp,
+    ge,
+    gt,
+    le,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    relu,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)
+from minigrad.ops.linalg import matmul
+from minigrad.ops.reduce import mean, sum
+from minigrad.ops.shape import (
+    broadcast_to,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    transpose,
+    unsqueeze,
+)
+from minigrad.tensor import Tensor
+
+bool = bool_  # noqa: A001 - PyTorch's name for the dtype
+clip = clamp
+
+__version__ = "0.1.0"

@@ -1,0 +1,271 @@
+"""The backward walk: gradients of outputs propagated to inputs in topological order.
+
+Each :class:`~minigrad.autograd.Function` node has a *generation*, one more than the
+deepest node that produced its inputs. A max-heap on generation therefore pops a node
+only after every node that consumes its outputs, so each node's output gradients are
+complete when it runs, however the graph is shared. The walk is a loop, not recursion,
+so graphs of any depth work. After backward the nodes are released unless
+``retain_graph=True``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+
+from minigrad.autograd.anomaly import _Anomaly, check_finite
+from minigrad.autograd.grad_mode import _GradMode
+
+__all__ = ["backward", "grad"]
+
+_FREED = (
+    "Trying to backward through the graph a second time (or to use results of a backward "
+    "that already freed them): the graph is freed after .backward() or grad(); pass "
+    "retain_graph=True the first time if you need to go through it again."
+)
+
+
+def _as_list(x):
+    if x is None:
+        return None
+    if isinstance(x, list | tuple):
+        return list(x)
+    return [x]
+
+
+def _root_grads(outputs, grad_outputs):
+    from minigrad.tensor import Tensor
+
+    grads = []
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(
+            f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
+        )
+    for y, g in zip(outputs, grad_outputs):
+        if not isinstance(y, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
+        if not y.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn: "
+                "nothing to differentiate (set requires_grad=True on an input)"
+            )
+        if g is None:
+            if y.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; the output "
+                    f"has shape {tuple(y.shape)}: pass a gradient of that shape"
+                )
+            g = Tensor._make(y.xp.ones_like(y.data))
+        elif not isinstance(g, Tensor):
+            g = Tensor._make(y.xp.asarray(g, dtype=y.dtype))
+        if tuple(g.shape) != tuple(y.shape):
+            raise RuntimeError(
+                f"gradient has shape {tuple(g.shape)} but the output has shape "
+                f"{tuple(y.shape)}"
+            )
+        grads.append(g)
+    return grads
+
+
+def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+    """Propagate ``grad_outputs`` from ``outputs`` through the graph.
+
+    Without ``capture``, gradients accumulate into ``.grad`` of leaves (``backward``).
+    With ``capture`` (a dict from ``id(tensor)`` to ``None``), the gradients of those
+    tensors are collected there instead and no ``.grad`` is touched (``grad``).
+    """
+    from minigrad.tensor import Tensor
+
+    grads = _root_grads(outputs, grad_outputs)
+    handed_out = {id(g.data) for g in grads}  # arrays a leaf must not alias
+    heap = []
+    counter = itertools.count()
+    buffers = {}
+
+    def send(x, gx):
+        """Deliver gradient ``gx`` to tensor ``x``: a leaf or a node's output slot."""
+        if gx.data.dtype != x.data.dtype:  # e.g. a float32 input of a float64 op
+            gx = gx.to(x.data.dtype)
+        f = x.grad_fn
+        if f is None:
+            _accumulate_leaf(x, gx, capture, create_graph, handed_out)
+            return
+        buf = buffers.get(f)
+        if buf is None:
+            if f.inputs is None:
+                raise RuntimeError(_FREED)
+            buf = buffers[f] = [None] * len(f.outputs)
+            heapq.heappush(heap, (-f.generation, next(counter), f))
+        i = x._out_idx
+        buf[i] = gx if buf[i] is None else buf[i] + gx
+
+    prev = _GradMode.enabled
+    _GradMode.enabled = create_graph
+    try:
+        for y, g in zip(outputs, grads):
+            send(y, g)
+        while heap:
+            fn = heapq.heappop(heap)[2]
+            gys = buffers.pop(fn)
+            for i, ref in enumerate(fn.outputs):
+                y = ref()
+                if y is None or gys[i] is None:
+                    continue
+                if y._hooks:
+                    gys[i] = _run_hooks(y, gys[i])
+                if y._retains_grad:
+                    y.grad = gys[i] if y.grad is None else y.grad + gys[i]
+                    handed_out.add(id(gys[i].data))
+                if capture is not None and id(y) in capture:
+                    g = capture[id(y)]
+                    capture[id(y)] = gys[i] if g is None else g + gys[i]
+            inputs, needs = fn.inputs, fn.needs_input_grad
+            if inputs is None:
+                raise RuntimeError(_FREED)
+            fn.check_versions()
+            gxs = fn.backward(*gys)
+            if not isinstance(gxs, tuple):
+                gxs = (gxs,)
+            if _Anomaly.enabled:
+                check_finite(fn, gxs, "backward")
+            if not retain_graph:
+                fn.release()
+            for x, gx, need in zip(inputs, gxs, needs):
+                if need and gx is not None:
+                    send(x, gx)
+    finally:
+        _GradMode.enabled = prev
+
+
+def _run_hooks(t, g):
+    for hook in t._hooks.values():
+        r = hook(g)
+        if r is not None:
+            g = r
+    return g
+
+
+def _accumulate_leaf(x, gx, capture, create_graph, handed_out):
+    from minigrad.tensor import Tensor
+
+    if x._hooks:
+        gx = _run_hooks(x, gx)
+    if capture is not None:
+        if id(x) in capture:
+            g = capture[id(x)]
+            capture[id(x)] = gx if g is None else g + gx
+        return
+    if tuple(gx.shape) != tuple(x.shape):  # pragma: no cover - a bug in some backward
+        raise RuntimeError(
+            f"gradient of shape {tuple(gx.shape)} for a leaf of shape {tuple(x.shape)}"
+        )
+    if x.grad is None:
+        if not create_graph:
+            d = gx.data
+            if id(d) in handed_out or d.base is not None:
+                d = d.copy()  # the leaf must own its gradient (no aliasing)
+            handed_out.add(id(d))
+            gx = Tensor._make(d)
+        x.grad = gx
+    else:
+        x.grad = x.grad + gx if create_graph else Tensor._make(x.grad.data + gx.data)
+
+
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate into leaves' ``.grad`` the gradient of ``tensors``.
+
+    Parameters
+    ----------
+    tensors : Tensor or sequence of Tensor
+        Outputs to differentiate.
+    grad_tensors : Tensor or sequence, optional
+        Gradient with respect to each output; may be omitted for scalar outputs.
+    retain_graph : bool, optional
+        Keep the graph for another backward (default: ``create_graph``).
+    create_graph : bool
+        Record the backward itself, so the gradients can be differentiated again.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> minigrad.autograd.backward((x * x).sum())
+    >>> x.grad
+    tensor([2., 4.])
+    """
+    outputs = _as_list(tensors)
+    grads = _as_list(grad_tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
+    _run(outputs, grads, retain_graph, create_graph)
+
+
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = False,
+):
+    """Return the gradients of ``outputs`` with respect to ``inputs``.
+
+    Unlike :meth:`Tensor.backward`, nothing is accumulated into ``.grad``.
+
+    Parameters
+    ----------
+    outputs : Tensor or sequence of Tensor
+        Differentiated outputs.
+    inputs : Tensor or sequence of Tensor
+        Tensors to differentiate with respect to (leaves or intermediate results).
+    grad_outputs : Tensor or sequence, optional
+        Gradient with respect to each output (default: ones for scalar outputs).
+    retain_graph : bool, optional
+        Keep the graph (default: ``create_graph``).
+    create_graph : bool
+        Build a graph of the gradient computation, for higher-order derivatives.
+    allow_unused : bool
+        Return ``None`` for an input the outputs do not depend on, instead of raising.
+
+    Returns
+    -------
+    tuple of Tensor
+        One gradient per input.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor(3.0, requires_grad=True)
+    >>> (g,) = minigrad.grad(x ** 3, x, create_graph=True)
+    >>> g
+    tensor(27., grad_fn=<Mul backward>)
+    >>> minigrad.grad(g, x)
+    (tensor(18.),)
+    """
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    if isinstance(ins, list):
+        for t in ins:
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    capture = {id(t): None for t in ins}
+    _run(outs, _as_list(grad_outputs), retain_graph, create_graph, capture)
+    result = []
+    for i, t in enumerate(ins):
+        g = capture[id(t)]
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"input {i} (shape {tuple(t.shape)}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        result.append(g)
+    return tuple(result)

@@ -1,0 +1,203 @@
+"""The :class:`Function` base: one differentiable op, forward and backward side by side.
+
+A Function's ``forward`` works on raw arrays (NumPy or CuPy) and may save what its
+backward needs on ``self``. Its ``backward`` receives the gradients of the outputs as
+:class:`~minigrad.Tensor` objects and returns the gradients of the inputs, written with
+differentiable tensor ops. The engine runs backward under ``no_grad`` unless
+``create_graph=True``; in that mode the same formulas build a graph of their own, which
+is what makes higher-order gradients work for every op (DeZero's design).
+
+Calling a Function instance applies it::
+
+    y = Exp()(x)
+
+When grad mode is on and any input requires grad, the Function becomes a node of the
+graph: it keeps its inputs, weak references to its outputs and a *generation* number
+(one more than its deepest input), which orders the backward walk.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from minigrad.autograd.anomaly import _Anomaly, check_finite
+from minigrad.autograd.grad_mode import _GradMode
+
+__all__ = ["Function", "sum_to"]
+
+_Tensor = None  # set by minigrad.tensor to break the import cycle
+
+
+class Function:
+    """Base class of every differentiable op.
+
+    Subclasses define ``forward(self, *arrays)`` returning one array or a tuple of
+    arrays, and ``backward(self, *grad_outputs)`` returning one gradient per input
+    (a Tensor, or ``None`` where no gradient flows). Inputs may be Tensors or Python
+    scalars; scalars are constants and get no gradient.
+
+    Attributes
+    ----------
+    inputs : tuple
+        The inputs (kept only when the op is recorded in the graph).
+    outputs : list of weakref
+        Weak references to the output tensors (no reference cycle through the graph).
+    generation : int
+        Topological depth: larger than the generation of every function upstream.
+    needs_input_grad : tuple of bool
+        Which inputs need a gradient; ``backward`` may skip the others.
+
+    Examples
+    --------
+    A new op, ``cube``, with its derivative ``3 x^2`` written in tensor ops:
+
+    >>> import minigrad
+    >>> from minigrad.autograd import Function
+    >>> class Cube(Function):
+    ...     def forward(self, x):
+    ...         return x ** 3
+    ...     def backward(self, gy):
+    ...         (x,) = self.inputs
+    ...         return gy * 3 * x ** 2
+    >>> x = minigrad.tensor([2.0], requires_grad=True)
+    >>> Cube()(x).backward(minigrad.ones(1))
+    >>> x.grad
+    tensor([12.])
+    """
+
+    generation = 0
+    inputs = None
+    outputs = ()
+    needs_input_grad = ()
+    _created_at = None
+
+    def forward(self, *xs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
+
+    def backward(self, *gys):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
+
+    @property
+    def name(self) -> str:
+        """The op's name, as shown in error messages and graph pictures."""
+        return type(self).__name__
+
+    def __call__(self, *inputs):
+        Tensor = _Tensor
+        xs = []
+        requires_grad = False
+        gen = 0
+        first = None
+        for x in inputs:
+            if isinstance(x, Tensor):
+                d = x.data
+                if first is None:
+                    first = d
+                elif type(d) is not type(first) or type(d) is not np.ndarray:
+                    _check_devices(self, first, d)
+                xs.append(d)
+                if x.requires_grad:
+                    requires_grad = True
+                    f = x.grad_fn
+                    if f is not None and f.generation >= gen:
+                        gen = f.generation + 1
+            else:
+                xs.append(x)
+        ys = self.forward(*xs)
+        requires_grad = requires_grad and _GradMode.enabled
+        if _Anomaly.enabled:
+            check_finite(self, ys, "forward")
+            self._created_at = _Anomaly.creation_stack()
+        make = Tensor._make
+        if isinstance(ys, tuple):
+            outs = tuple(make(y, requires_grad) for y in ys)
+        else:
+            outs = make(ys, requires_grad)
+        if requires_grad:
+            self.inputs = inputs
+            self.generation = gen or 1
+            self.needs_input_grad = tuple(
+                isinstance(x, Tensor) and x.requires_grad for x in inputs
+            )
+            self._versions = tuple(x._version if isinstance(x, Tensor) else 0 for x in inputs)
+            if isinstance(outs, tuple):
+                self.outputs = [weakref.ref(o) for o in outs]
+                for i, o in enumerate(outs):
+                    o.grad_fn = self
+                    o._out_idx = i
+            else:
+                self.outputs = [weakref.ref(outs)]
+                outs.grad_fn = self
+        return outs
+
+    def output(self, i: int = 0):
+        """The ``i``-th output tensor, for backward formulas that reuse it (e.g. ``exp``).
+
+        While the graph is kept the output tensor is alive, so formulas that use it stay
+        differentiable; if it was collected, a constant tensor of the saved array
+        ``self.out`` (set by ``forward``) stands in.
+        """
+        y = self.outputs[i]() if self.outputs else None
+        if y is None:
+            y = _Tensor._make(self.out if i == 0 else self.out[i])
+        return y
+
+    def check_versions(self) -> None:
+        """Raise if an input was modified in place after this op saved it."""
+        for i, (x, v) in enumerate(zip(self.inputs, self._versions)):
+            if isinstance(x, _Tensor) and x._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: input {i} of {self.name} (shape "
+                    f"{tuple(x.shape)}) is at version {x._version}; expected version {v}"
+                )
+
+    def release(self) -> None:
+        """Free what this node holds for backward (called after backward unless the
+        graph is retained); a second backward through it then raises."""
+        self.__dict__.clear()
+        self.inputs = None
+        self.outputs = ()
+
+    def __repr__(self):
+        return f"<{self.name} backward>"
+
+
+def _check_devices(fn, a, b):
+    from minigrad.backend import device_of
+
+    da, db = device_of(a), device_of(b)
+    if da != db:
+        raise RuntimeError(
+            f"{fn.name}: expected all tensors on the same device, but found at least two "
+            f"devices, {da} and {db}; move them with .to(device) first"
+        )
+
+
+def sum_to(g, shape):
+    """Sum gradient ``g`` down to ``shape``: the reverse of broadcasting.
+
+    This is the one place where broadcast gradients are reduced (leading dimensions that
+    broadcasting added are summed away; dimensions of size 1 are summed with keepdim).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.autograd import sum_to
+    >>> sum_to(minigrad.ones(2, 3), (1, 3))
+    tensor([[2., 2., 2.]])
+    """
+    gshape = g.shape
+    if gshape == tuple(shape):
+        return g
+    lead = len(gshape) - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
+    )
+    if axes:
+        g = g.sum(dim=axes, keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    return g

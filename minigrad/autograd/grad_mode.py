@@ -1,0 +1,118 @@
+"""Grad mode: whether ops record the graph.
+
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as
+decorators, like PyTorch's. The flag is a plain class attribute so that checking it
+in every op costs one attribute read.
+"""
+
+from __future__ import annotations
+
+import functools
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _GradMode:
+    enabled = True
+
+
+def is_grad_enabled() -> bool:
+    """Whether operations currently record the autograd graph.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.is_grad_enabled()
+    True
+    >>> with minigrad.no_grad():
+    ...     minigrad.is_grad_enabled()
+    False
+    """
+    return _GradMode.enabled
+
+
+class _GradModeContext:
+    """Base of the grad-mode context managers; also usable as a decorator."""
+
+    _mode: bool
+
+    def __enter__(self):
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self._mode
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn):
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            prev = _GradMode.enabled
+            _GradMode.enabled = mode
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _GradMode.enabled = prev
+
+        return wrapper
+
+
+class no_grad(_GradModeContext):
+    """Context manager and decorator that disables graph recording.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.ones(2, requires_grad=True)
+    >>> with minigrad.no_grad():
+    ...     y = x * 2
+    >>> y.requires_grad
+    False
+    """
+
+    _mode = False
+
+
+class enable_grad(_GradModeContext):
+    """Context manager and decorator that enables graph recording (inside ``no_grad``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.ones(2, requires_grad=True)
+    >>> with minigrad.no_grad():
+    ...     with minigrad.enable_grad():
+    ...         y = x * 2
+    >>> y.requires_grad
+    True
+    """
+
+    _mode = True
+
+
+class set_grad_enabled(_GradModeContext):
+    """Set grad mode on or off; works as a function, context manager or decorator.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> with minigrad.set_grad_enabled(False):
+    ...     minigrad.is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool):
+        self._mode = bool(mode)
+        self._prev = _GradMode.enabled
+        _GradMode.enabled = self._mode
+
+    def __enter__(self):
+        pass
+
+    def __exit__(self, *exc):
+        _GradMode.enabled = self._prev
+
+    def __call__(self, fn):  # used as a decorator: undo the switch made in __init__
+        _GradMode.enabled = self._prev
+        return super().__call__(fn)

@@ -1,0 +1,241 @@
+"""Devices and array backends.
+
+A :class:`Device` names where a tensor's data lives: ``cpu`` (a NumPy array) or
+``cuda[:n]`` (a CuPy array on GPU ``n``). Op code never imports NumPy for array
+math: it asks the data for its array module with :func:`array_module` (``xp``)
+and calls ``xp.<fn>``, so the same code runs on both backends. CuPy is imported
+lazily, the first time a CUDA device is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = [
+    "Device",
+    "device",
+    "array_module",
+    "device_of",
+    "get_default_device",
+    "set_default_device",
+    "manual_seed",
+    "generator",
+    "to_device",
+]
+
+_cupy = None  # the cupy module once imported
+
+
+def _import_cupy():
+    """Import CuPy on first use; raise a helpful error when it is missing."""
+    global _cupy
+    if _cupy is None:
+        try:
+            import cupy
+        except ImportError as e:  # pragma: no cover - depends on the machine
+            raise RuntimeError(
+                "CUDA device requested but CuPy is not installed. Install it with "
+                "`pip install minigrad[cuda12]` (CUDA 12) or `pip install minigrad[cuda13]` "
+                "(CUDA 13)."
+            ) from e
+        try:
+            n = cupy.cuda.runtime.getDeviceCount()
+        except Exception as e:  # pragma: no cover - depends on the machine
+            raise RuntimeError(f"CuPy is installed but no CUDA GPU is usable: {e}") from e
+        if n == 0:  # pragma: no cover
+            raise RuntimeError("CuPy is installed but no CUDA GPU is present.")
+        _cupy = cupy
+    return _cupy
+
+
+class Device:
+    """Where a tensor's data lives: ``Device('cpu')`` or ``Device('cuda', 0)``.
+
+    Parameters
+    ----------
+    type : str
+        ``'cpu'`` or ``'cuda'``; a string like ``'cuda:1'`` is also accepted.
+    index : int, optional
+        GPU ordinal for ``'cuda'`` devices (default 0).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.device("cpu")
+    device(type='cpu')
+    >>> minigrad.device("cpu") == "cpu"
+    True
+    """
+
+    __slots__ = ("type", "index", "_ctx")
+
+    def __init__(self, type: str, index: int | None = None):
+        if ":" in type:
+            type, _, idx = type.partition(":")
+            if index is not None:
+                raise ValueError("device string already has an index")
+            try:
+                index = int(idx)
+            except ValueError:
+                raise ValueError(f"invalid device string {type}:{idx!r}") from None
+        if type not in ("cpu", "cuda"):
+            raise ValueError(f"unknown device type {type!r}: expected 'cpu' or 'cuda[:n]'")
+        if type == "cpu":
+            if index not in (None, 0):
+                raise ValueError("the cpu device has no index")
+            index = None
+        elif index is None:
+            index = 0
+        self.type = type
+        self.index = index
+
+    @property
+    def xp(self):
+        """The array module of this device: ``numpy`` or ``cupy``."""
+        return np if self.type == "cpu" else _import_cupy()
+
+    def __eq__(self, other):
+        if isinstance(other, str):
+            other = Device(other)
+        if not isinstance(other, Device):
+            return NotImplemented
+        return self.type == other.type and self.index == other.index
+
+    def __hash__(self):
+        return hash((self.type, self.index))
+
+    def __str__(self):
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __repr__(self):
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __enter__(self):  # make the GPU current, like ``cupy.cuda.Device``
+        if self.type == "cuda":
+            self._ctx = _import_cupy().cuda.Device(self.index)
+            self._ctx.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.type == "cuda":
+            self._ctx.__exit__(*exc)
+
+
+CPU = Device("cpu")
+
+
+def device(spec: str | Device | None = None) -> Device:
+    """Return a :class:`Device` from a string, a device, or ``None`` (the default device).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.device("cpu").type
+    'cpu'
+    """
+    if spec is None:
+        return get_default_device()
+    if isinstance(spec, Device):
+        return spec
+    if isinstance(spec, str):
+        d = Device(spec)
+        return CPU if d.type == "cpu" else d
+    raise TypeError(f"expected a device string or Device, got {type(spec).__name__}")
+
+
+_default_device: Device | None = None
+
+
+def get_default_device() -> Device:
+    """The device new tensors are created on: set by :func:`set_default_device`, else
+    the ``MINIGRAD_DEVICE`` environment variable, else ``cpu``."""
+    global _default_device
+    if _default_device is None:
+        _default_device = device(os.environ.get("MINIGRAD_DEVICE", "cpu"))
+    return _default_device
+
+
+def set_default_device(dev: str | Device) -> None:
+    """Set the device on which factory functions create tensors.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.set_default_device("cpu")
+    >>> minigrad.zeros(2).device
+    device(type='cpu')
+    """
+    global _default_device
+    _default_device = device(dev)
+
+
+def array_module(arr):
+    """The array module (``numpy`` or ``cupy``) that owns ``arr``."""
+    if isinstance(arr, np.ndarray | np.generic):
+        return np
+    if _cupy is not None and isinstance(arr, _cupy.ndarray):
+        return _cupy
+    return np
+
+
+def device_of(arr) -> Device:
+    """The :class:`Device` that holds array ``arr``."""
+    if isinstance(arr, np.ndarray | np.generic):
+        return CPU
+    if _cupy is not None and isinstance(arr, _cupy.ndarray):
+        return Device("cuda", arr.device.id)
+    raise TypeError(f"not an array of a known backend: {type(arr).__name__}")
+
+
+def to_device(arr, dev: Device):
+    """Return ``arr`` on device ``dev`` (no copy when it is already there)."""
+    src = device_of(arr)
+    if src == dev:
+        return arr
+    if dev.type == "cpu":
+        return arr.get()
+    cp = _import_cupy()
+    with cp.cuda.Device(dev.index):
+        return cp.asarray(arr)
+
+
+# ----------------------------------------------------------------------------- RNG
+_generators: dict[Device, object] = {}
+_seed: int | None = None
+
+
+def manual_seed(seed: int) -> None:
+    """Seed the random generator of every device (created lazily from this seed).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.manual_seed(0); a = minigrad.randn(3)
+    >>> minigrad.manual_seed(0); b = minigrad.randn(3)
+    >>> bool((a == b).all())
+    True
+    """
+    global _seed
+    _seed = int(seed)
+    _generators.clear()
+
+
+def generator(dev: Device | None = None):
+    """The random generator (``numpy.random.Generator`` or ``cupy.random.Generator``)
+    of a device, created on first use from the seed given to :func:`manual_seed`."""
+    dev = device(dev)
+    g = _generators.get(dev)
+    if g is None:
+        seed = _seed
+        if dev.type == "cpu":
+            g = np.random.default_rng(seed)
+        else:
+            cp = _import_cupy()
+            with cp.cuda.Device(dev.index):
+                g = cp.random.default_rng(seed)
+        _generators[dev] = g
+    return g

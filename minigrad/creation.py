@@ -1,0 +1,403 @@
+"""Making tensors: from data, filled, ranges, random, and from other libraries.
+
+Every factory takes ``dtype``, ``device`` and ``requires_grad``; floats default to
+``float32`` and the device defaults to :func:`minigrad.get_default_device`. Random
+factories draw from the device's generator, seeded by :func:`minigrad.manual_seed`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.dtypes import as_dtype, float32, int64
+from minigrad.tensor import Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
+    "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+]  # fmt: skip
+
+
+def _finish(arr, dtype, dev, requires_grad):
+    xp = dev.xp
+    if dtype is not None:
+        dtype = as_dtype(dtype)
+    if backend.device_of(arr) != dev:
+        arr = backend.to_device(arr, dev)
+    if dtype is not None and arr.dtype != dtype:
+        arr = arr.astype(dtype)
+    t = Tensor._make(xp.asarray(arr))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer(data):
+    """NumPy array of ``data`` with PyTorch's dtype inference: Python floats give
+    float32, ints int64, bools bool; existing arrays keep their dtype."""
+    if isinstance(data, np.ndarray | np.generic):
+        return np.asarray(data)
+    arr = np.asarray(data)
+    if arr.dtype == np.float64:
+        arr = arr.astype(float32)
+    elif arr.dtype.kind in "iu":
+        arr = arr.astype(int64)
+    elif arr.dtype.kind == "O":
+        raise TypeError(f"tensor(): could not infer a dtype from {type(data).__name__}")
+    return arr
+
+
+def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array, a tensor).
+
+    Parameters
+    ----------
+    data : array_like
+        Python numbers or (nested) lists, a NumPy/CuPy array, or a Tensor.
+    dtype : dtype, optional
+        Element type; inferred like PyTorch when omitted (Python floats give float32).
+    device : str or Device, optional
+        Target device (default: the default device, or the device of a CuPy array).
+    requires_grad : bool
+        Record operations on the result for differentiation.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.tensor([1.0, 2.0])
+    tensor([1., 2.])
+    >>> minigrad.tensor([1, 2]).dtype
+    dtype('int64')
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    try:
+        src = backend.device_of(data)
+        arr = data.copy()
+    except TypeError:
+        src, arr = None, _infer(data)
+    dev = backend.device(device) if device is not None else (src or backend.get_default_device())
+    return _finish(arr, dtype, dev, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """Like :func:`tensor`, but shares memory with an array of the same dtype and device.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad
+    >>> a = np.zeros(2, dtype=np.float32)
+    >>> t = minigrad.as_tensor(a); a[0] = 5
+    >>> t
+    tensor([5., 0.])
+    """
+    if isinstance(data, Tensor):
+        return data.to(dtype=dtype, device=device)
+    try:
+        src = backend.device_of(data)
+        arr = data
+    except TypeError:
+        src, arr = None, _infer(data)
+    dev = backend.device(device) if device is not None else (src or backend.get_default_device())
+    return _finish(arr, dtype, dev, False)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A CPU tensor sharing memory with the NumPy array ``arr``.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad
+    >>> minigrad.from_numpy(np.arange(3))
+    tensor([0, 1, 2])
+    """
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(arr).__name__}")
+    return Tensor._make(arr)
+
+
+def from_dlpack(obj) -> Tensor:
+    """A tensor sharing memory with any object that supports DLPack
+    (``__dlpack__``): a NumPy or CuPy array, a PyTorch tensor, a minigrad tensor.
+
+    Examples
+    --------
+    >>> import numpy as np, minigrad
+    >>> minigrad.from_dlpack(np.ones(2, dtype=np.float32))
+    tensor([1., 1.])
+    """
+    kind, _ = obj.__dlpack_device__()
+    if int(kind) == 1:  # kDLCPU
+        return Tensor._make(np.from_dlpack(obj))
+    cp = backend._import_cupy()
+    return Tensor._make(cp.from_dlpack(obj))
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], tuple | list):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def _factory(fill, size, dtype, device, requires_grad, default=float32):
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else default
+    with dev:
+        arr = fill(dev.xp, _size(size), dtype)
+    t = Tensor._make(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of zeros.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.zeros(2, 3).shape
+    (2, 3)
+    """
+    return _factory(lambda xp, s, d: xp.zeros(s, d), size, dtype, device, requires_grad)
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor of ones.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.ones(2)
+    tensor([1., 1.])
+    """
+    return _factory(lambda xp, s, d: xp.ones(s, d), size, dtype, device, requires_grad)
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.empty(2, 2).shape
+    (2, 2)
+    """
+    return _factory(lambda xp, s, d: xp.empty(s, d), size, dtype, device, requires_grad)
+
+
+def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A tensor filled with ``fill_value`` (dtype inferred from it when omitted).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.full((2,), 7.0)
+    tensor([7., 7.])
+    """
+    if dtype is None:
+        dtype = _infer(fill_value).dtype
+    size = (size,) if isinstance(size, int) else tuple(size)
+    return _factory(
+        lambda xp, s, d: xp.full(s, fill_value, d), (size,), dtype, device, requires_grad
+    )
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) in steps of ``step``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.arange(4)
+    tensor([0, 1, 2, 3])
+    """
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        is_int = all(isinstance(v, int) for v in (start, end, step))
+        dtype = int64 if is_int else float32
+    dev = backend.device(device)
+    t = Tensor._make(dev.xp.arange(start, end, step, dtype=as_dtype(dtype)))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.linspace(0, 1, 3)
+    tensor([0. , 0.5, 1. ])
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else float32
+    t = Tensor._make(dev.xp.linspace(start, end, steps, dtype=dtype))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def eye(n: int, m: int | None = None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """The identity matrix (``n`` by ``m``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.eye(2)
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else float32
+    t = Tensor._make(dev.xp.eye(n, m, dtype=dtype))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples in ``[0, 1)`` from the device's seeded generator.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.manual_seed(0)
+    >>> bool(((minigrad.rand(100) >= 0) & (minigrad.rand(100) < 1)).all())
+    True
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else float32
+    arr = backend.generator(dev).random(_size(size), dtype=dtype if dtype.itemsize >= 4 else float32)
+    t = Tensor._make(arr.astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Standard normal samples from the device's seeded generator.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.manual_seed(0)
+    >>> minigrad.randn(2, 3).shape
+    (2, 3)
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else float32
+    g = backend.generator(dev)
+    arr = g.standard_normal(_size(size), dtype=dtype if dtype.itemsize >= 4 else float32)
+    t = Tensor._make(arr.astype(dtype, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def randint(low, high=None, size=(), dtype=None, device=None) -> Tensor:
+    """Random integers in ``[low, high)`` from the device's seeded generator.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.randint(0, 10, (5,))
+    >>> bool(((x >= 0) & (x < 10)).all())
+    True
+    """
+    if high is None:
+        low, high = 0, low
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else int64
+    arr = backend.generator(dev).integers(low, high, size=tuple(size), dtype=dtype)
+    return Tensor._make(arr)
+
+
+def randperm(n: int, dtype=None, device=None) -> Tensor:
+    """A random permutation of ``0..n-1`` from the device's seeded generator.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> sorted(minigrad.randperm(4).tolist())
+    [0, 1, 2, 3]
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else int64
+    return Tensor._make(backend.generator(dev).permutation(n).astype(dtype))
+
+
+def _like(fn, x, dtype, device, requires_grad, *args):
+    return fn(
+        *args,
+        dtype=dtype if dtype is not None else x.dtype,
+        device=device if device is not None else x.device,
+        requires_grad=requires_grad,
+    )
+
+
+def zeros_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Zeros with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.zeros_like(minigrad.ones(2))
+    tensor([0., 0.])
+    """
+    return _like(zeros, x, dtype, device, requires_grad, x.shape)
+
+
+def ones_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Ones with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.ones_like(minigrad.zeros(2))
+    tensor([1., 1.])
+    """
+    return _like(ones, x, dtype, device, requires_grad, x.shape)
+
+
+def empty_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """An uninitialized tensor with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.empty_like(minigrad.zeros(2)).shape
+    (2,)
+    """
+    return _like(empty, x, dtype, device, requires_grad, x.shape)
+
+
+def full_like(x, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """``fill_value`` with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.full_like(minigrad.zeros(2), 3.0)
+    tensor([3., 3.])
+    """
+    return _like(full, x, dtype, device, requires_grad, x.shape, fill_value)
+
+
+def rand_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Uniform samples with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.rand_like(minigrad.zeros(2)).shape
+    (2,)
+    """
+    return _like(rand, x, dtype, device, requires_grad, x.shape)
+
+
+def randn_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Normal samples with the shape, dtype and device of ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.randn_like(minigrad.zeros(2)).shape
+    (2,)
+    """
+    return _like(randn, x, dtype, device, requires_grad, x.shape)

@@ -1,0 +1,802 @@
+"""The :class:`Tensor`: an array of some device, plus what autograd needs.
+
+A Tensor holds ``data`` (a NumPy or CuPy array), ``grad``, ``requires_grad`` and
+``grad_fn`` (the :class:`~minigrad.autograd.Function` that made it, ``None`` for
+leaves). Its methods are thin: each calls the functional op of the same name in
+:mod:`minigrad.ops`, where the math and the derivative live.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.autograd import function as _function
+from minigrad.autograd.grad_mode import _GradMode
+
+__all__ = ["Tensor"]
+
+_SCALARS = (int, float, bool)
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode automatic differentiation.
+
+    Create tensors with :func:`minigrad.tensor` and the factory functions
+    (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...); this constructor wraps an
+    existing NumPy or CuPy array without copying.
+
+    Parameters
+    ----------
+    data : ndarray
+        A ``numpy.ndarray`` or ``cupy.ndarray``.
+    requires_grad : bool
+        Whether operations on this tensor are recorded for differentiation.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> y = (x * x).sum()
+    >>> y.backward()
+    >>> x.grad
+    tensor([[2., 4.],
+            [6., 8.]])
+    """
+
+    __slots__ = (
+        "data",
+        "grad",
+        "requires_grad",
+        "grad_fn",
+        "_out_idx",
+        "_hooks",
+        "_retains_grad",
+        "_version",
+        "__weakref__",
+    )
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
+
+    def __init__(self, data, requires_grad: bool = False):
+        if isinstance(data, Tensor):
+            data = data.data
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+        backend.device_of(data)  # raises for anything that is not an array
+        self.data = data
+        self.grad = None
+        self.requires_grad = False
+        self.grad_fn = None
+        self._out_idx = 0
+        self._hooks = None
+        self._retains_grad = False
+        self._version = 0
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(data, requires_grad: bool = False) -> Tensor:
+        """Wrap an array without checks: the fast path every op uses."""
+        if isinstance(data, np.generic):
+            data = np.asarray(data)
+        t = _new(Tensor)
+        t.data = data
+        t.grad = None
+        t.requires_grad = requires_grad
+        t.grad_fn = None
+        t._out_idx = 0
+        t._hooks = None
+        t._retains_grad = False
+        t._version = 0
+        return t
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def shape(self) -> tuple:
+        """The tensor's shape, a tuple of ints."""
+        return self.data.shape
+
+    @property
+    def dtype(self):
+        """The element type, a ``numpy.dtype`` such as ``minigrad.float32``."""
+        return self.data.dtype
+
+    @property
+    def device(self) -> backend.Device:
+        """The :class:`~minigrad.Device` holding the data."""
+        return backend.device_of(self.data)
+
+    @property
+    def xp(self):
+        """The array module of the data: ``numpy`` or ``cupy``."""
+        return backend.array_module(self.data)
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not made by a recorded op (inputs and parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def is_cuda(self) -> bool:
+        """True if the data lives on a GPU."""
+        return self.device.type == "cuda"
+
+    @property
+    def T(self) -> Tensor:
+        """The tensor with its dimensions reversed."""
+        return _shape.permute(self, tuple(range(self.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> Tensor:
+        """The tensor with its last two dimensions swapped."""
+        return _shape.transpose(self, -2, -1)
+
+    def size(self, dim: int | None = None):
+        """The shape, or the length of dimension ``dim``."""
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return int(self.data.size)
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self.data.itemsize
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __hash__(self):
+        return id(self)
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (shares memory on the CPU).
+
+        Raises for a tensor that requires grad, like PyTorch: call ``.detach()`` first.
+        """
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()"
+            )
+        if backend.device_of(self.data).type != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} tensor to numpy: use .cpu() to copy it to "
+                "host memory first"
+            )
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if backend.device_of(self.data).type != "cpu":
+            raise TypeError(
+                f"can't convert {self.device} tensor to a NumPy array implicitly: use "
+                ".cpu() (or .numpy() after .cpu()) to copy it to host memory first"
+            )
+        a = self.data
+        if dtype is not None and a.dtype != dtype:
+            return a.astype(dtype)
+        return a.copy() if copy else a
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to a scalar"
+            )
+        return self.data.item()
+
+    def tolist(self):
+        """The data as (nested) Python lists."""
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def __index__(self):
+        if self.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be an index")
+        return int(self.item())
+
+    def __dlpack__(self, *args, **kwargs):
+        return self.data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
+
+    def to(self, *args, dtype=None, device=None, copy: bool = False) -> Tensor:
+        """Move to a device and/or cast to a dtype: ``t.to('cuda')``, ``t.to(minigrad.float64)``.
+
+        Differentiable: the gradient flows back to the original device and dtype.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.ones(2).to(minigrad.float64).dtype
+        dtype('float64')
+        """
+        for a in args:
+            if isinstance(a, str | backend.Device):
+                device = a
+            elif isinstance(a, Tensor):
+                device, dtype = a.device, a.dtype
+            else:
+                dtype = a
+        return _ew.to(self, dtype=dtype, device=device, copy=copy)
+
+    def cpu(self) -> Tensor:
+        """A copy on the CPU (``self`` if already there)."""
+        return self.to("cpu")
+
+    def cuda(self, device: int | str | None = None) -> Tensor:
+        """A copy on a GPU (``cuda:0`` by default)."""
+        if device is None:
+            device = "cuda"
+        elif isinstance(device, int):
+            device = f"cuda:{device}"
+        return self.to(device)
+
+    def type(self, dtype) -> Tensor:
+        """Cast to ``dtype``."""
+        return self.to(dtype)
+
+    def float(self) -> Tensor:
+        """Cast to float32."""
+        return self.to(np.dtype("float32"))
+
+    def double(self) -> Tensor:
+        """Cast to float64."""
+        return self.to(np.dtype("float64"))
+
+    def half(self) -> Tensor:
+        """Cast to float16."""
+        return self.to(np.dtype("float16"))
+
+    def long(self) -> Tensor:
+        """Cast to int64."""
+        return self.to(np.dtype("int64"))
+
+    def int(self) -> Tensor:
+        """Cast to int32."""
+        return self.to(np.dtype("int32"))
+
+    def bool(self) -> Tensor:
+        """Cast to bool."""
+        return self.to(np.dtype("bool"))
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient=None, retain_graph=None, create_graph=False) -> None:
+        """Accumulate the gradient of this tensor into the ``.grad`` of the leaves.
+
+        Parameters
+        ----------
+        gradient : Tensor, optional
+            Gradient with respect to this tensor; may be omitted for a scalar.
+        retain_graph : bool, optional
+            Keep the graph for another backward (default: ``create_graph``).
+        create_graph : bool
+            Record the backward itself, for higher-order derivatives.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> x = minigrad.tensor(2.0, requires_grad=True)
+        >>> (x ** 2).backward()
+        >>> x.grad
+        tensor(4.)
+        """
+        from minigrad.autograd.engine import backward
+
+        backward(self, gradient, retain_graph, create_graph)
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._make(self.data)
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph, in place."""
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf, in place; returns ``self``."""
+        if not self.is_leaf:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use "
+                ".detach() to get a leaf"
+            )
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(
+                f"only tensors of floating point dtype can require gradients, got {self.dtype}"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf whose ``.grad`` is kept (see :meth:`retain_grad`)."""
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """Register ``hook(grad)``, called when this tensor's gradient is computed.
+
+        The hook may return a new gradient to use instead. Returns a handle whose
+        ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> x = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x.register_hook(lambda g: g * 10)
+        >>> (x * 1).sum().backward()
+        >>> x.grad
+        tensor([10., 10.])
+        >>> h.remove()
+        """
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._hooks is None:
+            self._hooks = {}
+        handle = _HookHandle(self._hooks)
+        self._hooks[handle.id] = hook
+        return handle
+
+    # ------------------------------------------------------------------ in-place
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and _GradMode.enabled:
+            kind = "a leaf Variable" if self.is_leaf else "a tensor"
+            raise RuntimeError(
+                f"{op}: {kind} that requires grad is being used in an in-place operation; "
+                "do it under minigrad.no_grad() or on a tensor that does not require grad"
+            )
+
+    def _inplace(self, op: str, value) -> Tensor:
+        """Write ``value`` (an array or scalar) into this tensor's memory."""
+        self._check_inplace(op)
+        if isinstance(value, Tensor):
+            value = value.data
+        if backend.array_module(value) is not self.xp and not isinstance(value, _SCALARS):
+            raise RuntimeError(f"{op}: value is on a different device than the tensor")
+        self.data[...] = value
+        self._version += 1
+        return self
+
+    def _operand(self, other):
+        return other.data if isinstance(other, Tensor) else other
+
+    def add_(self, other, alpha=1) -> Tensor:
+        """In-place ``self += alpha * other``."""
+        o = self._operand(other)
+        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+
+    def sub_(self, other, alpha=1) -> Tensor:
+        """In-place ``self -= alpha * other``."""
+        o = self._operand(other)
+        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+
+    def mul_(self, other) -> Tensor:
+        """In-place ``self *= other``."""
+        return self._inplace("mul_", self.data * self._operand(other))
+
+    def div_(self, other) -> Tensor:
+        """In-place ``self /= other``."""
+        return self._inplace("div_", self.data / self._operand(other))
+
+    def pow_(self, exponent) -> Tensor:
+        """In-place ``self **= exponent``."""
+        return self._inplace("pow_", self.data ** self._operand(exponent))
+
+    def clamp_(self, min=None, max=None) -> Tensor:
+        """In-place clamp into ``[min, max]``."""
+        return self._inplace("clamp_", self.xp.clip(self.data, min, max))
+
+    def zero_(self) -> Tensor:
+        """Fill with zeros, in place."""
+        return self._inplace("zero_", 0)
+
+    def fill_(self, value) -> Tensor:
+        """Fill with ``value``, in place."""
+        return self._inplace("fill_", self._operand(value))
+
+    def copy_(self, src) -> Tensor:
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        src = src.data if isinstance(src, Tensor) else src
+        if not isinstance(src, _SCALARS) and backend.device_of(src) != self.device:
+            src = backend.to_device(src, self.device)
+        return self._inplace("copy_", src)
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0) -> Tensor:
+        """Fill with samples of U(a, b) from the device's generator, in place."""
+        g = backend.generator(self.device)
+        return self._inplace("uniform_", g.uniform(a, b, self.shape).astype(self.dtype))
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0) -> Tensor:
+        """Fill with samples of N(mean, std^2) from the device's generator, in place."""
+        g = backend.generator(self.device)
+        return self._inplace(
+            "normal_", (g.standard_normal(self.shape) * std + mean).astype(self.dtype)
+        )
+
+    def __setitem__(self, key, value) -> None:
+        self._check_inplace("__setitem__")
+        if isinstance(key, Tensor):
+            key = key.data
+        elif isinstance(key, tuple):
+            key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        self.data[key] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
+
+    # ------------------------------------------------------------------ repr
+    def __repr__(self) -> str:
+        xp = self.xp
+        data = self.data if xp is np else self.data.get()
+        body = np.array2string(
+            data, separator=", ", prefix="tensor(", precision=4, threshold=1000, edgeitems=3
+        )
+        extra = []
+        if self.device.type != "cpu":
+            extra.append(f"device='{self.device}'")
+        if data.dtype not in (np.float32, np.int64, np.bool_) or data.size == 0:
+            extra.append(f"dtype={data.dtype}")
+        if self.grad_fn is not None:
+            extra.append(f"grad_fn={self.grad_fn!r}")
+        elif self.requires_grad:
+            extra.append("requires_grad=True")
+        return "tensor(" + ", ".join([body] + extra) + ")"
+
+    # ------------------------------------------------------------------ thin methods
+    # Each calls the functional op of the same name; the docs live there.
+    def clone(self):
+        """A copy with its own memory (see :func:`minigrad.clone`)."""
+        return _ew.clone(self)
+
+    def contiguous(self):
+        """A C-contiguous tensor with the same values (``self`` if already contiguous)."""
+        return self if self.data.flags.c_contiguous else _ew.clone(self)
+
+    def add(self, other, alpha=1):
+        """See :func:`minigrad.add`."""
+        return _ew.add(self, other, alpha)
+
+    def sub(self, other, alpha=1):
+        """See :func:`minigrad.sub`."""
+        return _ew.sub(self, other, alpha)
+
+    def mul(self, other):
+        """See :func:`minigrad.mul`."""
+        return _ew.mul(self, other)
+
+    def div(self, other):
+        """See :func:`minigrad.div`."""
+        return _ew.div(self, other)
+
+    def pow(self, exponent):
+        """See :func:`minigrad.pow`."""
+        return _ew.pow(self, exponent)
+
+    def neg(self):
+        """See :func:`minigrad.neg`."""
+        return _ew.neg(self)
+
+    def abs(self):
+        """See :func:`minigrad.abs`."""
+        return _ew.abs(self)
+
+    def exp(self):
+        """See :func:`minigrad.exp`."""
+        return _ew.exp(self)
+
+    def log(self):
+        """See :func:`minigrad.log`."""
+        return _ew.log(self)
+
+    def sqrt(self):
+        """See :func:`minigrad.sqrt`."""
+        return _ew.sqrt(self)
+
+    def rsqrt(self):
+        """See :func:`minigrad.rsqrt`."""
+        return _ew.rsqrt(self)
+
+    def sin(self):
+        """See :func:`minigrad.sin`."""
+        return _ew.sin(self)
+
+    def cos(self):
+        """See :func:`minigrad.cos`."""
+        return _ew.cos(self)
+
+    def tanh(self):
+        """See :func:`minigrad.tanh`."""
+        return _ew.tanh(self)
+
+    def sigmoid(self):
+        """See :func:`minigrad.sigmoid`."""
+        return _ew.sigmoid(self)
+
+    def relu(self):
+        """See :func:`minigrad.relu`."""
+        return _ew.relu(self)
+
+    def sign(self):
+        """See :func:`minigrad.sign`."""
+        return _ew.sign(self)
+
+    def clamp(self, min=None, max=None):
+        """See :func:`minigrad.clamp`."""
+        return _ew.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        """See :func:`minigrad.maximum`."""
+        return _ew.maximum(self, other)
+
+    def minimum(self, other):
+        """See :func:`minigrad.minimum`."""
+        return _ew.minimum(self, other)
+
+    def matmul(self, other):
+        """See :func:`minigrad.matmul`."""
+        return _linalg.matmul(self, other)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        """See :func:`minigrad.sum`."""
+        return _reduce.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim=None, keepdim=False):
+        """See :func:`minigrad.mean`."""
+        return _reduce.mean(self, dim, keepdim)
+
+    def var(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        """See :func:`minigrad.var`."""
+        return _reduce.var(self, dim, keepdim=keepdim, correction=correction, unbiased=unbiased)
+
+    def std(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        """See :func:`minigrad.std`."""
+        return _reduce.std(self, dim, keepdim=keepdim, correction=correction, unbiased=unbiased)
+
+    def max(self, dim=None, keepdim=False):
+        """See :func:`minigrad.max`."""
+        return _reduce.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        """See :func:`minigrad.min`."""
+        return _reduce.min(self, dim, keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        """See :func:`minigrad.amax`."""
+        return _reduce.amax(self, dim, keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        """See :func:`minigrad.amin`."""
+        return _reduce.amin(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        """See :func:`minigrad.argmax`."""
+        return _reduce.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        """See :func:`minigrad.argmin`."""
+        return _reduce.argmin(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        """See :func:`minigrad.logsumexp`."""
+        return _reduce.logsumexp(self, dim, keepdim)
+
+    def softmax(self, dim):
+        """See :func:`minigrad.softmax`."""
+        return _reduce.softmax(self, dim)
+
+    def log_softmax(self, dim):
+        """See :func:`minigrad.log_softmax`."""
+        return _reduce.log_softmax(self, dim)
+
+    def all(self, dim=None, keepdim=False):
+        """True where all elements (along ``dim``) are non-zero; a bool tensor."""
+        axis = None if dim is None else dim
+        return Tensor._make(self.xp.asarray(self.data.all(axis=axis, keepdims=keepdim)))
+
+    def any(self, dim=None, keepdim=False):
+        """True where any element (along ``dim``) is non-zero; a bool tensor."""
+        axis = None if dim is None else dim
+        return Tensor._make(self.xp.asarray(self.data.any(axis=axis, keepdims=keepdim)))
+
+    def reshape(self, *shape):
+        """See :func:`minigrad.reshape`."""
+        return _shape.reshape(self, *shape)
+
+    def view(self, *shape):
+        """Like :meth:`reshape`; raises if the data cannot be viewed without a copy."""
+        shape = _shape._shape_arg(shape)
+        if not self.data.flags.c_contiguous:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride: the "
+                "tensor is not contiguous; use .reshape(...) instead"
+            )
+        return _shape.reshape(self, shape)
+
+    def view_as(self, other):
+        """View with the shape of ``other``."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other):
+        """Reshape to the shape of ``other``."""
+        return _shape.reshape(self, other.shape)
+
+    def permute(self, *dims):
+        """See :func:`minigrad.permute`."""
+        return _shape.permute(self, *dims)
+
+    def transpose(self, dim0, dim1):
+        """See :func:`minigrad.transpose`."""
+        return _shape.transpose(self, dim0, dim1)
+
+    def t(self):
+        """Transpose of a tensor of at most 2 dimensions."""
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
+        return _shape.transpose(self, 0, -1) if self.ndim == 2 else self
+
+    def expand(self, *sizes):
+        """See :func:`minigrad.expand`."""
+        return _shape.expand(self, *sizes)
+
+    def expand_as(self, other):
+        """Broadcast to the shape of ``other``."""
+        return _shape.broadcast_to(self, other.shape)
+
+    def broadcast_to(self, shape):
+        """See :func:`minigrad.broadcast_to`."""
+        return _shape.broadcast_to(self, shape)
+
+    def squeeze(self, dim=None):
+        """See :func:`minigrad.squeeze`."""
+        return _shape.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        """See :func:`minigrad.unsqueeze`."""
+        return _shape.unsqueeze(self, dim)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """See :func:`minigrad.flatten`."""
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        """See :func:`minigrad.split`."""
+        return _shape.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        """See :func:`minigrad.chunk`."""
+        return _shape.chunk(self, chunks, dim)
+
+    # ------------------------------------------------------------------ operators
+    def __add__(self, other):
+        return _ew.add(self, other)
+
+    def __radd__(self, other):
+        return _ew.add(other, self)
+
+    def __sub__(self, other):
+        return _ew.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ew.sub(other, self)
+
+    def __mul__(self, other):
+        return _ew.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ew.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ew.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ew.div(other, self)
+
+    def __pow__(self, other):
+        return _ew.pow(self, other)
+
+    def __rpow__(self, other):
+        return _ew.pow(other, self)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    def __neg__(self):
+        return _ew.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ew.abs(self)
+
+    def __eq__(self, other):  # noqa: D105 - elementwise, returns a bool tensor
+        return _ew.eq(self, other)
+
+    def __ne__(self, other):
+        return _ew.ne(self, other)
+
+    def __lt__(self, other):
+        return _ew.lt(self, other)
+
+    def __le__(self, other):
+        return _ew.le(self, other)
+
+    def __gt__(self, other):
+        return _ew.gt(self, other)
+
+    def __ge__(self, other):
+        return _ew.ge(self, other)
+
+    def __invert__(self):
+        return _ew.logical_not(self)
+
+    def __and__(self, other):
+        return _ew.logical_and(self, other)
+
+    def __or__(self, other):
+        return _ew.logical_or(self, other)
+
+    def __getitem__(self, key):
+        return _shape.getitem(self, key)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+
+class _HookHandle:
+    _next = 0
+
+    def __init__(self, hooks: dict):
+        self.hooks = hooks
+        self.id = _HookHandle._next
+        _HookHandle._next += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.id, None)
+
+
+_new = object.__new__
+_function._Tensor = Tensor
+
+# Ops import Tensor from this module, so they are imported after the class exists.
+from minigrad.ops import elementwise as _ew  # noqa: E402
+from minigrad.ops import linalg as _linalg  # noqa: E402
+from minigrad.ops import reduce as _reduce  # noqa: E402
+from minigrad.ops import shape as _shape  # noqa: E402
