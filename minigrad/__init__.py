@@ -111,3 +111,14 @@ bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 clip = clamp
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """Import subpackages and checkpoint functions on first use (keeps import light)."""
+    import importlib
+
+    if name in ("nn", "optim", "data", "viz", "experiments"):
+        return importlib.import_module(f"minigrad.{name}")
+    if name in ("save", "load"):
+        return getattr(importlib.import_module("minigrad.serialization"), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -13,7 +13,7 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
-__all__ = ["sum", "mean"]
+__all__ = ["sum", "mean", "softmax", "log_softmax"]
 
 
 def _axes(dim, ndim):
@@ -94,3 +94,70 @@ def mean(x, dim=None, keepdim: bool = False):
     return Sum(axes, keepdim)(x) * (1.0 / n if n else float("nan"))
 
 
+
+
+class LogSoftmax(Function):
+    """Fused, stable log-softmax: ``x - logsumexp(x)``; its gradient is
+    ``gy - softmax(x) * sum(gy)``, written in tensor ops."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        m = x.max(axis=self.axis, keepdims=True)
+        z = x - m
+        lse = xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
+        self.out = z - lse
+        return self.out
+
+    def backward(self, gy):
+        y = self.output()
+        return gy - exp_(y) * sum(gy, self.axis, keepdim=True)
+
+
+class Softmax(Function):
+    """Fused, stable softmax; gradient ``y * (gy - sum(gy * y))``."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        z = xp.exp(x - x.max(axis=self.axis, keepdims=True))
+        self.out = z / z.sum(axis=self.axis, keepdims=True)
+        return self.out
+
+    def backward(self, gy):
+        y = self.output()
+        return y * (gy - sum(gy * y, self.axis, keepdim=True))
+
+
+def exp_(x):
+    from minigrad.ops.elementwise import exp
+
+    return exp(x)
+
+
+def softmax(x, dim: int):
+    """Softmax along ``dim``, computed stably (the max is subtracted first).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.softmax(minigrad.tensor([0.0, 0.0]), dim=0)
+    tensor([0.5, 0.5])
+    """
+    return Softmax(_axes(dim, x.ndim)[0])(x)
+
+
+def log_softmax(x, dim: int):
+    """Log of the softmax along ``dim``, computed stably.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.log_softmax(minigrad.tensor([0.0, 0.0]), dim=0)
+    tensor([-0.6931, -0.6931])
+    """
+    return LogSoftmax(_axes(dim, x.ndim)[0])(x)

@@ -1,0 +1,16 @@
+"""Neural-network modules: :class:`Module`, layers, normalization, losses, init.
+
+Layers are thin: they hold parameters and buffers and call the functional ops in
+:mod:`minigrad.nn.functional`, where all the math lives.
+"""
+
+from minigrad.nn import functional, init
+from minigrad.nn.activation import *  # noqa: F403
+from minigrad.nn.containers import *  # noqa: F403
+from minigrad.nn.conv import *  # noqa: F403
+from minigrad.nn.dropout import *  # noqa: F403
+from minigrad.nn.linear import *  # noqa: F403
+from minigrad.nn.loss import *  # noqa: F403
+from minigrad.nn.module import *  # noqa: F403
+from minigrad.nn.norm import *  # noqa: F403
+from minigrad.nn.pool import *  # noqa: F403

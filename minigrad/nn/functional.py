@@ -1,0 +1,14 @@
+"""The functional form of every layer and loss (PyTorch's ``torch.nn.functional``).
+
+This module only re-exports; each op lives in its family's file under
+:mod:`minigrad.ops`.
+"""
+
+from minigrad.ops.activation import *  # noqa: F403
+from minigrad.ops.conv import *  # noqa: F403
+from minigrad.ops.dropout import *  # noqa: F403
+from minigrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
+from minigrad.ops.loss import *  # noqa: F403
+from minigrad.ops.norm import *  # noqa: F403
+from minigrad.ops.pool import *  # noqa: F403
+from minigrad.ops.reduce import log_softmax, softmax  # noqa: F401
