@@ -11,6 +11,9 @@ import pytest
 
 import minigrad
 
+# The fixture generators import torch, which is not a test dependency: never collect them.
+collect_ignore_glob = ["fixtures/*.py"]
+
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 
 

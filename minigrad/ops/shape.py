@@ -15,7 +15,7 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "reshape", "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze",
-    "flatten", "getitem",
+    "flatten", "getitem", "cat", "stack", "split", "chunk", "pad",
 ]  # fmt: skip
 
 
@@ -221,12 +221,14 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
 
 
 # ----------------------------------------------------------------------- indexing
-def _index_key(key):
-    """Replace Tensors inside an indexing key by their arrays."""
+def _index_key(key, xp):
+    """Replace Tensors and lists inside an indexing key by arrays of module ``xp``."""
     if isinstance(key, Tensor):
         return key.data
+    if isinstance(key, list):
+        return xp.asarray(key)
     if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+        return tuple(_index_key(k, xp) if isinstance(k, Tensor | list) else k for k in key)
     return key
 
 
@@ -252,8 +254,8 @@ class IndexAdd(Function):
     def forward(self, g):
         xp = backend.array_module(g)
         out = xp.zeros(self.shape, dtype=g.dtype)
-        if _is_basic(self.key):
-            out[self.key] = g  # basic indexing never repeats an element
+        if _never_repeats(self.key):
+            out[self.key] = g  # slices and masks never select an element twice
         elif xp is backend.np:
             xp.add.at(out, self.key, g)
         else:  # cupyx's scatter_add accumulates repeated indices atomically
@@ -266,9 +268,16 @@ class IndexAdd(Function):
         return GetItem(self.key)(gy)
 
 
-def _is_basic(key) -> bool:
+def _never_repeats(key) -> bool:
+    """True for keys of slices, ints and at most one boolean mask (no repeated element)."""
     keys = key if isinstance(key, tuple) else (key,)
-    return all(k is None or k is Ellipsis or isinstance(k, int | slice) for k in keys)
+    masks = 0
+    for k in keys:
+        if getattr(k, "dtype", None) is not None and k.dtype.kind == "b":
+            masks += 1
+        elif not (k is None or k is Ellipsis or isinstance(k, int | slice)):
+            return False
+    return masks <= 1
 
 
 def getitem(x, key):
@@ -284,10 +293,347 @@ def getitem(x, key):
     >>> x.grad
     tensor([2., 0., 1.])
     """
-    if isinstance(key, list):
-        key = x.xp.asarray(key)
-    key = _index_key(key)
+    key = _index_key(key, x.xp)
     try:
         return GetItem(key)(x)
     except IndexError as e:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+
+
+# ----------------------------------------------------------------------- join and split
+def _dim(dim: int, ndim: int, op: str) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-d tensor, or an IndexError."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+            f"but got {dim})"
+        )
+    return dim % ndim
+
+
+class Cat(Function):
+    """Concatenation; the gradient of each input is its slice of the output gradient."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        self.sizes = [x.shape[self.axis] for x in xs]
+        return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
+
+    def backward(self, gy):
+        lead = (slice(None),) * self.axis
+        gxs, start = [], 0
+        for n, need in zip(self.sizes, self.needs_input_grad):
+            gxs.append(getitem(gy, lead + (slice(start, start + n),)) if need else None)
+            start += n
+        return tuple(gxs)
+
+
+def cat(tensors, dim: int = 0):
+    """Concatenate tensors along an existing dimension ``dim``.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of the same number of dimensions whose shapes agree except in ``dim``.
+    dim : int
+        The dimension to join along.
+
+    Returns
+    -------
+    Tensor
+        The joined tensor; each input's gradient is its slice of the output's.
+
+    Raises
+    ------
+    RuntimeError
+        If the sequence is empty or the shapes disagree outside ``dim``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.cat([minigrad.zeros(1, 2), minigrad.ones(2, 2)]).shape
+    (3, 2)
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("cat: expected a non-empty sequence of tensors")
+    ndim = tensors[0].ndim
+    if ndim == 0:
+        raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated")
+    axis = _dim(dim, ndim, "cat")
+    ref = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref)) if k != axis):
+            raise RuntimeError(
+                f"cat: sizes of tensors must match except in dimension {axis}: tensor 0 has "
+                f"shape {tuple(ref)} but tensor {i} has shape {tuple(t.shape)}"
+            )
+    if len(tensors) == 1:
+        return tensors[0]
+    return Cat(axis)(*tensors)
+
+
+def stack(tensors, dim: int = 0):
+    """Join tensors of equal shape along a new dimension ``dim``.
+
+    Parameters
+    ----------
+    tensors : sequence of Tensor
+        Tensors of one shape.
+    dim : int
+        Where the new dimension goes (``0 <= dim <= ndim``; negative counts from the end).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If the sequence is empty or the shapes differ.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.stack([minigrad.zeros(2), minigrad.ones(2)], dim=1)
+    tensor([[0., 1.],
+            [0., 1.]])
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError("stack: expected a non-empty sequence of tensors")
+    ref = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.shape != ref:
+            raise RuntimeError(
+                f"stack: expects each tensor to be equal size, but got {tuple(ref)} at entry 0 "
+                f"and {tuple(t.shape)} at entry {i}"
+            )
+    axis = _dim(dim, len(ref) + 1, "stack")
+    return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+class Split(Function):
+    """Split into pieces along an axis (one output per piece); the gradient is the
+    concatenation of the pieces' gradients (zeros for pieces that got none)."""
+
+    def __init__(self, axis, sizes):
+        self.axis, self.sizes = axis, sizes
+
+    def forward(self, x):
+        lead = (slice(None),) * self.axis
+        outs, start = [], 0
+        for n in self.sizes:
+            outs.append(x[lead + (slice(start, start + n),)])
+            start += n
+        self.out = None
+        return tuple(outs)
+
+    def backward(self, *gys):
+        (x,) = self.inputs
+        parts = []
+        for n, g in zip(self.sizes, gys):
+            if g is None:
+                shape = x.shape[: self.axis] + (n,) + x.shape[self.axis + 1 :]
+                g = Tensor._make(x.xp.zeros(shape, dtype=x.dtype))
+            parts.append(g)
+        return cat(parts, self.axis)
+
+
+def split(x, split_size_or_sections, dim: int = 0):
+    """Split ``x`` into pieces along ``dim`` (views of ``x``).
+
+    Parameters
+    ----------
+    x : Tensor
+    split_size_or_sections : int or sequence of int
+        An int: pieces of that size (the last may be smaller). A sequence: the size of
+        each piece; they must add up to ``x.shape[dim]``.
+    dim : int
+
+    Returns
+    -------
+    tuple of Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If the sizes do not add up or a split size is not positive.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> [p.shape for p in minigrad.arange(5).split(2)]
+    [(2,), (2,), (1,)]
+    >>> [p.tolist() for p in minigrad.arange(5).split([1, 4])]
+    [[0], [1, 2, 3, 4]]
+    """
+    if x.ndim == 0:
+        raise RuntimeError("split: expected a tensor with at least one dimension")
+    axis = _dim(dim, x.ndim, "split")
+    n = x.shape[axis]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {size}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(
+                f"split: split sizes {sizes} must be non-negative and sum exactly to "
+                f"{n} (the size of dimension {axis} of a tensor of shape {tuple(x.shape)})"
+            )
+    return Split(axis, tuple(sizes))(x)
+
+
+def chunk(x, chunks: int, dim: int = 0):
+    """Split ``x`` into ``chunks`` pieces of (almost) equal size along ``dim``.
+
+    Like PyTorch, every piece has ``ceil(size / chunks)`` elements except possibly the
+    last, so fewer than ``chunks`` pieces may come back.
+
+    Parameters
+    ----------
+    x : Tensor
+    chunks : int
+        Number of pieces wanted (positive).
+    dim : int
+
+    Returns
+    -------
+    tuple of Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If ``chunks`` is not positive.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> [p.tolist() for p in minigrad.arange(6).chunk(3)]
+    [[0, 1], [2, 3], [4, 5]]
+    """
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
+    if x.ndim == 0:
+        raise RuntimeError("chunk: expected a tensor with at least one dimension")
+    n = x.shape[_dim(dim, x.ndim, "chunk")]
+    return split(x, max(-(-n // chunks), 1), dim)
+
+
+# ----------------------------------------------------------------------- padding
+class ConstantPad(Function):
+    """Pad with a constant (negative widths crop). Its gradient is the same op with the
+    widths negated and value 0, so it is differentiable to any order."""
+
+    def __init__(self, widths, value):
+        self.widths, self.value = widths, value  # one (before, after) per dimension
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        shape = tuple(s + b + a for s, (b, a) in zip(x.shape, self.widths))
+        if any(s < 0 for s in shape):
+            raise RuntimeError(
+                f"pad: the input of shape {tuple(x.shape)} would get a negative size {shape}"
+            )
+        src = tuple(slice(-b if b < 0 else 0, s + a if a < 0 else s) for s, (b, a) in
+                    zip(x.shape, self.widths))  # fmt: skip
+        dst = tuple(slice(max(b, 0), max(b, 0) + (sl.stop - sl.start)) for sl, (b, _) in
+                    zip(src, self.widths))  # fmt: skip
+        out = xp.full(shape, self.value, dtype=x.dtype)
+        out[dst] = x[src]
+        return out
+
+    def backward(self, gy):
+        return ConstantPad(tuple((-b, -a) for b, a in self.widths), 0)(gy)
+
+
+def _pad_index(xp, n, before, after, mode):
+    """Source index of every output position of one padded dimension."""
+    j = xp.arange(-before, n + after)
+    if mode == "reflect":
+        j = xp.abs(j)
+        return xp.where(j > n - 1, 2 * (n - 1) - j, j)
+    if mode == "replicate":
+        return xp.clip(j, 0, n - 1)
+    return j % n  # circular
+
+
+def pad(x, pad, mode: str = "constant", value=None):
+    """Pad ``x`` (PyTorch's ``F.pad``).
+
+    ``pad`` lists ``(before, after)`` widths starting from the LAST dimension:
+    ``(left, right)`` pads the last one, ``(left, right, top, bottom)`` the last two, etc.
+
+    Parameters
+    ----------
+    x : Tensor
+    pad : tuple of int
+        An even number of widths, at most ``2 * x.ndim``. Negative widths crop
+        (``'constant'`` mode only).
+    mode : {'constant', 'reflect', 'replicate', 'circular'}
+        Fill with ``value``; mirror without repeating the edge; repeat the edge; wrap
+        around.
+    value : float, optional
+        The fill value of ``'constant'`` mode (default 0).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    ValueError
+        For an odd-length or too long ``pad``, an unknown mode, or a reflect width not
+        smaller than the dimension.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([[1.0, 2.0, 3.0]])
+    >>> minigrad.pad(x, (1, 2))
+    tensor([[0., 1., 2., 3., 0., 0.]])
+    >>> minigrad.pad(x, (2, 1), mode="reflect")
+    tensor([[3., 2., 1., 2., 3., 2.]])
+    >>> minigrad.pad(x, (1, 1), mode="replicate")
+    tensor([[1., 1., 2., 3., 3.]])
+    """
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(
+            f"pad: padding length must be even and at most twice the number of dimensions "
+            f"({x.ndim} for a tensor of shape {tuple(x.shape)}), got {len(pad)}"
+        )
+    k = len(pad) // 2
+    widths = [(0, 0)] * (x.ndim - k) + [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]
+    if mode == "constant":
+        if all(w == (0, 0) for w in widths):
+            return x
+        return ConstantPad(tuple(widths), 0 if value is None else value)(x)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(
+            f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or "
+            "'circular'"
+        )
+    if value not in (None, 0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    out = x
+    for axis, (b, a) in enumerate(widths):
+        if b == 0 and a == 0:
+            continue
+        n = x.shape[axis]
+        if b < 0 or a < 0:
+            raise ValueError(f"pad: negative widths are only allowed in 'constant' mode: {pad}")
+        limit = n - 1 if mode == "reflect" else n
+        if n == 0 or b > limit or a > limit:
+            raise ValueError(
+                f"pad: {mode} padding of ({b}, {a}) on dimension {axis} needs widths at most "
+                f"{limit} (size {n}; input shape {tuple(x.shape)})"
+            )
+        idx = _pad_index(x.xp, n, b, a, mode)
+        out = getitem(out, (slice(None),) * axis + (idx,))
+    return out
