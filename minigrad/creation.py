@@ -34,11 +34,14 @@ def _finish(arr, dtype, dev, requires_grad):
     return t
 
 
-def _infer(data):
+def _infer(data, dtype=None):
     """NumPy array of ``data`` with PyTorch's dtype inference: Python floats give
-    float32, ints int64, bools bool; existing arrays keep their dtype."""
+    float32, ints int64, bools bool; existing arrays keep their dtype. An explicit
+    ``dtype`` is applied directly (no rounding through float32 first)."""
     if isinstance(data, np.ndarray | np.generic):
         return np.asarray(data)
+    if dtype is not None:
+        return np.asarray(data, dtype=as_dtype(dtype))
     arr = np.asarray(data)
     if arr.dtype == np.float64:
         arr = arr.astype(float32)
@@ -77,7 +80,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
         src = backend.device_of(data)
         arr = data.copy()
     except TypeError:
-        src, arr = None, _infer(data)
+        src, arr = None, _infer(data, dtype)
     dev = backend.device(device) if device is not None else (src or backend.get_default_device())
     return _finish(arr, dtype, dev, requires_grad)
 
@@ -99,7 +102,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
         src = backend.device_of(data)
         arr = data
     except TypeError:
-        src, arr = None, _infer(data)
+        src, arr = None, _infer(data, dtype)
     dev = backend.device(device) if device is not None else (src or backend.get_default_device())
     return _finish(arr, dtype, dev, False)
 
@@ -293,6 +296,8 @@ def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
 def randint(low, high=None, size=(), dtype=None, device=None) -> Tensor:
     """Random integers in ``[low, high)`` from the device's seeded generator.
 
+    Also accepts PyTorch's ``randint(high, size)`` form.
+
     Examples
     --------
     >>> import minigrad
@@ -300,7 +305,9 @@ def randint(low, high=None, size=(), dtype=None, device=None) -> Tensor:
     >>> bool(((x >= 0) & (x < 10)).all())
     True
     """
-    if high is None:
+    if isinstance(high, tuple | list):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
         low, high = 0, low
     dev = backend.device(device)
     dtype = as_dtype(dtype) if dtype is not None else int64

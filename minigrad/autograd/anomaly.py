@@ -13,6 +13,7 @@ class AnomalyError(RuntimeError):
 
 class _Anomaly:
     enabled = False
+    in_backward = False  # ops run by a backward formula are blamed on that backward
 
     @staticmethod
     def creation_stack() -> str:
@@ -56,10 +57,13 @@ def check_finite(fn, arrays, where: str) -> None:
 
     if not isinstance(arrays, tuple | list):
         arrays = (arrays,)
+    from minigrad.tensor import Tensor
+
     for i, a in enumerate(arrays):
         if a is None:
             continue
-        a = getattr(a, "data", a)
+        if isinstance(a, Tensor):
+            a = a.data
         xp = array_module(a)
         if a.dtype.kind in "fc" and not bool(xp.isfinite(a).all()):
             msg = f"Function '{fn.name}' returned NaN or Inf in its {where} output {i}"

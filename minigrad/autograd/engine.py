@@ -82,15 +82,17 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     handed_out = {id(g.data) for g in grads}  # arrays a leaf must not alias
     heap = []
     counter = itertools.count()
-    buffers = {}
+    buffers = {}  # node -> gradients of its outputs, summed as they arrive
+    leaves = {}  # id(leaf) -> (leaf, summed gradient)
 
     def send(x, gx):
         """Deliver gradient ``gx`` to tensor ``x``: a leaf or a node's output slot."""
         if gx.data.dtype != x.data.dtype:  # e.g. a float32 input of a float64 op
             gx = gx.to(x.data.dtype)
         f = x.grad_fn
-        if f is None:
-            _accumulate_leaf(x, gx, capture, create_graph, handed_out)
+        if f is None:  # a leaf: sum its contributions, deliver once at the end
+            entry = leaves.get(id(x))
+            leaves[id(x)] = (x, gx) if entry is None else (x, entry[1] + gx)
             return
         buf = buffers.get(f)
         if buf is None:
@@ -125,18 +127,33 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             if inputs is None:
                 raise RuntimeError(_FREED)
             fn.check_versions()
-            gxs = fn.backward(*gys)
+            if _Anomaly.enabled:
+                gxs = _backward_checked(fn, gys)
+            else:
+                gxs = fn.backward(*gys)
             if not isinstance(gxs, tuple):
                 gxs = (gxs,)
-            if _Anomaly.enabled:
-                check_finite(fn, gxs, "backward")
             if not retain_graph:
                 fn.release()
             for x, gx, need in zip(inputs, gxs, needs):
                 if need and gx is not None:
                     send(x, gx)
+        for x, gx in leaves.values():
+            _accumulate_leaf(x, gx, capture, create_graph, handed_out)
     finally:
         _GradMode.enabled = prev
+
+
+def _backward_checked(fn, gys):
+    """``fn.backward`` in anomaly mode: NaN/Inf in its results is blamed on ``fn``."""
+    prev = _Anomaly.in_backward
+    _Anomaly.in_backward = True
+    try:
+        gxs = fn.backward(*gys)
+    finally:
+        _Anomaly.in_backward = prev
+    check_finite(fn, gxs, "backward")
+    return gxs
 
 
 def _run_hooks(t, g):

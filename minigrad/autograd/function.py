@@ -105,11 +105,13 @@ class Function:
                         gen = f.generation + 1
             else:
                 xs.append(x)
-        ys = self.forward(*xs)
-        requires_grad = requires_grad and _GradMode.enabled
-        if _Anomaly.enabled:
-            check_finite(self, ys, "forward")
+        if _Anomaly.enabled and not _Anomaly.in_backward:
             self._created_at = _Anomaly.creation_stack()
+            ys = self.forward(*xs)
+            check_finite(self, ys, "forward")
+        else:
+            ys = self.forward(*xs)
+        requires_grad = requires_grad and _GradMode.enabled
         make = Tensor._make
         if isinstance(ys, tuple):
             outs = tuple(make(y, requires_grad) for y in ys)

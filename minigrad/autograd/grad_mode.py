@@ -32,9 +32,15 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeContext:
-    """Base of the grad-mode context managers; also usable as a decorator."""
+    """Base of the grad-mode context managers; also usable as a decorator, with or
+    without parentheses (``@no_grad()`` and ``@no_grad``)."""
 
     _mode: bool
+
+    def __new__(cls, *args):
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]):
+            return cls()(args[0])  # bare decorator: no_grad(fn)
+        return super().__new__(cls)
 
     def __enter__(self):
         self._prev = _GradMode.enabled
