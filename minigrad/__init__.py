@@ -61,47 +61,75 @@ from minigrad.dtypes import (
     long,
     uint8,
 )
-from minigrad.ops.elementwise import (
-    abs,
-    add,
-    clamp,
-    clone,
-    cos,
-    div,
+from minigrad.ops.activation import erf
+from minigrad.ops.compare import (
     eq,
-    exp,
     ge,
     gt,
+    isfinite,
+    isinf,
+    isnan,
     le,
-    log,
     logical_and,
     logical_not,
     logical_or,
     lt,
+    ne,
+    sign,
+)
+from minigrad.ops.convert import clone
+from minigrad.ops.elementwise import (
+    abs,
+    add,
+    clamp,
+    cos,
+    div,
+    exp,
+    log,
     maximum,
     minimum,
     mul,
-    ne,
     neg,
     pow,
     relu,
     rsqrt,
     sigmoid,
-    sign,
     sin,
     sqrt,
     sub,
     tanh,
     where,
 )
+from minigrad.ops.indexing import gather
 from minigrad.ops.linalg import matmul
-from minigrad.ops.reduce import mean, sum
+from minigrad.ops.pad import pad
+from minigrad.ops.reduce import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    log_softmax,
+    logsumexp,
+    max,
+    mean,
+    min,
+    softmax,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
 from minigrad.ops.shape import (
     broadcast_to,
+    cat,
+    chunk,
     flatten,
     permute,
     reshape,
+    split,
     squeeze,
+    stack,
     transpose,
     unsqueeze,
 )
@@ -109,6 +137,7 @@ from minigrad.tensor import Tensor
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 clip = clamp
+concat = concatenate = cat  # PyTorch's aliases
 
 __version__ = "0.1.0"
 

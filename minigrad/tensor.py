@@ -550,6 +550,30 @@ class Tensor:
         """See :func:`minigrad.sign`."""
         return _ew.sign(self)
 
+    def erf(self):
+        """See :func:`minigrad.erf`."""
+        from minigrad.ops.activation import erf
+
+        return erf(self)
+
+    def isnan(self):
+        """See :func:`minigrad.isnan`."""
+        return _compare.isnan(self)
+
+    def isinf(self):
+        """See :func:`minigrad.isinf`."""
+        return _compare.isinf(self)
+
+    def isfinite(self):
+        """See :func:`minigrad.isfinite`."""
+        return _compare.isfinite(self)
+
+    def gather(self, dim, index):
+        """See :func:`minigrad.gather`."""
+        from minigrad.ops.indexing import gather
+
+        return gather(self, dim, index)
+
     def clamp(self, min=None, max=None):
         """See :func:`minigrad.clamp`."""
         return _ew.clamp(self, min, max)
@@ -796,6 +820,7 @@ _new = object.__new__
 _function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.
+from minigrad.ops import compare as _compare  # noqa: E402
 from minigrad.ops import elementwise as _ew  # noqa: E402
 from minigrad.ops import linalg as _linalg  # noqa: E402
 from minigrad.ops import reduce as _reduce  # noqa: E402

@@ -10,5 +10,6 @@ from minigrad.ops.dropout import *  # noqa: F403
 from minigrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
 from minigrad.ops.loss import *  # noqa: F403
 from minigrad.ops.norm import *  # noqa: F403
+from minigrad.ops.pad import pad  # noqa: F401
 from minigrad.ops.pool import *  # noqa: F403
 from minigrad.ops.reduce import log_softmax, softmax  # noqa: F401

@@ -1,4 +1,4 @@
-"""Elementwise ops with broadcasting: arithmetic, unary math, activations, comparisons.
+"""Elementwise ops with broadcasting: arithmetic, unary math, clamp, maximum/minimum, where.
 
 Each op is a :class:`~minigrad.autograd.Function` whose backward is written in tensor ops
 (so it is itself differentiable); gradients of broadcast operands are reduced by the one
@@ -12,13 +12,24 @@ import math
 
 from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
+from minigrad.ops.compare import (  # noqa: F401 - Tensor's operators call them from here
+    eq,
+    ge,
+    gt,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    lt,
+    ne,
+    sign,
+)
+from minigrad.ops.convert import clone, to  # noqa: F401 - Tensor's methods call them from here
 from minigrad.tensor import Tensor
 
 __all__ = [
     "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "rsqrt",
     "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
-    "eq", "ne", "lt", "le", "gt", "ge", "logical_not", "logical_and", "logical_or",
-    "sign", "to", "clone",
 ]  # fmt: skip
 
 _SCALARS = (int, float, bool)
@@ -27,10 +38,14 @@ _SCALARS = (int, float, bool)
 def _operand(x, like: Tensor):
     """A binary op's operand: Tensors and Python scalars pass; arrays and lists become
     constant tensors on ``like``'s device."""
-    if isinstance(x, Tensor) or isinstance(x, _SCALARS):
+    if isinstance(x, Tensor) or type(x) in _SCALARS:
         return x
-    if hasattr(x, "dtype") and getattr(x, "shape", None) == ():  # a NumPy/CuPy scalar
+    if hasattr(x, "dtype") and getattr(x, "shape", None) == ():
+        # a NumPy/CuPy scalar (np.float64 is a float subclass): use its Python value so
+        # it stays a weak scalar and float32 is not upcast
         return x.item()
+    if isinstance(x, _SCALARS):
+        return x
     return Tensor._make(like.xp.asarray(x))
 
 
@@ -41,7 +56,20 @@ def _binary(fn_cls, a, b):
         a = _operand(a, b)
     else:
         raise TypeError(f"{fn_cls.__name__}: at least one operand must be a Tensor")
-    return fn_cls()(a, b)
+    try:
+        return fn_cls()(a, b)
+    except ValueError:
+        sa, sb = (tuple(x.shape) if isinstance(x, Tensor) else () for x in (a, b))
+        if _broadcastable(sa, sb):
+            raise
+        raise RuntimeError(
+            f"{fn_cls.__name__.lower()}: the shapes {sa} and {sb} cannot be broadcast "
+            "together (sizes must match or be 1 in each trailing dimension)"
+        ) from None
+
+
+def _broadcastable(sa, sb) -> bool:
+    return all(x == y or x == 1 or y == 1 for x, y in zip(sa[::-1], sb[::-1]))
 
 
 def _unbroadcast(g, x):
@@ -110,19 +138,47 @@ class Pow(Function):
         a, b = self.inputs
         na, nb = self.needs_input_grad
         ga = gb = None
-        if na:
+        if na:  # d/da = b * a**(b-1); PyTorch takes it as 0 wherever b == 0
             if isinstance(b, _SCALARS):
-                ga = gy * (0.0 if b == 0 else b * a ** (b - 1))
+                ga = gy * (0.0 if b == 0 else a * 2 if b == 2 else a ** (b - 1) * b)
             else:
-                ga = _unbroadcast(gy * b * a ** (b - 1), a)
-        if nb:
-            log_a = math.log(a) if isinstance(a, _SCALARS) else log(a)
-            gb = _unbroadcast(gy * self.output() * log_a, b)
+                ga = gy * b * a ** (b - 1)
+                if (b.data == 0).any():
+                    ga = where(b == 0, 0.0, ga)
+                ga = _unbroadcast(ga, a)
+        if nb:  # d/db = a**b * log(a); PyTorch takes it as 0 where a == 0 and b >= 0
+            if isinstance(a, _SCALARS):
+                log_a = math.log(a) if a > 0 else -math.inf if a == 0 else math.nan
+                gb = gy * self.output() * log_a
+                zero = a == 0
+            else:
+                gb = gy * self.output() * log(a)
+                zero = (a.data == 0).any()
+            if zero:
+                gb = where((b >= 0) & (a == 0) if not isinstance(a, _SCALARS) else b >= 0, 0.0, gb)
+            gb = _unbroadcast(gb, b)
         return ga, gb
 
 
 def add(a, b, alpha=1):
     """``a + alpha * b`` with broadcasting.
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); their shapes broadcast.
+    alpha : number
+        Multiplier of ``b``.
+
+    Returns
+    -------
+    Tensor
+        Of the broadcast shape; each operand's gradient is summed back to its shape.
+
+    Raises
+    ------
+    RuntimeError
+        If the shapes cannot be broadcast together.
 
     Examples
     --------
@@ -134,7 +190,7 @@ def add(a, b, alpha=1):
 
 
 def sub(a, b, alpha=1):
-    """``a - alpha * b`` with broadcasting.
+    """``a - alpha * b`` with broadcasting (arguments as in :func:`add`).
 
     Examples
     --------
@@ -146,7 +202,7 @@ def sub(a, b, alpha=1):
 
 
 def mul(a, b):
-    """``a * b`` with broadcasting.
+    """``a * b`` with broadcasting (operands as in :func:`add`).
 
     Examples
     --------
@@ -158,7 +214,7 @@ def mul(a, b):
 
 
 def div(a, b):
-    """``a / b`` with broadcasting (true division).
+    """``a / b`` with broadcasting, true division (operands as in :func:`add`).
 
     Examples
     --------
@@ -171,6 +227,18 @@ def div(a, b):
 
 def pow(a, b):
     """``a ** b`` with broadcasting; ``a`` or ``b`` may be a Python number.
+
+    Like PyTorch, the gradient with respect to ``a`` is 0 where ``b == 0``, and the one
+    with respect to ``b`` is 0 where ``a == 0`` and ``b >= 0``.
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Base and exponent (at least one a Tensor).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -278,7 +346,7 @@ class Sigmoid(Function):
 class ReLU(Function):
     def forward(self, x):
         self.mask = x > 0
-        return x * self.mask
+        return backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
 
     def backward(self, gy):
         return gy * _const(self.mask)
@@ -306,9 +374,8 @@ class Maximum(Function):
     """Elementwise maximum; at ties the gradient is split evenly (as PyTorch does)."""
 
     def forward(self, a, b):
-        xp = backend.array_module(a)
-        self.wa = (a > b) + (a == b) * 0.5
-        self.wa = self.wa.astype(xp.result_type(a, b))
+        xp = backend.array_module(a if hasattr(a, "dtype") else b)
+        self.wa = ((a > b) + (a == b) * 0.5).astype(xp.result_type(a, b))
         return xp.maximum(a, b)
 
     def backward(self, gy):
@@ -325,7 +392,7 @@ class Minimum(Maximum):
     """Elementwise minimum; at ties the gradient is split evenly."""
 
     def forward(self, a, b):
-        xp = backend.array_module(a)
+        xp = backend.array_module(a if hasattr(a, "dtype") else b)
         self.wa = ((a < b) + (a == b) * 0.5).astype(xp.result_type(a, b))
         return xp.minimum(a, b)
 
@@ -482,6 +549,21 @@ def relu(x):
 def clamp(x, min=None, max=None):
     """Clamp into ``[min, max]``; the gradient passes where ``min <= x <= max``.
 
+    Parameters
+    ----------
+    x : Tensor
+    min, max : number or Tensor, optional
+        Bounds (at least one). Tensor bounds broadcast and get gradients too.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    ValueError
+        If neither bound is given.
+
     Examples
     --------
     >>> import minigrad
@@ -490,11 +572,23 @@ def clamp(x, min=None, max=None):
     """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: differentiable
+        out = x if min is None else maximum(x, min)
+        return out if max is None else minimum(out, max)
     return Clamp(min, max)(x)
 
 
 def maximum(a, b):
-    """Elementwise maximum of two tensors (broadcasting).
+    """Elementwise maximum (broadcasting); at ties the gradient is split evenly.
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        At least one a Tensor.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -506,7 +600,7 @@ def maximum(a, b):
 
 
 def minimum(a, b):
-    """Elementwise minimum of two tensors (broadcasting).
+    """Elementwise minimum (broadcasting; see :func:`maximum`).
 
     Examples
     --------
@@ -519,6 +613,22 @@ def minimum(a, b):
 
 def where(condition, a, b):
     """Elements of ``a`` where ``condition`` is true, else of ``b`` (broadcasting).
+
+    Parameters
+    ----------
+    condition : Tensor
+        A bool tensor.
+    a, b : Tensor or number
+        The values; each gets the gradient where it was chosen.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    TypeError
+        If ``condition`` is not a bool tensor.
 
     Examples
     --------
@@ -536,141 +646,10 @@ def where(condition, a, b):
         cond = condition
     else:
         cond = Tensor._make(like.xp.asarray(bool(condition)))
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        # two Python numbers: PyTorch's default dtype (float32), not NumPy's float64
+        from minigrad.dtypes import get_default_dtype
+
+        if isinstance(a, float) or isinstance(b, float):
+            a = Tensor._make(like.xp.asarray(a, dtype=get_default_dtype()))
     return Where()(cond, a, b)
-
-
-def sign(x):
-    """Sign of each element (-1, 0 or 1); not differentiable (no grad).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.sign(minigrad.tensor([-2.0, 0.0, 3.0]))
-    tensor([-1.,  0.,  1.])
-    """
-    return Tensor._make(x.xp.sign(x.data))
-
-
-# ----------------------------------------------------------------------- comparisons
-def _compare(op, a, b):
-    if isinstance(a, Tensor):
-        b = _operand(b, a)
-    else:
-        a = _operand(a, b)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
-    return Tensor._make(op(ad, bd))
-
-
-def eq(a, b):
-    """Elementwise ``a == b`` as a bool tensor (no gradient).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.eq(minigrad.tensor([1.0, 2.0]), 2.0)
-    tensor([False,  True])
-    """
-    return _compare(lambda x, y: x == y, a, b)
-
-
-def ne(a, b):
-    """Elementwise ``a != b`` as a bool tensor."""
-    return _compare(lambda x, y: x != y, a, b)
-
-
-def lt(a, b):
-    """Elementwise ``a < b`` as a bool tensor."""
-    return _compare(lambda x, y: x < y, a, b)
-
-
-def le(a, b):
-    """Elementwise ``a <= b`` as a bool tensor."""
-    return _compare(lambda x, y: x <= y, a, b)
-
-
-def gt(a, b):
-    """Elementwise ``a > b`` as a bool tensor."""
-    return _compare(lambda x, y: x > y, a, b)
-
-
-def ge(a, b):
-    """Elementwise ``a >= b`` as a bool tensor."""
-    return _compare(lambda x, y: x >= y, a, b)
-
-
-def logical_not(x):
-    """Elementwise NOT (``~x``) of a bool tensor."""
-    return Tensor._make(x.xp.logical_not(x.data) if x.dtype.kind == "b" else ~x.data)
-
-
-def logical_and(a, b):
-    """Elementwise AND (``a & b``)."""
-    return _compare(lambda x, y: x & y, a, b)
-
-
-def logical_or(a, b):
-    """Elementwise OR (``a | b``)."""
-    return _compare(lambda x, y: x | y, a, b)
-
-
-# ----------------------------------------------------------------------- dtype/device
-class To(Function):
-    """Cast and/or move; the gradient goes back to the source dtype and device."""
-
-    def __init__(self, dtype, device):
-        self.dtype, self.device = dtype, device
-
-    def forward(self, x):
-        self.src_dtype, self.src_device = x.dtype, backend.device_of(x)
-        y = x
-        if self.device is not None:
-            y = backend.to_device(y, self.device)
-        if self.dtype is not None and y.dtype != self.dtype:
-            y = y.astype(self.dtype)
-        return y
-
-    def backward(self, gy):
-        return to(gy, dtype=self.src_dtype, device=self.src_device)
-
-
-def to(x, dtype=None, device=None, copy: bool = False):
-    """Cast ``x`` to ``dtype`` and/or move it to ``device`` (differentiable).
-
-    Returns ``x`` itself when nothing changes and ``copy`` is false.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.to(minigrad.ones(1), minigrad.float64)
-    tensor([1.], dtype=float64)
-    """
-    from minigrad.dtypes import as_dtype
-
-    dtype = as_dtype(dtype) if dtype is not None else None
-    device = backend.device(device) if device is not None else None
-    same_dtype = dtype is None or dtype == x.dtype
-    same_device = device is None or device == x.device
-    if same_dtype and same_device:
-        return clone(x) if copy else x
-    return To(dtype, device)(x)
-
-
-class Clone(Function):
-    def forward(self, x):
-        return x.copy()
-
-    def backward(self, gy):
-        return gy
-
-
-def clone(x):
-    """A copy of ``x`` with its own memory (differentiable).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.clone(minigrad.ones(2))
-    tensor([1., 1.])
-    """
-    return Clone()(x)

@@ -22,6 +22,8 @@ class MatMul(Function):
     def backward(self, gy):
         a, b = self.inputs
         na, nb = self.needs_input_grad
+        if a.ndim == 1 and b.ndim == 1:  # dot product: gy is 0-d
+            return (gy * b if na else None, gy * a if nb else None)
         a2 = unsqueeze(a, 0) if a.ndim == 1 else a
         b2 = unsqueeze(b, -1) if b.ndim == 1 else b
         if a.ndim == 1:
@@ -41,6 +43,22 @@ class MatMul(Function):
 def matmul(a, b):
     """Matrix product with NumPy's 1-D and batch-broadcasting rules.
 
+    Parameters
+    ----------
+    a, b : Tensor
+        At least 1-D each, of one dtype. A 1-D ``a`` is a row vector, a 1-D ``b`` a
+        column vector (the added dimension is removed from the result); dimensions
+        before the last two broadcast.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        For a 0-d operand, mismatched inner sizes or different dtypes.
+
     Examples
     --------
     >>> import minigrad
@@ -55,6 +73,11 @@ def matmul(a, b):
         b = _operand(b, a)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("matmul: both arguments need at least 1 dimension, got a 0-d tensor")
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"matmul: expected both arguments to have the same dtype, but got {a.dtype} "
+            f"and {b.dtype} (shapes {tuple(a.shape)} and {tuple(b.shape)}); cast one with .to()"
+        )
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:

@@ -1,21 +1,23 @@
 """Shape ops: reshape/view, permute/transpose, broadcast/expand, squeeze/unsqueeze,
-flatten, indexing.
+flatten, cat/stack/split/chunk.
 
 Reshapes and permutations are views where the array module allows; their gradients
-are the inverse reshape or permutation. Indexing's gradient scatter-adds into zeros,
-so repeated integer indices accumulate correctly; that scatter is itself a Function
-whose gradient is indexing again, so second derivatives work.
+are the inverse reshape or permutation. Joining and splitting are each other's
+gradients. Indexing lives in :mod:`minigrad.ops.indexing`, padding in
+:mod:`minigrad.ops.pad`.
 """
 
 from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
+from minigrad.ops.indexing import _dim, getitem
+from minigrad.ops.pad import pad  # noqa: F401 - F.pad lives in ops/pad.py; also found here
 from minigrad.tensor import Tensor
 
 __all__ = [
     "reshape", "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze",
-    "flatten", "getitem", "cat", "stack", "split", "chunk", "pad",
+    "flatten", "cat", "stack", "split", "chunk",
 ]  # fmt: skip
 
 
@@ -40,7 +42,20 @@ class Reshape(Function):
 def reshape(x, *shape):
     """A tensor with the same data and a new shape (a view when possible).
 
-    One dimension may be ``-1``, inferred from the others.
+    Parameters
+    ----------
+    x : Tensor
+    *shape : int or tuple of int
+        The new shape; one dimension may be ``-1``, inferred from the others.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If the number of elements does not match.
 
     Examples
     --------
@@ -78,6 +93,21 @@ class Permute(Function):
 def permute(x, *dims):
     """Reorder dimensions (a view).
 
+    Parameters
+    ----------
+    x : Tensor
+    *dims : int or tuple of int
+        A permutation of ``range(x.ndim)`` (negative values count from the end).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If ``dims`` is not a permutation of the dimensions.
+
     Examples
     --------
     >>> import minigrad
@@ -99,6 +129,20 @@ def permute(x, *dims):
 def transpose(x, dim0: int, dim1: int):
     """Swap two dimensions (a view).
 
+    Parameters
+    ----------
+    x : Tensor
+    dim0, dim1 : int
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    IndexError
+        For a dimension out of range.
+
     Examples
     --------
     >>> import minigrad
@@ -109,7 +153,8 @@ def transpose(x, dim0: int, dim1: int):
     axes = list(range(n))
     if n == 0:
         return x
-    axes[dim0 % n], axes[dim1 % n] = axes[dim1 % n], axes[dim0 % n]
+    dim0, dim1 = _dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return permute(x, tuple(axes))
 
 
@@ -126,7 +171,21 @@ class BroadcastTo(Function):
 
 
 def broadcast_to(x, shape):
-    """``x`` broadcast to ``shape`` (a read-only view).
+    """``x`` broadcast to ``shape`` (a read-only view); the gradient is summed back.
+
+    Parameters
+    ----------
+    x : Tensor
+    shape : tuple of int
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If ``x`` cannot be broadcast to ``shape``.
 
     Examples
     --------
@@ -168,7 +227,21 @@ def expand(x, *sizes):
 
 
 def squeeze(x, dim=None):
-    """Remove dimensions of size 1 (all, or those in ``dim``).
+    """Remove dimensions of size 1 (all, or those in ``dim``; others are kept).
+
+    Parameters
+    ----------
+    x : Tensor
+    dim : int or tuple of int, optional
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    IndexError
+        For a dimension out of range.
 
     Examples
     --------
@@ -179,7 +252,8 @@ def squeeze(x, dim=None):
     if dim is None:
         shape = tuple(s for s in x.shape if s != 1)
     else:
-        dims = {d % max(x.ndim, 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        n = max(x.ndim, 1)
+        dims = {_dim(d, n, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return reshape(x, shape)
 
@@ -201,7 +275,21 @@ def unsqueeze(x, dim: int):
 
 
 def flatten(x, start_dim: int = 0, end_dim: int = -1):
-    """Merge dimensions ``start_dim`` to ``end_dim`` into one.
+    """Merge dimensions ``start_dim`` to ``end_dim`` (inclusive) into one.
+
+    Parameters
+    ----------
+    x : Tensor
+    start_dim, end_dim : int
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    IndexError
+        For a dimension out of range.
 
     Examples
     --------
@@ -211,7 +299,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """
     if x.ndim == 0:
         return reshape(x, (1,))
-    s, e = start_dim % x.ndim, end_dim % x.ndim
+    s, e = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten: start_dim must come before end_dim")
     n = 1
@@ -220,97 +308,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     return reshape(x, x.shape[:s] + (n,) + x.shape[e + 1 :])
 
 
-# ----------------------------------------------------------------------- indexing
-def _index_key(key, xp):
-    """Replace Tensors and lists inside an indexing key by arrays of module ``xp``."""
-    if isinstance(key, Tensor):
-        return key.data
-    if isinstance(key, list):
-        return xp.asarray(key)
-    if isinstance(key, tuple):
-        return tuple(_index_key(k, xp) if isinstance(k, Tensor | list) else k for k in key)
-    return key
-
-
-class GetItem(Function):
-    def __init__(self, key):
-        self.key = key
-
-    def forward(self, x):
-        self.in_shape = x.shape
-        return x[self.key]
-
-    def backward(self, gy):
-        return IndexAdd(self.key, self.in_shape)(gy)
-
-
-class IndexAdd(Function):
-    """Scatter-add ``g`` into zeros of ``shape`` at ``key`` (the gradient of indexing);
-    repeated indices accumulate. Its own gradient is indexing again."""
-
-    def __init__(self, key, shape):
-        self.key, self.shape = key, shape
-
-    def forward(self, g):
-        xp = backend.array_module(g)
-        out = xp.zeros(self.shape, dtype=g.dtype)
-        if _never_repeats(self.key):
-            out[self.key] = g  # slices and masks never select an element twice
-        elif xp is backend.np:
-            xp.add.at(out, self.key, g)
-        else:  # cupyx's scatter_add accumulates repeated indices atomically
-            import cupyx
-
-            cupyx.scatter_add(out, self.key, g)
-        return out
-
-    def backward(self, gy):
-        return GetItem(self.key)(gy)
-
-
-def _never_repeats(key) -> bool:
-    """True for keys of slices, ints and at most one boolean mask (no repeated element)."""
-    keys = key if isinstance(key, tuple) else (key,)
-    masks = 0
-    for k in keys:
-        if getattr(k, "dtype", None) is not None and k.dtype.kind == "b":
-            masks += 1
-        elif not (k is None or k is Ellipsis or isinstance(k, int | slice)):
-            return False
-    return masks <= 1
-
-
-def getitem(x, key):
-    """``x[key]``: basic slices, integer arrays and boolean masks, as in NumPy.
-
-    The gradient scatter-adds, so repeated indices accumulate.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    >>> x[[0, 0, 2]].sum().backward()
-    >>> x.grad
-    tensor([2., 0., 1.])
-    """
-    key = _index_key(key, x.xp)
-    try:
-        return GetItem(key)(x)
-    except IndexError as e:
-        raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
-
-
 # ----------------------------------------------------------------------- join and split
-def _dim(dim: int, ndim: int, op: str) -> int:
-    """``dim`` as a non-negative axis of an ``ndim``-d tensor, or an IndexError."""
-    if not -ndim <= dim < ndim:
-        raise IndexError(
-            f"{op}: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
-            f"but got {dim})"
-        )
-    return dim % ndim
-
-
 class Cat(Function):
     """Concatenation; the gradient of each input is its slice of the output gradient."""
 
@@ -370,8 +368,6 @@ def cat(tensors, dim: int = 0):
                 f"cat: sizes of tensors must match except in dimension {axis}: tensor 0 has "
                 f"shape {tuple(ref)} but tensor {i} has shape {tuple(t.shape)}"
             )
-    if len(tensors) == 1:
-        return tensors[0]
     return Cat(axis)(*tensors)
 
 
@@ -428,7 +424,6 @@ class Split(Function):
         for n in self.sizes:
             outs.append(x[lead + (slice(start, start + n),)])
             start += n
-        self.out = None
         return tuple(outs)
 
     def backward(self, *gys):
@@ -523,117 +518,3 @@ def chunk(x, chunks: int, dim: int = 0):
         raise RuntimeError("chunk: expected a tensor with at least one dimension")
     n = x.shape[_dim(dim, x.ndim, "chunk")]
     return split(x, max(-(-n // chunks), 1), dim)
-
-
-# ----------------------------------------------------------------------- padding
-class ConstantPad(Function):
-    """Pad with a constant (negative widths crop). Its gradient is the same op with the
-    widths negated and value 0, so it is differentiable to any order."""
-
-    def __init__(self, widths, value):
-        self.widths, self.value = widths, value  # one (before, after) per dimension
-
-    def forward(self, x):
-        xp = backend.array_module(x)
-        shape = tuple(s + b + a for s, (b, a) in zip(x.shape, self.widths))
-        if any(s < 0 for s in shape):
-            raise RuntimeError(
-                f"pad: the input of shape {tuple(x.shape)} would get a negative size {shape}"
-            )
-        src = tuple(slice(-b if b < 0 else 0, s + a if a < 0 else s) for s, (b, a) in
-                    zip(x.shape, self.widths))  # fmt: skip
-        dst = tuple(slice(max(b, 0), max(b, 0) + (sl.stop - sl.start)) for sl, (b, _) in
-                    zip(src, self.widths))  # fmt: skip
-        out = xp.full(shape, self.value, dtype=x.dtype)
-        out[dst] = x[src]
-        return out
-
-    def backward(self, gy):
-        return ConstantPad(tuple((-b, -a) for b, a in self.widths), 0)(gy)
-
-
-def _pad_index(xp, n, before, after, mode):
-    """Source index of every output position of one padded dimension."""
-    j = xp.arange(-before, n + after)
-    if mode == "reflect":
-        j = xp.abs(j)
-        return xp.where(j > n - 1, 2 * (n - 1) - j, j)
-    if mode == "replicate":
-        return xp.clip(j, 0, n - 1)
-    return j % n  # circular
-
-
-def pad(x, pad, mode: str = "constant", value=None):
-    """Pad ``x`` (PyTorch's ``F.pad``).
-
-    ``pad`` lists ``(before, after)`` widths starting from the LAST dimension:
-    ``(left, right)`` pads the last one, ``(left, right, top, bottom)`` the last two, etc.
-
-    Parameters
-    ----------
-    x : Tensor
-    pad : tuple of int
-        An even number of widths, at most ``2 * x.ndim``. Negative widths crop
-        (``'constant'`` mode only).
-    mode : {'constant', 'reflect', 'replicate', 'circular'}
-        Fill with ``value``; mirror without repeating the edge; repeat the edge; wrap
-        around.
-    value : float, optional
-        The fill value of ``'constant'`` mode (default 0).
-
-    Returns
-    -------
-    Tensor
-
-    Raises
-    ------
-    ValueError
-        For an odd-length or too long ``pad``, an unknown mode, or a reflect width not
-        smaller than the dimension.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> x = minigrad.tensor([[1.0, 2.0, 3.0]])
-    >>> minigrad.pad(x, (1, 2))
-    tensor([[0., 1., 2., 3., 0., 0.]])
-    >>> minigrad.pad(x, (2, 1), mode="reflect")
-    tensor([[3., 2., 1., 2., 3., 2.]])
-    >>> minigrad.pad(x, (1, 1), mode="replicate")
-    tensor([[1., 1., 2., 3., 3.]])
-    """
-    pad = tuple(int(p) for p in pad)
-    if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(
-            f"pad: padding length must be even and at most twice the number of dimensions "
-            f"({x.ndim} for a tensor of shape {tuple(x.shape)}), got {len(pad)}"
-        )
-    k = len(pad) // 2
-    widths = [(0, 0)] * (x.ndim - k) + [(pad[2 * i], pad[2 * i + 1]) for i in range(k)][::-1]
-    if mode == "constant":
-        if all(w == (0, 0) for w in widths):
-            return x
-        return ConstantPad(tuple(widths), 0 if value is None else value)(x)
-    if mode not in ("reflect", "replicate", "circular"):
-        raise ValueError(
-            f"pad: unknown mode {mode!r}; expected 'constant', 'reflect', 'replicate' or "
-            "'circular'"
-        )
-    if value not in (None, 0):
-        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
-    out = x
-    for axis, (b, a) in enumerate(widths):
-        if b == 0 and a == 0:
-            continue
-        n = x.shape[axis]
-        if b < 0 or a < 0:
-            raise ValueError(f"pad: negative widths are only allowed in 'constant' mode: {pad}")
-        limit = n - 1 if mode == "reflect" else n
-        if n == 0 or b > limit or a > limit:
-            raise ValueError(
-                f"pad: {mode} padding of ({b}, {a}) on dimension {axis} needs widths at most "
-                f"{limit} (size {n}; input shape {tuple(x.shape)})"
-            )
-        idx = _pad_index(x.xp, n, b, a, mode)
-        out = getitem(out, (slice(None),) * axis + (idx,))
-    return out

@@ -1,0 +1,224 @@
+"""Indexing: ``x[key]`` (basic slices, integer arrays, boolean masks) and ``gather``.
+
+The gradient of indexing scatter-adds into zeros, so repeated integer indices
+accumulate correctly; that scatter is itself a Function whose gradient is indexing
+again, so second derivatives work. :func:`scatter_add` is the one helper that adds
+values at possibly repeated indices, on NumPy and CuPy alike.
+"""
+
+from __future__ import annotations
+
+from minigrad import backend
+from minigrad.autograd.function import Function
+from minigrad.tensor import Tensor
+
+__all__ = ["getitem", "gather"]
+
+
+def _dim(dim: int, ndim: int, op: str) -> int:
+    """``dim`` as a non-negative axis of an ``ndim``-d tensor, or an IndexError."""
+    if not -ndim <= dim < ndim:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
+            f"but got {dim})"
+        )
+    return dim % ndim
+
+
+def _index_key(key, xp):
+    """Replace Tensors, lists and (on a GPU) NumPy arrays inside an indexing key by
+    arrays of module ``xp``."""
+    if isinstance(key, Tensor):
+        key = key.data
+    elif isinstance(key, list):
+        return xp.asarray(key)
+    elif isinstance(key, tuple):
+        return tuple(_index_key(k, xp) if isinstance(k, Tensor | list | backend.np.ndarray)
+                     else k for k in key)  # fmt: skip
+    if xp is not backend.np and isinstance(key, backend.np.ndarray):
+        return xp.asarray(key)  # pragma: no cover - GPU
+    return key
+
+
+class GetItem(Function):
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return x[self.key]
+
+    def backward(self, gy):
+        return IndexAdd(self.key, self.in_shape)(gy)
+
+
+class IndexAdd(Function):
+    """Scatter-add ``g`` into zeros of ``shape`` at ``key`` (the gradient of indexing);
+    repeated indices accumulate. Its own gradient is indexing again."""
+
+    def __init__(self, key, shape):
+        self.key, self.shape = key, shape
+
+    def forward(self, g):
+        xp = backend.array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if _never_repeats(self.key):
+            out[self.key] = g  # slices and masks never select an element twice
+        else:
+            scatter_add(out, self.key, g)
+        return out
+
+    def backward(self, gy):
+        return GetItem(self.key)(gy)
+
+
+def scatter_add(out, key, values) -> None:
+    """``out[key] += values`` where repeated indices in ``key`` all add up (unlike
+    ``out[key] += values``, which keeps only one of them)."""
+    xp = backend.array_module(out)
+    if xp is backend.np or hasattr(xp.add, "at"):
+        xp.add.at(out, key, values)
+    else:  # pragma: no cover - older CuPy: atomic scatter-add
+        import cupyx
+
+        cupyx.scatter_add(out, key, values)
+
+
+def _never_repeats(key) -> bool:
+    """True for keys of slices, ints and at most one boolean mask (no repeated element)."""
+    keys = key if isinstance(key, tuple) else (key,)
+    masks = 0
+    for k in keys:
+        if getattr(k, "dtype", None) is not None:
+            if k.dtype.kind == "b":
+                masks += 1
+            elif k.ndim:  # an integer array may repeat; a 0-d integer cannot
+                return False
+        elif not (k is None or k is Ellipsis or isinstance(k, int | slice)):
+            return False
+    return masks <= 1
+
+
+def getitem(x, key):
+    """``x[key]``: basic slices, integer arrays and boolean masks, as in NumPy.
+
+    The gradient scatter-adds, so repeated indices accumulate.
+
+    Parameters
+    ----------
+    x : Tensor
+    key : int, slice, None, Ellipsis, list, array, Tensor or a tuple of them
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    IndexError
+        For an index out of range (the message names the key and the shape).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> x[[0, 0, 2]].sum().backward()
+    >>> x.grad
+    tensor([2., 0., 1.])
+    """
+    key = _index_key(key, x.xp)
+    try:
+        return GetItem(key)(x)
+    except IndexError as e:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+
+
+class TakeAlongDim(Function):
+    """``values = take_along_axis(x, idx, axis)``; its gradient scatter-adds back."""
+
+    def __init__(self, idx, axis):
+        self.idx, self.axis = idx, axis
+
+    def forward(self, x):
+        self.in_shape = x.shape
+        return backend.array_module(x).take_along_axis(x, self.idx, axis=self.axis)
+
+    def backward(self, gy):
+        return PutAlongDim(self.idx, self.axis, self.in_shape)(gy)
+
+
+class PutAlongDim(Function):
+    """Zeros of ``shape`` with ``g`` added at ``idx`` along ``axis`` (repeats add up);
+    the gradient of :class:`TakeAlongDim`, whose own gradient is that gather again."""
+
+    def __init__(self, idx, axis, shape):
+        self.idx, self.axis, self.shape = idx, axis, shape
+
+    def forward(self, g):
+        xp = backend.array_module(g)
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        nd = self.idx.ndim
+        key = tuple(
+            self.idx if i == self.axis else xp.arange(n).reshape((n,) + (1,) * (nd - 1 - i))
+            for i, n in enumerate(self.idx.shape)
+        )
+        if self.idx.shape[self.axis] == 1:  # one index per slice: nothing repeats
+            out[key] = g
+        else:
+            scatter_add(out, key, g)
+        return out
+
+    def backward(self, gy):
+        return TakeAlongDim(self.idx, self.axis)(gy)
+
+
+def gather(x, dim: int, index):
+    """Values of ``x`` at ``index`` along ``dim`` (PyTorch's ``gather``):
+    ``out[i][j] = x[index[i][j]][j]`` for ``dim=0``, ``x[i][index[i][j]]`` for ``dim=1``.
+
+    The gradient scatter-adds into the gathered positions (repeats accumulate).
+
+    Parameters
+    ----------
+    x : Tensor
+    dim : int
+    index : Tensor
+        Integer indices with as many dimensions as ``x``; in every other dimension
+        its size may not exceed that of ``x``.
+
+    Returns
+    -------
+    Tensor
+        Of the shape of ``index``.
+
+    Raises
+    ------
+    RuntimeError
+        When ``index`` is not an integer tensor or its shape does not fit ``x``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([[1.0, 2.0], [3.0, 4.0]])
+    >>> minigrad.gather(x, 1, minigrad.tensor([[0, 0], [1, 0]]))
+    tensor([[1., 1.],
+            [4., 3.]])
+    """
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    axis = _dim(dim, max(x.ndim, 1), "gather")
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"gather: expected an integer index tensor, got {idx.dtype}")
+    if idx.ndim != x.ndim or any(
+        i != axis and n > s for i, (n, s) in enumerate(zip(idx.shape, x.shape))
+    ):
+        raise RuntimeError(
+            f"gather: index of shape {tuple(idx.shape)} does not fit input of shape "
+            f"{tuple(x.shape)} along dim {axis} (same number of dimensions, and no larger "
+            "in the other dimensions)"
+        )
+    if x.ndim == 0:
+        return TakeAlongDim(idx.reshape(1), 0)(x.reshape(1)).reshape(())
+    if any(i != axis and n < s for i, (n, s) in enumerate(zip(idx.shape, x.shape))):
+        x = getitem(x, tuple(slice(None) if i == axis else slice(0, n) for i, n in
+                             enumerate(idx.shape)))  # fmt: skip
+    return TakeAlongDim(idx, axis)(x)
