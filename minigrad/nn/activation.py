@@ -1,3 +1,295 @@
-"""(being written)"""
+"""Activation layers. Each is a thin :class:`~minigrad.nn.Module` around a functional op:
+``relu``/``sigmoid``/``tanh`` from :mod:`minigrad.ops.elementwise`, ``softmax`` and
+``log_softmax`` from :mod:`minigrad.ops.reduce`, the rest from
+:mod:`minigrad.ops.activation`.
 
-__all__ = []
+Examples
+--------
+>>> import minigrad
+>>> from minigrad import nn
+>>> nn.ReLU()(minigrad.tensor([-1.0, 2.0]))
+tensor([0., 2.])
+>>> nn.Softmax(dim=-1)(minigrad.zeros(1, 4))
+tensor([[0.25, 0.25, 0.25, 0.25]])
+"""
+
+from __future__ import annotations
+
+from minigrad.nn.module import Module
+from minigrad.ops import activation as _act
+from minigrad.ops import elementwise as _ew
+from minigrad.ops import reduce as _reduce
+
+__all__ = [
+    "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Softplus",
+    "Sigmoid", "LogSigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
+    "Softmax", "LogSoftmax",
+]  # fmt: skip
+
+
+class ReLU(Module):
+    """``max(x, 0)``, elementwise.
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ReLU()(minigrad.tensor([-2.0, 0.5]))
+    tensor([0. , 0.5])
+    """
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input):
+        return _ew.relu(input)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class ReLU6(ReLU):
+    """``min(max(x, 0), 6)``, elementwise (see :func:`~minigrad.nn.functional.relu6`)."""
+
+    def forward(self, input):
+        return _act.relu6(input)
+
+
+class LeakyReLU(Module):
+    """``x`` where positive, else ``negative_slope * x``.
+
+    Parameters
+    ----------
+    negative_slope : float
+        Slope for negative inputs (default 0.01).
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LeakyReLU(0.1)(minigrad.tensor([-2.0, 3.0]))
+    tensor([-0.2,  3. ])
+    """
+
+    def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
+        super().__init__()
+        self.negative_slope = negative_slope
+        self.inplace = inplace
+
+    def forward(self, input):
+        return _act.leaky_relu(input, self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+
+
+class ELU(Module):
+    """``x`` where positive, else ``alpha * (exp(x) - 1)``.
+
+    Parameters
+    ----------
+    alpha : float
+        Saturation value for negative inputs (default 1.0).
+    inplace : bool
+        Accepted for PyTorch compatibility.
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input):
+        return _act.elu(input, self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class SELU(ReLU):
+    """Scaled ELU with the self-normalizing constants (see :func:`~minigrad.nn.functional.selu`)."""
+
+    def forward(self, input):
+        return _act.selu(input)
+
+
+class GELU(Module):
+    """Gaussian Error Linear Unit ``x * Phi(x)``.
+
+    Parameters
+    ----------
+    approximate : {'none', 'tanh'}
+        Exact (erf) form or the tanh approximation.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.GELU()(minigrad.tensor([0.0, 1.0]))
+    tensor([0.    , 0.8413])
+    """
+
+    def __init__(self, approximate: str = "none"):
+        super().__init__()
+        self.approximate = approximate
+
+    def forward(self, input):
+        return _act.gelu(input, approximate=self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate='{self.approximate}'"
+
+
+class SiLU(ReLU):
+    """``x * sigmoid(x)`` (swish)."""
+
+    def forward(self, input):
+        return _act.silu(input)
+
+
+class Mish(ReLU):
+    """``x * tanh(softplus(x))``."""
+
+    def forward(self, input):
+        return _act.mish(input)
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold``.
+
+    Parameters
+    ----------
+    beta : float
+        Sharpness (default 1).
+    threshold : float
+        Above ``beta * x > threshold`` the identity is used (default 20).
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input):
+        return _act.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Sigmoid(Module):
+    """``1 / (1 + exp(-x))``, elementwise.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Sigmoid()(minigrad.tensor([0.0]))
+    tensor([0.5])
+    """
+
+    def forward(self, input):
+        return _ew.sigmoid(input)
+
+
+class LogSigmoid(Module):
+    """``log(sigmoid(x))``, computed stably."""
+
+    def forward(self, input):
+        return _act.logsigmoid(input)
+
+
+class Tanh(Module):
+    """Hyperbolic tangent, elementwise.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Tanh()(minigrad.tensor([0.0]))
+    tensor([0.])
+    """
+
+    def forward(self, input):
+        return _ew.tanh(input)
+
+
+class Hardtanh(Module):
+    """``x`` clamped to ``[min_val, max_val]``."""
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.min_val = min_val
+        self.max_val = max_val
+        self.inplace = inplace
+
+    def forward(self, input):
+        return _act.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}"
+
+
+class Hardsigmoid(ReLU):
+    """Piecewise-linear sigmoid: ``clamp(x / 6 + 1 / 2, 0, 1)``."""
+
+    def forward(self, input):
+        return _act.hardsigmoid(input)
+
+
+class Hardswish(ReLU):
+    """``x * hardsigmoid(x)``."""
+
+    def forward(self, input):
+        return _act.hardswish(input)
+
+
+def _softmax_dim(ndim: int) -> int:
+    # PyTorch's legacy choice when no dim is given
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """Softmax along ``dim``: non-negative values summing to one.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to normalize (PyTorch's legacy choice when omitted: 0 for 0-, 1-
+        and 3-D inputs, else 1).
+    """
+
+    def __init__(self, dim: int | None = None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
+        return _reduce.softmax(input, dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """Log of the softmax along ``dim``, computed stably.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LogSoftmax(dim=1)(minigrad.zeros(1, 2))
+    tensor([[-0.6931, -0.6931]])
+    """
+
+    def forward(self, input):
+        dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
+        return _reduce.log_softmax(input, dim)

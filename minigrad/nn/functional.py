@@ -8,6 +8,7 @@ from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.conv import *  # noqa: F403
 from minigrad.ops.dropout import *  # noqa: F403
 from minigrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
+from minigrad.ops.linear import *  # noqa: F403
 from minigrad.ops.loss import *  # noqa: F403
 from minigrad.ops.norm import *  # noqa: F403
 from minigrad.ops.pad import pad  # noqa: F401

@@ -1,3 +1,309 @@
-"""(being written)"""
+"""Parameter initialization (PyTorch's ``torch.nn.init``).
 
-__all__ = []
+Every function fills a tensor in place, under :class:`~minigrad.no_grad`, with samples
+from the generator of the tensor's device (seeded by :func:`minigrad.manual_seed`), and
+returns the tensor. The scaled schemes use the fans of the tensor: for a weight of shape
+``(out, in, *kernel)``, ``fan_in = in * prod(kernel)`` and ``fan_out = out *
+prod(kernel)`` (see :func:`_calculate_fan_in_and_fan_out`).
+"""
+
+from __future__ import annotations
+
+import math
+
+from minigrad.autograd.grad_mode import no_grad
+
+__all__ = [
+    "calculate_gain",
+    "uniform_",
+    "normal_",
+    "trunc_normal_",
+    "constant_",
+    "zeros_",
+    "ones_",
+    "xavier_uniform_",
+    "xavier_normal_",
+    "kaiming_uniform_",
+    "kaiming_normal_",
+]
+
+_LINEAR = (
+    "linear", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid",
+)  # fmt: skip
+
+
+def calculate_gain(nonlinearity: str, param=None) -> float:
+    """The recommended gain for a nonlinearity (PyTorch's values).
+
+    ``linear``/``conv*``/``sigmoid``: 1; ``tanh``: 5/3; ``relu``: sqrt(2);
+    ``leaky_relu``: sqrt(2 / (1 + slope^2)) with slope ``param`` (default 0.01);
+    ``selu``: 3/4.
+
+    Parameters
+    ----------
+    nonlinearity : str
+        Name of the nonlinearity.
+    param : float, optional
+        The negative slope of ``leaky_relu``.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ValueError
+        For an unknown nonlinearity or an invalid slope.
+
+    Examples
+    --------
+    >>> from minigrad.nn import init
+    >>> round(init.calculate_gain("relu"), 4)
+    1.4142
+    >>> init.calculate_gain("tanh")
+    1.6666666666666667
+    """
+    if nonlinearity in _LINEAR:
+        return 1.0
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, int | float) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _calculate_fan_in_and_fan_out(tensor) -> tuple[int, int]:
+    """``(fan_in, fan_out)`` of a weight of shape ``(out, in, *kernel)``.
+
+    Raises
+    ------
+    ValueError
+        For a tensor with fewer than 2 dimensions.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn.init import _calculate_fan_in_and_fan_out
+    >>> _calculate_fan_in_and_fan_out(minigrad.empty(16, 3, 5, 5))
+    (75, 400)
+    """
+    shape = tuple(tensor.shape)
+    if len(shape) < 2:
+        raise ValueError(
+            "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions "
+            f"(got shape {shape})"
+        )
+    receptive = math.prod(shape[2:])
+    return shape[1] * receptive, shape[0] * receptive
+
+
+def _calculate_correct_fan(tensor, mode: str) -> int:
+    mode = mode.lower()
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def uniform_(tensor, a: float = 0.0, b: float = 1.0):
+    """Fill ``tensor`` with samples of U(a, b), in place; returns it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.uniform_(minigrad.empty(1000), -0.5, 0.5)
+    >>> bool((w >= -0.5).all() and (w < 0.5).all())
+    True
+    """
+    with no_grad():
+        return tensor.uniform_(float(a), float(b))
+
+
+def normal_(tensor, mean: float = 0.0, std: float = 1.0):
+    """Fill ``tensor`` with samples of N(mean, std^2), in place; returns it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.normal_(minigrad.empty(2, 3)).shape
+    (2, 3)
+    """
+    with no_grad():
+        return tensor.normal_(float(mean), float(std))
+
+
+def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0):
+    """Fill ``tensor`` with N(mean, std^2) samples truncated to ``[a, b]``, in place.
+
+    Out-of-range samples are redrawn (vectorized; a few rounds at most for the usual
+    bounds of about two standard deviations).
+
+    Raises
+    ------
+    ValueError
+        If ``[a, b]`` is empty.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.trunc_normal_(minigrad.empty(1000), std=1.0, a=-1.0, b=1.0)
+    >>> bool((w.abs() <= 1.0).all())
+    True
+    """
+    if not a < b:
+        raise ValueError(f"trunc_normal_: expected a < b, got a={a}, b={b}")
+    from minigrad import backend
+
+    xp = tensor.xp
+    g = backend.generator(tensor.device)
+    out = g.standard_normal(tensor.shape) * std + mean
+    bad = (out < a) | (out > b)
+    while bool(bad.any()):
+        redraw = g.standard_normal(tensor.shape) * std + mean
+        out = xp.where(bad, redraw, out)
+        bad = (out < a) | (out > b)
+    with no_grad():
+        tensor.copy_(out.astype(tensor.dtype))
+    return tensor
+
+
+def constant_(tensor, val: float):
+    """Fill ``tensor`` with ``val``, in place; returns it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.constant_(minigrad.empty(2), 0.5)
+    tensor([0.5, 0.5])
+    """
+    with no_grad():
+        return tensor.fill_(val)
+
+
+def zeros_(tensor):
+    """Fill ``tensor`` with zeros, in place; returns it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.zeros_(minigrad.empty(2))
+    tensor([0., 0.])
+    """
+    with no_grad():
+        return tensor.zero_()
+
+
+def ones_(tensor):
+    """Fill ``tensor`` with ones, in place; returns it.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.ones_(minigrad.empty(2))
+    tensor([1., 1.])
+    """
+    with no_grad():
+        return tensor.fill_(1)
+
+
+def xavier_uniform_(tensor, gain: float = 1.0):
+    """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.xavier_uniform_(minigrad.empty(30, 20))
+    >>> bool(w.abs().max() <= (6 / 50) ** 0.5)
+    True
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    return uniform_(tensor, -a, a)
+
+
+def xavier_normal_(tensor, gain: float = 1.0):
+    """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.xavier_normal_(minigrad.empty(30, 20)).shape
+    (30, 20)
+    """
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    return normal_(tensor, 0.0, std)
+
+
+def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="leaky_relu"):
+    """He uniform: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        At least 2-D, shaped ``(out, in, *kernel)``.
+    a : float
+        Negative slope of the rectifier after this layer (for ``leaky_relu``).
+    mode : {'fan_in', 'fan_out'}
+        Which fan sets the variance.
+    nonlinearity : str
+        Passed to :func:`calculate_gain` (``'relu'`` or ``'leaky_relu'`` recommended).
+
+    Returns
+    -------
+    Tensor
+        ``tensor``, filled in place.
+
+    Raises
+    ------
+    ValueError
+        For an unknown mode or nonlinearity, or a tensor with fewer than 2 dims.
+
+    Examples
+    --------
+    >>> import math, minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.kaiming_uniform_(minigrad.empty(64, 32), nonlinearity="relu")
+    >>> bool(w.abs().max() <= math.sqrt(6 / 32))
+    True
+    """
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    return uniform_(tensor, -bound, bound)
+
+
+def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="leaky_relu"):
+    """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; arguments as in
+    :func:`kaiming_uniform_`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.kaiming_normal_(minigrad.empty(8, 4), mode="fan_out").shape
+    (8, 4)
+    """
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return normal_(tensor, 0.0, gain / math.sqrt(fan))

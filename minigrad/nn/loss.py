@@ -1,3 +1,196 @@
-"""(being written)"""
+"""Loss modules: thin wrappers that hold the options and call the functional losses in
+:mod:`minigrad.ops.loss`.
 
-__all__ = []
+Examples
+--------
+>>> import minigrad
+>>> from minigrad import nn
+>>> loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+>>> loss_fn
+CrossEntropyLoss(label_smoothing=0.1)
+>>> loss_fn(minigrad.zeros(2, 3), minigrad.tensor([0, 2])).item() > 0
+True
+"""
+
+from __future__ import annotations
+
+from minigrad.nn.module import Module
+from minigrad.ops import loss as _loss
+
+__all__ = [
+    "CrossEntropyLoss",
+    "NLLLoss",
+    "MSELoss",
+    "L1Loss",
+    "SmoothL1Loss",
+    "BCEWithLogitsLoss",
+    "BCELoss",
+]
+
+
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            raise ValueError(
+                f"{type(self).__name__}: size_average and reduce are deprecated; use reduction="
+            )
+        _loss._check_reduction(type(self).__name__, reduction)
+        self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction='{self.reduction}'"
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Cross entropy of logits and class indices (or class probabilities); see
+    :func:`~minigrad.nn.functional.cross_entropy`.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        A weight per class, shape ``(C,)`` (a buffer: moved by ``.to()``).
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    ignore_index : int
+        Target value that is ignored (default -100).
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the per-sample losses.
+    label_smoothing : float
+        Uniform smoothing of the targets, in ``[0, 1]``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown reduction.
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):  # fmt: skip
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return _loss.cross_entropy(
+            input, target, weight=self.weight, ignore_index=self.ignore_index,
+            reduction=self.reduction, label_smoothing=self.label_smoothing,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        parts = [super().extra_repr()]
+        if self.ignore_index != -100:
+            parts.append(f"ignore_index={self.ignore_index}")
+        if self.label_smoothing:
+            parts.append(f"label_smoothing={self.label_smoothing}")
+        return ", ".join(p for p in parts if p)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log likelihood of class indices given log-probabilities; see
+    :func:`~minigrad.nn.functional.nll_loss`.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        A weight per class, shape ``(C,)``.
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    ignore_index : int
+        Target value that is ignored (default -100).
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the per-sample losses.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.NLLLoss()(minigrad.tensor([[-0.1, -2.0]]), minigrad.tensor([0]))
+    tensor(0.1)
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):  # fmt: skip
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return _loss.nll_loss(input, target, weight=self.weight,
+                              ignore_index=self.ignore_index, reduction=self.reduction)  # fmt: skip
+
+
+class MSELoss(_Loss):
+    """Mean squared error; see :func:`~minigrad.nn.functional.mse_loss`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.MSELoss(reduction="sum")(minigrad.tensor([1.0, 3.0]), minigrad.zeros(2))
+    tensor(10.)
+    """
+
+    def forward(self, input, target):
+        return _loss.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error; see :func:`~minigrad.nn.functional.l1_loss`."""
+
+    def forward(self, input, target):
+        return _loss.l1_loss(input, target, reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Huber-like loss with threshold ``beta``; see
+    :func:`~minigrad.nn.functional.smooth_l1_loss`."""
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0):  # fmt: skip
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return _loss.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross entropy of logits (stable); see
+    :func:`~minigrad.nn.functional.binary_cross_entropy_with_logits`.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Weights broadcast to the input (a buffer).
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+    pos_weight : Tensor, optional
+        Weight of positive examples per class (a buffer).
+    """
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None):  # fmt: skip
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input, target):
+        return _loss.binary_cross_entropy_with_logits(
+            input, target, self.weight, reduction=self.reduction, pos_weight=self.pos_weight
+        )
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross entropy of probabilities; see
+    :func:`~minigrad.nn.functional.binary_cross_entropy`."""
+
+    def forward(self, input, target):
+        return _loss.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
