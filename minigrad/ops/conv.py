@@ -40,6 +40,7 @@ gradients of any order are exact.
 from __future__ import annotations
 
 import math
+import operator
 
 from minigrad import backend
 from minigrad.autograd.function import Function
@@ -56,7 +57,8 @@ class _Spec:
     """Static parameters of one convolution, in 2-D form.
 
     ``pad`` is ``(top, bottom, left, right)``; ``nd`` (1 or 2) is the number of spatial
-    dimensions the caller sees (1-D arrays get a unit height here).
+    dimensions the caller sees (1-D arrays get a unit height here); ``per_sample`` picks
+    the layout of the column matrix (see the module docstring).
     """
 
     __slots__ = ("stride", "pad", "dilation", "groups", "nd", "per_sample")
@@ -126,8 +128,15 @@ def _im2col(x, kh, kw, spec):
     (sh, sw), (dh, dw) = spec.stride, spec.dilation
     ho = _out_size(h, kh, sh, pt, pb, dh)
     wo = _out_size(w, kw, sw, pl, pr, dw)
-    v = _windows(_pad_array(x, spec.pad), kh, kw, ho, wo, spec.stride, spec.dilation,
-                 spec.per_sample)  # fmt: skip
+    if spec.per_sample:
+        xpad = _pad_array(x, spec.pad)
+    else:
+        # Pad into channel-major memory, (C, N, Hp, Wp), so that the copy below reads
+        # the input in nearly the order it writes the columns (measured ~1.7x faster).
+        xp = backend.array_module(x)
+        xpad = xp.zeros((c, n, h + pt + pb, w + pl + pr), dtype=x.dtype).transpose(1, 0, 2, 3)
+        xpad[:, :, pt : pt + h, pl : pl + w] = x
+    v = _windows(xpad, kh, kw, ho, wo, spec.stride, spec.dilation, spec.per_sample)
     if spec.per_sample:
         return v.reshape(n, c * kh * kw, ho * wo), ho, wo
     return v.reshape(c * kh * kw, n * ho * wo), ho, wo
@@ -280,12 +289,17 @@ class ConvNdGradWeight(Function):
 
 # ------------------------------------------------------------------ argument parsing
 def _tuple(v, n, name, op):
-    if isinstance(v, int) and not isinstance(v, bool):
-        return (v,) * n
-    t = tuple(v)
+    """An int or a sequence of ``n`` (or 1) ints as an ``n``-tuple; ValueError otherwise."""
+    try:
+        if isinstance(v, list | tuple):
+            t = tuple(operator.index(a) for a in v)
+        else:
+            t = (operator.index(v),) * n
+    except TypeError:
+        t = ()
     if len(t) == 1 and n > 1:
         t = t * n
-    if len(t) != n or not all(isinstance(a, int) for a in t):
+    if len(t) != n:
         raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {v!r}")
     return t
 

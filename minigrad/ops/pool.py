@@ -202,8 +202,11 @@ class MaxPoolScatter(Function):
         zero = xp.zeros((), dtype=gy.dtype)
         pt, pb, pl, pr = sp.pad4
         gx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gy.dtype)
+        # gy * mask is branch-free and several times faster than where() on the random
+        # masks of real data; it is exact unless gy holds inf/NaN (inf * 0 = NaN).
+        finite = bool(xp.isfinite(gy4).all())
         for t, sl in sp.offsets():
-            g = xp.where(self.idx == t, gy4, zero)
+            g = gy4 * (self.idx == t) if finite else xp.where(self.idx == t, gy4, zero)
             if sp.disjoint:
                 gx[sl] = g
             else:

@@ -1,0 +1,232 @@
+"""conv1d / conv2d against PyTorch fixtures, finite differences, dtypes and errors.
+
+Fixtures: tests/fixtures/conv_conv.npz, made by tests/fixtures/make_conv_fixtures.py.
+"""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import load_fixture, to_numpy
+
+import minigrad
+import minigrad.nn.functional as F
+import minigrad.ops.conv as conv_ops
+from minigrad.autograd import gradcheck, gradgradcheck
+
+FIX = load_fixture("conv_conv")
+CASES = sorted(int(k.split("_")[0]) for k in FIX.files if k.endswith("_meta"))
+
+
+def _meta(i):
+    return json.loads(str(FIX[f"{i}_meta"]))
+
+
+def _opts(meta):
+    out = {}
+    for k in ("stride", "padding", "dilation", "groups"):
+        if k in meta:
+            v = meta[k]
+            out[k] = tuple(v) if isinstance(v, list) else v
+    return out
+
+
+def _t(i, name, device, dtype=minigrad.float64, requires_grad=True):
+    key = f"{i}_{name}"
+    if key not in FIX.files:
+        return None
+    return minigrad.tensor(FIX[key], dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+FUNCTIONAL = [i for i in CASES if _meta(i)["op"] in ("conv1d", "conv2d")]
+LAYERS = [i for i in CASES if _meta(i)["op"] in ("Conv1d", "Conv2d")]
+
+
+def _case_id(i):
+    m = _meta(i)
+    return f"{i}-" + "-".join(f"{k}={v}" for k, v in m.items())
+
+
+@pytest.fixture(params=["per-sample", "one-gemm"])
+def layout(request, monkeypatch):
+    """Run a test with each of the two im2col layouts of minigrad.ops.conv (chosen by the
+    size of the reduction in normal use; forced here)."""
+    monkeypatch.setattr(
+        conv_ops, "_PER_SAMPLE_BELOW", 10**9 if request.param == "per-sample" else 0
+    )
+    return request.param
+
+
+@pytest.mark.parametrize("i", FUNCTIONAL, ids=_case_id)
+def test_conv_matches_pytorch(i, device, layout):
+    meta = _meta(i)
+    fn = F.conv2d if meta["op"] == "conv2d" else F.conv1d
+    x, w, b = _t(i, "x", device), _t(i, "w", device), _t(i, "b", device)
+    y = fn(x, w, b, **_opts(meta))
+    np.testing.assert_allclose(to_numpy(y), FIX[f"{i}_y"], rtol=1e-10, atol=1e-12)
+    y.backward(minigrad.tensor(FIX[f"{i}_gy"], device=device))
+    np.testing.assert_allclose(to_numpy(x.grad), FIX[f"{i}_gx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(w.grad), FIX[f"{i}_gw"], rtol=1e-10, atol=1e-12)
+    if b is not None:
+        np.testing.assert_allclose(to_numpy(b.grad), FIX[f"{i}_gb"], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("i", FUNCTIONAL[::5], ids=_case_id)
+def test_conv_float32_matches_and_stays_float32(i, device, layout):
+    meta = _meta(i)
+    fn = F.conv2d if meta["op"] == "conv2d" else F.conv1d
+    f32 = minigrad.float32
+    x, w, b = _t(i, "x", device, f32), _t(i, "w", device, f32), _t(i, "b", device, f32)
+    y = fn(x, w, b, **_opts(meta))
+    assert y.dtype == f32
+    np.testing.assert_allclose(to_numpy(y), FIX[f"{i}_y"], rtol=1e-4, atol=1e-4)
+    y.backward(minigrad.tensor(FIX[f"{i}_gy"], dtype=f32, device=device))
+    for t, name in ((x, "gx"), (w, "gw")) + (((b, "gb"),) if b is not None else ()):
+        assert t.grad.dtype == f32
+        np.testing.assert_allclose(to_numpy(t.grad), FIX[f"{i}_{name}"], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("i", LAYERS, ids=_case_id)
+def test_conv_layer_padding_modes_match_pytorch(i, device):
+    meta = _meta(i)
+    cls = minigrad.nn.Conv2d if meta["op"] == "Conv2d" else minigrad.nn.Conv1d
+    w = FIX[f"{i}_w"]
+    pad = tuple(meta["padding"]) if isinstance(meta["padding"], list) else meta["padding"]
+    mode = meta["padding_mode"]
+    m = cls(w.shape[1], w.shape[0], w.shape[2:], padding=pad, padding_mode=mode,
+            dtype=minigrad.float64, device=device)  # fmt: skip
+    with minigrad.no_grad():
+        m.weight.copy_(minigrad.tensor(w, device=device))
+        m.bias.copy_(minigrad.tensor(FIX[f"{i}_b"], device=device))
+    x = _t(i, "x", device)
+    y = m(x)
+    np.testing.assert_allclose(to_numpy(y), FIX[f"{i}_y"], rtol=1e-10, atol=1e-12)
+    y.backward(minigrad.tensor(FIX[f"{i}_gy"], device=device))
+    np.testing.assert_allclose(to_numpy(x.grad), FIX[f"{i}_gx"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(m.weight.grad), FIX[f"{i}_gw"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(m.bias.grad), FIX[f"{i}_gb"], rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------- finite differences
+GRAD_CASES = [
+    (2, {"padding": 1}),
+    (2, {"stride": 2, "padding": 1, "groups": 2}),
+    (2, {"padding": "same", "dilation": (1, 2)}),  # even kernel: asymmetric padding
+    (2, {"padding": 2, "stride": (1, 2)}),  # padding wider than the kernel (col2im path)
+    (1, {"stride": 2, "padding": 1, "dilation": 2}),
+    (1, {"padding": "same", "groups": 2}),
+]
+
+
+def _small(nd, opts, device):
+    g = opts.get("groups", 1)
+    sp = (4, 4) if nd == 2 else (6,)
+    k = (2, 3) if nd == 2 else (3,)
+    x = minigrad.randn(1, 2, *sp, dtype=minigrad.float64, device=device, requires_grad=True)
+    w = minigrad.randn(2, 2 // g, *k, dtype=minigrad.float64, device=device, requires_grad=True)
+    b = minigrad.randn(2, dtype=minigrad.float64, device=device, requires_grad=True)
+    fn = F.conv2d if nd == 2 else F.conv1d
+    return (lambda x, w, b: fn(x, w, b, **opts)), (x, w, b)
+
+
+@pytest.mark.parametrize("nd,opts", GRAD_CASES, ids=str)
+def test_conv_gradcheck(nd, opts, device, layout):
+    fn, inputs = _small(nd, opts, device)
+    assert gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("nd,opts", GRAD_CASES, ids=str)
+def test_conv_gradgradcheck(nd, opts, device, layout):
+    fn, inputs = _small(nd, opts, device)
+    assert gradgradcheck(fn, inputs)
+
+
+def test_conv_third_order_is_exact(device):
+    """Everything is bilinear: d/dw of (d/dx of sum(conv(x, w)^2)) checked numerically."""
+    x = minigrad.randn(1, 1, 3, 3, dtype=minigrad.float64, device=device, requires_grad=True)
+    w = minigrad.randn(1, 1, 2, 2, dtype=minigrad.float64, device=device, requires_grad=True)
+
+    def gx(x, w):
+        (g,) = minigrad.grad((F.conv2d(x, w, padding=1) ** 2).sum(), [x], create_graph=True)
+        return g
+
+    assert gradgradcheck(gx, (x, w))
+
+
+def test_conv_no_grad_for_input_that_does_not_need_it(device):
+    x = minigrad.randn(2, 1, 5, 5, device=device)
+    w = minigrad.randn(3, 1, 3, 3, device=device, requires_grad=True)
+    F.conv2d(x, w, padding=1).sum().backward()
+    assert x.grad is None and w.grad is not None
+    # d/dw of sum(conv) is the sum of the input under each tap
+    xp = np.pad(to_numpy(x), ((0, 0), (0, 0), (1, 1), (1, 1)))
+    expect = np.array([[xp[:, 0, i : i + 5, j : j + 5].sum() for j in range(3)] for i in range(3)])
+    np.testing.assert_allclose(to_numpy(w.grad)[0, 0], expect, rtol=1e-5, atol=1e-5)
+
+
+# --------------------------------------------------------------- semantics
+def test_conv2d_same_keeps_size_with_even_kernel_and_dilation(device):
+    x = minigrad.randn(2, 3, 9, 10, device=device)
+    for k, d in [((2, 4), 1), ((4, 2), (2, 3)), (5, 2)]:
+        w = minigrad.randn(4, 3, *((k, k) if isinstance(k, int) else k), device=device)
+        assert F.conv2d(x, w, padding="same", dilation=d).shape == (2, 4, 9, 10)
+
+
+def test_conv2d_depthwise_is_per_channel(device):
+    x = minigrad.randn(2, 3, 6, 6, dtype=minigrad.float64, device=device)
+    w = minigrad.randn(3, 1, 3, 3, dtype=minigrad.float64, device=device)
+    y = F.conv2d(x, w, groups=3, padding=1)
+    for c in range(3):
+        yc = F.conv2d(x[:, c : c + 1], w[c : c + 1], padding=1)
+        np.testing.assert_allclose(to_numpy(y[:, c : c + 1]), to_numpy(yc), rtol=1e-12)
+
+
+def test_conv1d_equals_conv2d_of_height_one(device):
+    x = minigrad.randn(2, 4, 9, dtype=minigrad.float64, device=device)
+    w = minigrad.randn(6, 2, 3, dtype=minigrad.float64, device=device)
+    y1 = F.conv1d(x, w, stride=2, padding=1, dilation=2, groups=2)
+    y2 = F.conv2d(x.unsqueeze(2), w.unsqueeze(2), stride=(1, 2), padding=(0, 1),
+                  dilation=(1, 2), groups=2)  # fmt: skip
+    np.testing.assert_allclose(to_numpy(y1), to_numpy(y2.squeeze(2)), rtol=1e-12)
+
+
+def test_conv_unbatched_input(device):
+    x = minigrad.randn(3, 5, 5, device=device)
+    w = minigrad.randn(2, 3, 3, 3, device=device)
+    y = F.conv2d(x, w)
+    assert y.shape == (2, 3, 3)
+    np.testing.assert_allclose(to_numpy(y), to_numpy(F.conv2d(x.unsqueeze(0), w)[0]), rtol=1e-6)
+
+
+# --------------------------------------------------------------- errors
+@pytest.mark.parametrize(
+    "xshape,wshape,kwargs,exc,match",
+    [
+        ((2, 3, 5, 5), (4, 2, 3, 3), {}, RuntimeError, "to have 2 channels, but got 3"),
+        ((2, 4, 5, 5), (6, 1, 3, 3), {"groups": 3}, RuntimeError, "to have 3 channels"),
+        ((2, 4, 5, 5), (5, 2, 3, 3), {"groups": 2}, RuntimeError, "divisible by groups"),
+        ((3, 5), (4, 3, 3, 3), {}, RuntimeError, "3-D .unbatched. or 4-D"),
+        ((2, 3, 5, 5), (4, 3, 3), {}, RuntimeError, "4-D weight"),
+        ((1, 1, 2, 2), (1, 1, 3, 3), {}, RuntimeError, "smaller than the .dilated. kernel"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "same", "stride": 2}, ValueError, "strided"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": "full"}, ValueError, "invalid padding"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"padding": (1, 2, 3)}, ValueError, "tuple of 2"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": 0}, ValueError, "positive"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"stride": 2.0}, ValueError, "stride must be an int"),
+        ((1, 1, 5, 5), (1, 1, 3, 3), {"groups": 0}, ValueError, "groups"),
+    ],
+)
+def test_conv2d_errors(xshape, wshape, kwargs, exc, match, device):
+    x, w = minigrad.randn(*xshape, device=device), minigrad.randn(*wshape, device=device)
+    with pytest.raises(exc, match=match):
+        F.conv2d(x, w, **kwargs)
+
+
+def test_conv_error_mixed_dtype_and_bias_shape(device):
+    x, w = minigrad.randn(1, 2, 5, 5, device=device), minigrad.randn(3, 2, 3, 3, device=device)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        F.conv2d(x, w.double())
+    with pytest.raises(RuntimeError, match=r"bias of shape \(3,\)"):
+        F.conv2d(x, w, minigrad.randn(4, device=device))
+    with pytest.raises(RuntimeError, match="2-D .unbatched. or 3-D"):
+        F.conv1d(minigrad.randn(5, device=device), minigrad.randn(1, 1, 3, device=device))
