@@ -142,6 +142,18 @@ concat = concatenate = cat  # PyTorch's aliases
 __version__ = "0.1.0"
 
 
+def _tune_allocator_on_import():
+    import os
+
+    from minigrad.backend import tune_allocator
+
+    if os.environ.get("MINIGRAD_TUNE_ALLOCATOR", "1") != "0":
+        tune_allocator()
+
+
+_tune_allocator_on_import()
+
+
 def __getattr__(name):
     """Import subpackages and checkpoint functions on first use (keeps import light)."""
     import importlib
