@@ -30,7 +30,6 @@ import math
 import numpy as np
 
 from minigrad import backend
-from minigrad.autograd.grad_mode import is_grad_enabled
 from minigrad.ops.norm_core import Normalize, chan_dot, chan_sum
 from minigrad.tensor import Tensor
 
@@ -113,8 +112,7 @@ def _channel_norm(x, samples, channels, per_sample, affine_k, weight, bias, eps,
     ``affine_k`` is dropped when there is no affine transform."""
     if weight is None and bias is None:
         affine_k = None
-    save = is_grad_enabled() and any(t is not None and t.requires_grad for t in (x, weight, bias))
-    fn = Normalize(samples, channels, per_sample, affine_k, eps, center, save)
+    fn = Normalize(samples, channels, per_sample, affine_k, eps, center)
     return fn(x, weight, bias), fn
 
 

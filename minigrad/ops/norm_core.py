@@ -33,13 +33,15 @@ it is self-adjoint, which makes the second derivative short (see
 :meth:`NormalizeGrad.backward`). RMSNorm is the same core with ``center=False``:
 no mean is subtracted and ``P(v) = v - xhat * mean(v * xhat)``.
 
-Speed on the CPU comes from three habits. The passes go through the data in tiles of
-whole samples that fit in cache (:data:`TILE_BYTES`), so each step after a tile's first
+Speed on the CPU comes from a few habits (the array-level pieces are in
+:mod:`minigrad.ops.norm_kernels`). The passes go through the data in tiles of whole
+samples that fit in cache, on a small thread pool, so each step after a tile's first
 works on cache; batch statistics are merged across tiles exactly (Chan et al.), so the
 input is read once for them. Per-channel sums are ``einsum`` row reductions (SIMD, no
 temporaries). Per-channel constants are spelled out as one sample's contiguous block
-(:func:`_expand`), which keeps NumPy on its long SIMD loops. On CuPy the whole array is
-one tile and the elementwise passes are fused kernels.
+(:func:`~minigrad.ops.norm_kernels.expand`), which keeps NumPy on its long SIMD loops.
+The output and the input gradient are fresh arrays that own their memory. On CuPy the
+whole array is one tile and the elementwise passes are fused kernels.
 """
 
 from __future__ import annotations
@@ -50,128 +52,20 @@ import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
+from minigrad.ops.norm_kernels import (
+    bwd_combine,
+    chan_dot,
+    chan_sum,
+    col,
+    expand,
+    fwd_affine,
+    loader,
+    map_tiles,
+    scratch,
+    tile_ranges,
+)
 
 __all__ = []  # internal: the public ops live in minigrad.ops.norm
-
-
-# ----------------------------------------------------------------------- channel sums
-def chan_sum(v):
-    """Sum of a ``(A, C, B)`` array over axes 0 and 2: shape ``(C,)``."""
-    xp = backend.array_module(v)
-    A, C, B = v.shape
-    if xp is not np:
-        return v.sum(axis=(0, 2))
-    # einsum's contiguous row sums are single-threaded SIMD: as fast as a BLAS gemv
-    # against a ones vector here, and immune to BLAS threads fighting for shared cores
-    if B == 1:
-        return np.einsum("ac->c", v.reshape(A, C))
-    r = np.einsum("ij->i", v.reshape(A * C, B))
-    return r.reshape(A, C).sum(axis=0) if A > 1 else r
-
-
-def chan_dot(a, b):
-    """``sum(a * b)`` of two ``(A, C, B)`` arrays over axes 0 and 2: shape ``(C,)``."""
-    xp = backend.array_module(a)
-    A, C, B = a.shape
-    if xp is not np:
-        return _cupy_kernels().dot(a, b, axis=(0, 2))
-    if B == 1:
-        return np.einsum("ac,ac->c", a.reshape(A, C), b.reshape(A, C))
-    r = np.einsum("ij,ij->i", a.reshape(A * C, B), b.reshape(A * C, B))
-    return r.reshape(A, C).sum(axis=0) if A > 1 else r
-
-
-def _col(v):
-    """A ``(C,)`` vector as ``(1, C, 1)``, to broadcast against a 3-d view."""
-    return v.reshape(1, -1, 1)
-
-
-# ----------------------------------------------------------------------- CuPy kernels
-_KERNELS = None
-
-
-def _cupy_kernels():
-    """Fused CuPy kernels for the passes over the data (built once, on first GPU use).
-
-    Untested without a GPU: each kernel is the one-line formula of the NumPy code path
-    it replaces (see :func:`_fwd_affine` and :func:`_bwd_combine`).
-    """
-    global _KERNELS
-    if _KERNELS is None:
-        import cupy
-
-        class _K:
-            dot = cupy.ReductionKernel(
-                "T a, T b", "T s", "a * b", "x + y", "s = a", "0", "minigrad_norm_dot"
-            )
-            fwd = cupy.ElementwiseKernel(
-                "T x, T m, T k, T c", "Y y", "y = (Y)((x - m) * k + c)", "minigrad_norm_fwd"
-            )
-            bwd = cupy.ElementwiseKernel(
-                "T g, T x, T m, T c2, T c1, T k",
-                "Y dx",
-                "dx = (Y)(k * (g - c1 - (x - m) * c2))",
-                "minigrad_norm_bwd",
-            )
-
-        _KERNELS = _K
-    return _KERNELS
-
-
-def _expand(v, n):
-    """A ``(C,)`` vector as a constant that broadcasts against ``(t, C, n)``.
-
-    NumPy runs a broadcast op as one inner loop per row of the broadcast operand, so a
-    ``(1, C, 1)`` operand against short rows (say ``n = 784``) pays the loop overhead
-    ``t * C`` times and misses the SIMD path. Spelled out as a contiguous ``(1, C, n)``
-    block (one sample's worth), the op is one long loop per sample instead.
-    """
-    if backend.array_module(v) is np and 1 < n <= 8192:
-        return np.ascontiguousarray(np.broadcast_to(v[:, None], (v.size, n)))[None]
-    return _col(v)
-
-
-def _fwd_affine(x, m, k, c, out):
-    """``out = (x - m) * k + c``; ``m, k, c`` broadcast against ``x`` (``m``/``c`` may be
-    None)."""
-    xp = backend.array_module(x)
-    if xp is not np:
-        z = k.dtype.type(0)
-        m, c = (z if m is None else m), (z if c is None else c)
-        return _cupy_kernels().fwd(x, m, k, c, out)
-    if m is None:
-        np.multiply(x, k, out=out)
-    else:
-        np.subtract(x, m, out=out)
-        out *= k
-    if c is not None:
-        out += c
-    return out
-
-
-def _bwd_combine(g, x, m, c2, c1, k, out, scratch):
-    """``out = k * (g - c1 - (x - m) * c2)``; the constants broadcast against ``x``
-    (``m``, ``c1`` may be None). ``scratch`` (shaped like ``x``, may be ``x`` itself)
-    holds the intermediate; it stays in cache because the caller works tile by tile."""
-    xp = backend.array_module(g)
-    if xp is not np:
-        z = k.dtype.type(0)
-        m, c1 = (z if m is None else m), (z if c1 is None else c1)
-        return _cupy_kernels().bwd(g, x, m, c2, c1, k, out)
-    _fwd_affine(x, m, c2, c1, out=scratch)
-    dst = out if out.dtype == scratch.dtype else scratch
-    np.subtract(g, scratch, out=dst)
-    dst *= k
-    if dst is not out:
-        out[...] = dst
-    return out
-
-
-# ----------------------------------------------------------------------- the core
-TILE_BYTES = 1 << 19
-"""The NumPy path works through the data in tiles of whole samples of about this many
-bytes, so that a tile's temporaries stay in the CPU cache: every elementwise step after
-the first reads and writes cache, not memory. (CuPy works on the whole array.)"""
 
 
 class _Layout:
@@ -209,25 +103,7 @@ class _Layout:
 
     def tiles(self, xp, itemsize):
         """``(t0, t1)`` sample ranges covering ``0:T``: cache-sized on the CPU."""
-        if xp is not np or self.T == 0:
-            return [(0, self.T)]
-        per = max(1, TILE_BYTES // max(1, self.L * itemsize))
-        return [(i, min(i + per, self.T)) for i in range(0, self.T, per)]
-
-
-def _loader(xp, a2, acc, tmax):
-    """``load(t0, t1)``: rows ``t0:t1`` of ``a2`` in dtype ``acc`` (a view when it has
-    it; else cast into a reused buffer, so float16 data is read in float32)."""
-    if a2.dtype == acc:
-        return lambda t0, t1: a2[t0:t1]
-    buf = xp.empty((tmax, a2.shape[1]), dtype=acc)
-
-    def load(t0, t1):
-        out = buf[: t1 - t0]
-        out[...] = a2[t0:t1]
-        return out
-
-    return load
+        return tile_ranges(xp, self.T, self.L * itemsize)
 
 
 class Normalize(Function):
@@ -251,20 +127,30 @@ class Normalize(Function):
 
     After the forward, ``self.mean`` (None without centering) and ``self.var`` (biased)
     hold the statistics, one per statistics channel, for callers that keep running
-    averages. The forward saves the input and ``mean``/``invstd``; the backward
-    recomputes ``xhat`` tile by tile (cheaper than storing it: one read instead of a
-    write and a read).
+    averages. For the backward it saves, like PyTorch, the input, ``mean`` and
+    ``invstd``: the backward recomputes ``xhat`` tile by tile in cache, which costs less
+    than writing a saved ``xhat`` and reading it back (and keeps no extra copy of the
+    activation alive).
+
+    Examples
+    --------
+    Batch norm of a ``(N, C, L) = (2, 1, 2)`` input, statistics shared by the samples:
+
+    >>> import minigrad
+    >>> from minigrad.ops.norm_core import Normalize
+    >>> x = minigrad.tensor([[[1.0, 2.0]], [[3.0, 6.0]]])
+    >>> Normalize(samples=2, channels=1, per_sample=False, eps=0.0)(x, None, None)
+    tensor([[[-1.069 , -0.5345]],
+    <BLANKLINE>
+            [[ 0.    ,  1.6036]]])
     """
 
-    def __init__(
-        self, samples, channels, per_sample, affine_k=None, eps=1e-5, center=True, save=True
-    ):
+    def __init__(self, samples, channels, per_sample, affine_k=None, eps=1e-5, center=True):
         if not per_sample and affine_k is not None:
             raise ValueError("Normalize: shared statistics take a per-channel affine")
         self.args = (samples, channels, per_sample, affine_k)
         self.eps = eps
         self.center = center
-        self.save = save
 
     def forward(self, x, w, b):
         xp = backend.array_module(x)
@@ -275,81 +161,87 @@ class Normalize(Function):
         self.b_dtype = None if b is None else b.dtype
         wa = None if w is None else w.astype(acc, copy=False)
         ba = None if b is None else b.astype(acc, copy=False)
-        T, L = lay.T, lay.L
+        T, L, B, sv = lay.T, lay.L, lay.B, lay.sv_shape
+        if x.size == 0:  # an empty batch: nothing to normalize
+            self.x2 = x
+            self.mean = self.var = self.invstd = xp.zeros(lay.n_stats if T else 0, dtype=acc)
+            return xp.empty(x.shape, dtype=x.dtype)
         tiles = lay.tiles(xp, acc.itemsize)
-        tmax = max(t1 - t0 for t0, t1 in tiles)
-        x2 = x.reshape(T, L)
-        y2 = xp.empty((T, L), dtype=x.dtype)
-        # saved for backward: xc = x - mean (shared statistics) or xhat (per sample)
-        # (only a tile's worth, reused, when no gradient will be asked for)
-        xs = self.xs = xp.empty((T if self.save else tmax, L), dtype=acc)
-        at = 0 if self.save else 1  # xs[t0 - at * t0 : ...]: whole array or one tile
-        scr = xp.empty((tmax, L), dtype=acc)
-        load = _loader(xp, x2, acc, tmax)
+        x2 = self.x2 = x.reshape(T, L)  # saved for backward (with mean and invstd)
+        load = loader(xp, x2, acc, "x")
+        y = xp.empty(x.shape, dtype=x.dtype)  # owns its memory (not a view)
+        y2 = y.reshape(T, L)
+
+        def xs_tile(t0, t1):  # x - mean, or xhat, for one tile (in cache)
+            return scratch(xp, "xs", t1 - t0, L, acc).reshape(sv(t1 - t0))
+
         inv_m = 1.0 / max(lay.M, 1)
-        sv = lay.sv_shape
         if not lay.per_sample:
-            # shared statistics. Pass 1: each cached tile's mean and sum of squared
-            # deviations (two-pass within the tile), merged exactly across tiles
-            # (Chan, Golub & LeVeque); x is read from memory once. Pass 2: xc and the
-            # output.
-            mean = m2 = None
-            n_seen = 0
-            for t0, t1 in tiles:
+            # Shared statistics. Pass 1: each cached tile's mean and sum of squared
+            # deviations (two-pass within the tile), merged exactly across tiles (Chan,
+            # Golub & LeVeque): x is read from memory once. Pass 2: the output.
+            def tile_stats(t0, t1):
                 xt = load(t0, t1).reshape(sv(t1 - t0))
+                n = (t1 - t0) * B
                 if not self.center:
-                    m2 = chan_dot(xt, xt) + (0 if m2 is None else m2)
-                    continue
-                n = (t1 - t0) * lay.B
+                    return n, None, chan_dot(xt, xt)
                 mt = chan_sum(xt) * (1.0 / n)
-                st = xp.subtract(xt, _expand(mt, lay.B), out=scr[: t1 - t0].reshape(xt.shape))
-                m2t = chan_dot(st, st)
-                if mean is None:
-                    mean, m2 = mt, m2t
+                st = scratch(xp, "s", t1 - t0, L, acc).reshape(xt.shape)
+                xp.subtract(xt, expand(mt, B), out=st)
+                return n, mt, chan_dot(st, st)
+
+            n_seen, mean, m2 = 0, None, 0
+            for n, mt, m2t in map_tiles(xp, tile_stats, tiles):
+                if mean is None or mt is None:
+                    mean, m2 = mt, m2 + m2t
                 else:
                     delta = mt - mean
                     mean = mean + delta * (n / (n_seen + n))
                     m2 = m2 + m2t + delta * delta * (n_seen * n / (n_seen + n))
                 n_seen += n
             var = m2 * inv_m
-            mb = None if mean is None else _expand(mean, lay.B)
             invstd = 1.0 / xp.sqrt(var + self.eps)
-            kb = _expand(invstd if wa is None else invstd * wa, lay.B)
-            bb = None if ba is None else _expand(ba, lay.B)
-            for t0, t1 in tiles:
+            mb = None if mean is None else expand(mean, B)
+            kb = expand(invstd if wa is None else invstd * wa, B)
+            bb = None if ba is None else expand(ba, B)
+
+            def tile_output(t0, t1):
                 t = t1 - t0
-                xst = xs[t0 - at * t0 : t1 - at * t0].reshape(sv(t))
+                xst = xs_tile(t0, t1)
                 if mb is None:
                     xst[...] = load(t0, t1).reshape(sv(t))
                 else:
                     xp.subtract(load(t0, t1).reshape(sv(t)), mb, out=xst)
                 yt = y2[t0:t1].reshape(sv(t))
-                dst = yt if y2.dtype == acc else scr[:t].reshape(sv(t))
-                _fwd_affine(xst, None, kb, bb, out=dst)
+                dst = yt if y2.dtype == acc else scratch(xp, "s", t, L, acc).reshape(sv(t))
+                fwd_affine(xst, None, kb, bb, out=dst)
                 if dst is not yt:
                     yt[...] = dst
+
+            map_tiles(xp, tile_output, tiles)
         else:
             # per-sample statistics: one pass, each tile holds whole statistics groups
             mean = xp.empty(lay.n_stats, dtype=acc) if self.center else None
             var = xp.empty(lay.n_stats, dtype=acc)
             invstd = xp.empty(lay.n_stats, dtype=acc)
             Q = lay.av_shape(1)[2]
-            wb = None if wa is None else _expand(wa, Q)
-            bb = None if ba is None else _expand(ba, Q)
-            for t0, t1 in tiles:
+            wb = None if wa is None else expand(wa, Q)
+            bb = None if ba is None else expand(ba, Q)
+
+            def tile_norm(t0, t1):
                 t, cs = t1 - t0, lay.stats_of(t0, t1)
                 xt = load(t0, t1).reshape(sv(t))
-                st = xs[t0 - at * t0 : t1 - at * t0].reshape(sv(t))
+                st = xs_tile(t0, t1)
                 if self.center:
                     m = mean[cs] = chan_sum(xt) * inv_m
-                    xp.subtract(xt, _col(m), out=st)
+                    xp.subtract(xt, col(m), out=st)
                     v = var[cs] = chan_dot(st, st) * inv_m
                     inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
-                    st *= _col(inv)  # xhat
+                    st *= col(inv)  # xhat
                 else:
                     v = var[cs] = chan_dot(xt, xt) * inv_m
                     inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
-                    xp.multiply(xt, _col(inv), out=st)
+                    xp.multiply(xt, col(inv), out=st)
                 yt = y2[t0:t1]
                 if wa is None and ba is None:
                     yt[...] = st.reshape(yt.shape)
@@ -359,9 +251,11 @@ class Normalize(Function):
                     if wa is None:
                         xp.add(xa, bb, out=ya)
                     else:
-                        _fwd_affine(xa, None, wb, bb, out=ya)
+                        fwd_affine(xa, None, wb, bb, out=ya)
+
+            map_tiles(xp, tile_norm, tiles)
         self.mean, self.var, self.invstd = mean, var, invstd
-        return y2.reshape(x.shape)
+        return y
 
     def backward(self, gy):
         x, w, b = self.inputs
@@ -383,7 +277,7 @@ class NormalizeGrad(Function):
     ``dbias`` when it has a bias.
     """
 
-    _SAVED = ("lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "xs", "mean", "invstd")
+    _SAVED = ("lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "x2", "mean", "invstd")
 
     def __init__(self, fwd, has_weight, has_bias):
         # a copy of what the forward node saved: the engine may release that node
@@ -395,58 +289,94 @@ class NormalizeGrad(Function):
         f, lay = self.f, self.f.lay
         xp = backend.array_module(gy)
         acc = f.acc
-        T, L = lay.T, lay.L
+        T, L, sv, av = lay.T, lay.L, lay.sv_shape, lay.av_shape
         inv_m = 1.0 / max(lay.M, 1)
         invstd = f.invstd
         wa = None if w is None else w.astype(acc, copy=False)
         tiles = lay.tiles(xp, acc.itemsize)
-        tmax = max(t1 - t0 for t0, t1 in tiles)
-        load_g = _loader(xp, gy.reshape(T, L), acc, tmax)
-        xs = f.xs  # xc = x - mean (shared statistics) or xhat (per sample)
-        scr = xp.empty((tmax, L), dtype=acc)
-        dx2 = xp.empty((T, L), dtype=f.in_dtype)
-        sv = lay.sv_shape
+        load_g = loader(xp, gy.reshape(T, L), acc, "g")
+        load_x = loader(xp, f.x2, acc, "x")
+        dx = xp.empty(x.shape, dtype=f.in_dtype)  # owns its memory: no copy downstream
+        dx2 = dx.reshape(T, L)
+        need_sg = f.center or self.has_bias
+        if x.size == 0:
+            outs = [dx]
+            if self.has_weight:
+                outs.append(xp.zeros(w.shape, dtype=w.dtype))
+            if self.has_bias:
+                outs.append(xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype))
+            return tuple(outs)
         if not lay.per_sample:
             # pass 1: sum(dy) and sum(dy * xc) per channel; pass 2: dx
-            sg = sgx = 0
-            for t0, t1 in tiles:
+            mb = None if f.mean is None else expand(f.mean, lay.B)
+
+            def tile_sums(t0, t1):
                 t = t1 - t0
-                gt, xt = load_g(t0, t1).reshape(sv(t)), xs[t0:t1].reshape(sv(t))
-                if f.center or self.has_bias:
-                    sg = sg + chan_sum(gt)
-                sgx = sgx + chan_dot(gt, xt)
-            gw = sgx * invstd  # sum(dy * xhat)
+                gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
+                if mb is not None:  # xc = x - mean, in cache
+                    xt = xp.subtract(xt, mb, out=scratch(xp, "s", t, L, acc).reshape(sv(t)))
+                return (chan_sum(gt) if need_sg else None), chan_dot(gt, xt)
+
+            parts = map_tiles(xp, tile_sums, tiles)
+            sg = sum(p[0] for p in parts) if need_sg else None
+            gw = sum(p[1] for p in parts) * invstd  # sum(dy * xhat)
             gb = sg
-            k = _expand(invstd if wa is None else invstd * wa, lay.B)
-            c1 = _expand(sg * inv_m, lay.B) if f.center else None
-            c2 = _expand(gw * (invstd * inv_m), lay.B)  # xc * c2 = xhat * mean(dy * xhat)
-            for t0, t1 in tiles:
+            k = expand(invstd if wa is None else invstd * wa, lay.B)
+            c1 = expand(sg * inv_m, lay.B) if f.center else None
+            c2 = expand(gw * (invstd * inv_m), lay.B)  # xc * c2 = xhat * mean(dy * xhat)
+
+            def tile_grad(t0, t1):
                 t = t1 - t0
-                gt, xt = load_g(t0, t1).reshape(sv(t)), xs[t0:t1].reshape(sv(t))
+                gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
                 out = dx2[t0:t1].reshape(sv(t))
-                _bwd_combine(gt, xt, None, c2, c1, k, out, scr[:t].reshape(sv(t)))
+                scr = scratch(xp, "s", t, L, acc).reshape(sv(t))
+                bwd_combine(gt, xt, mb, c2, c1, k, out, scr)
+
+            map_tiles(xp, tile_grad, tiles)
         else:
-            av = lay.av_shape
-            gw = xp.zeros(lay.K, dtype=acc) if self.has_weight else None
-            gb = xp.zeros(lay.K, dtype=acc) if self.has_bias else None
-            gscr = xp.empty((tmax, L), dtype=acc) if wa is not None else None
-            wb = None if wa is None else _expand(wa, av(1)[2])
-            for t0, t1 in tiles:
+            K, c = lay.K, lay.c
+            Q = av(1)[2] if K else 0
+            wb = None if wa is None else expand(wa, Q)
+            # Group/instance norm (each affine channel owns Q > 1 elements of a sample,
+            # and whole channels make a group): per-(sample, channel) sums of dy and
+            # dy * xhat give all four reductions at once, the group ones as weighted
+            # sums of channels. Otherwise (layer norm) reduce along the views.
+            by_channel = K is not None and Q >= 8 and K % c == 0
+
+            def tile_grad(t0, t1):
                 t, cs = t1 - t0, lay.stats_of(t0, t1)
-                gt, xh = load_g(t0, t1), xs[t0:t1].reshape(sv(t))
-                if gw is not None:
-                    gw += chan_dot(gt.reshape(av(t)), xh.reshape(av(t)))
-                if gb is not None:
-                    gb += chan_sum(gt.reshape(av(t)))
+                gt = load_g(t0, t1)
+                xh = scratch(xp, "s", t, L, acc).reshape(sv(t))  # xhat, in cache
+                m = col(f.mean[cs]) if f.center else None
+                inv = col(invstd[cs])
+                fwd_affine(load_x(t0, t1).reshape(sv(t)), m, inv, None, out=xh)
+                if by_channel:
+                    rows = (1, t * K, Q)
+                    s_g = chan_sum(gt.reshape(rows)).reshape(t, K)
+                    s_gx = chan_dot(gt.reshape(rows), xh.reshape(rows)).reshape(t, K)
+                    gwt, gbt = s_gx.sum(axis=0), s_g.sum(axis=0)
+                    if wa is not None:  # the sums of g = dy * weight
+                        s_g, s_gx = s_g * wa, s_gx * wa
+                    c1 = col(s_g.reshape(t * c, K // c).sum(axis=1) * inv_m) if f.center else None
+                    c2 = col(s_gx.reshape(t * c, K // c).sum(axis=1) * inv_m)
+                else:
+                    gwt = chan_dot(gt.reshape(av(t)), xh.reshape(av(t))) if self.has_weight else 0
+                    gbt = chan_sum(gt.reshape(av(t))) if self.has_bias else 0
                 if wa is not None:  # g = dy * weight
-                    ga = gscr[:t].reshape(av(t))
+                    ga = scratch(xp, "g2", t, L, acc).reshape(av(t))
                     gt = xp.multiply(gt.reshape(ga.shape), wb, out=ga)
                 gt = gt.reshape(sv(t))
-                c1 = _col(chan_sum(gt) * inv_m) if f.center else None
-                c2 = _col(chan_dot(gt, xh) * inv_m)
+                if not by_channel:
+                    c1 = col(chan_sum(gt) * inv_m) if f.center else None
+                    c2 = col(chan_dot(gt, xh) * inv_m)
                 out = dx2[t0:t1].reshape(sv(t))
-                _bwd_combine(gt, xh, None, c2, c1, _col(invstd[cs]), out, scr[:t].reshape(sv(t)))
-        outs = [dx2.reshape(x.shape)]
+                bwd_combine(gt, xh, None, c2, c1, inv, out, xh)
+                return gwt, gbt
+
+            parts = map_tiles(xp, tile_grad, tiles)
+            gw = sum(p[0] for p in parts) if self.has_weight else None
+            gb = sum(p[1] for p in parts) if self.has_bias else None
+        outs = [dx]
         if self.has_weight:
             outs.append(gw.astype(w.dtype, copy=False))
         if self.has_bias:

@@ -1,0 +1,197 @@
+"""Array-level building blocks of the normalization core (:mod:`minigrad.ops.norm_core`).
+
+Everything here works on raw NumPy/CuPy arrays: per-channel sums, the two fused
+elementwise formulas of the forward and backward passes (one CuPy kernel each, a short
+sequence of in-place NumPy ufuncs otherwise), and the CPU machinery that runs those
+passes tile by tile (cache-sized tiles of whole samples, on a small thread pool, with
+per-thread scratch buffers).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from minigrad import backend
+
+__all__ = []  # internal
+
+
+# ----------------------------------------------------------------------- channel sums
+def chan_sum(v):
+    """Sum of a ``(A, C, B)`` array over axes 0 and 2: shape ``(C,)``."""
+    xp = backend.array_module(v)
+    A, C, B = v.shape
+    if xp is not np:
+        return v.sum(axis=(0, 2))
+    # einsum's contiguous row sums are single-threaded SIMD: as fast as a BLAS gemv
+    # against a ones vector here, and immune to BLAS threads fighting for shared cores
+    if B == 1:
+        return np.einsum("ac->c", v.reshape(A, C))
+    r = np.einsum("ij->i", v.reshape(A * C, B))
+    return r.reshape(A, C).sum(axis=0) if A > 1 else r
+
+
+def chan_dot(a, b):
+    """``sum(a * b)`` of two ``(A, C, B)`` arrays over axes 0 and 2: shape ``(C,)``."""
+    xp = backend.array_module(a)
+    A, C, B = a.shape
+    if xp is not np:
+        return cupy_kernels().dot(a, b, axis=(0, 2))
+    if B == 1:
+        return np.einsum("ac,ac->c", a.reshape(A, C), b.reshape(A, C))
+    r = np.einsum("ij,ij->i", a.reshape(A * C, B), b.reshape(A * C, B))
+    return r.reshape(A, C).sum(axis=0) if A > 1 else r
+
+
+def col(v):
+    """A ``(C,)`` vector as ``(1, C, 1)``, to broadcast against a 3-d view."""
+    return v.reshape(1, -1, 1)
+
+
+# ----------------------------------------------------------------------- CuPy kernels
+_KERNELS = None
+
+
+def cupy_kernels():
+    """Fused CuPy kernels for the passes over the data (built once, on first GPU use).
+
+    Untested without a GPU: each kernel is the one-line formula of the NumPy code path
+    it replaces (see :func:`fwd_affine` and :func:`bwd_combine`).
+    """
+    global _KERNELS
+    if _KERNELS is None:
+        import cupy
+
+        class _K:
+            dot = cupy.ReductionKernel(
+                "T a, T b", "T s", "a * b", "x + y", "s = a", "0", "minigrad_norm_dot"
+            )
+            fwd = cupy.ElementwiseKernel(
+                "T x, T m, T k, T c", "Y y", "y = (Y)((x - m) * k + c)", "minigrad_norm_fwd"
+            )
+            bwd = cupy.ElementwiseKernel(
+                "T g, T x, T m, T c2, T c1, T k",
+                "Y dx",
+                "dx = (Y)(k * (g - c1 - (x - m) * c2))",
+                "minigrad_norm_bwd",
+            )
+
+        _KERNELS = _K
+    return _KERNELS
+
+
+def expand(v, n):
+    """A ``(C,)`` vector as a constant that broadcasts against ``(t, C, n)``.
+
+    NumPy runs a broadcast op as one inner loop per row of the broadcast operand, so a
+    ``(1, C, 1)`` operand against short rows (say ``n = 784``) pays the loop overhead
+    ``t * C`` times and misses the SIMD path. Spelled out as a contiguous ``(1, C, n)``
+    block (one sample's worth), the op is one long loop per sample instead.
+    """
+    if backend.array_module(v) is np and 1 < n <= 8192:
+        return np.ascontiguousarray(np.broadcast_to(v[:, None], (v.size, n)))[None]
+    return col(v)
+
+
+def fwd_affine(x, m, k, c, out):
+    """``out = (x - m) * k + c``; ``m, k, c`` broadcast against ``x`` (``m``/``c`` may be
+    None)."""
+    xp = backend.array_module(x)
+    if xp is not np:
+        z = k.dtype.type(0)
+        m, c = (z if m is None else m), (z if c is None else c)
+        return cupy_kernels().fwd(x, m, k, c, out)
+    if m is None:
+        np.multiply(x, k, out=out)
+    else:
+        np.subtract(x, m, out=out)
+        out *= k
+    if c is not None:
+        out += c
+    return out
+
+
+def bwd_combine(g, x, m, c2, c1, k, out, scratch):
+    """``out = k * (g - c1 - (x - m) * c2)``; the constants broadcast against ``x``
+    (``m``, ``c1`` may be None). ``scratch`` (shaped like ``x``, may be ``x`` itself)
+    holds the intermediate; it stays in cache because the caller works tile by tile."""
+    xp = backend.array_module(g)
+    if xp is not np:
+        z = k.dtype.type(0)
+        m, c1 = (z if m is None else m), (z if c1 is None else c1)
+        return cupy_kernels().bwd(g, x, m, c2, c1, k, out)
+    fwd_affine(x, m, c2, c1, out=scratch)
+    dst = out if out.dtype == scratch.dtype else scratch
+    np.subtract(g, scratch, out=dst)
+    dst *= k
+    if dst is not out:
+        out[...] = dst
+    return out
+
+
+# ----------------------------------------------------------------------- the core
+TILE_BYTES = 1 << 19
+"""The NumPy path works through the data in tiles of whole samples of about this many
+bytes, so that a tile's temporaries stay in the CPU cache: every elementwise step after
+the first reads and writes cache, not memory. (CuPy works on the whole array.)"""
+
+NUM_THREADS = int(os.environ.get("MINIGRAD_NORM_THREADS", min(2, os.cpu_count() or 1)))
+"""Tiles are independent, and NumPy releases the GIL inside its loops, so the CPU path
+runs them on this many threads (environment variable ``MINIGRAD_NORM_THREADS``; 1 turns
+threading off). Partial sums are merged in tile order, so results do not depend on the
+number of threads."""
+
+_pool = None
+_pool_pid = None
+_local = threading.local()
+
+
+def map_tiles(xp, work, tiles):
+    """``[work(t0, t1) for (t0, t1) in tiles]``, on :data:`NUM_THREADS` threads."""
+    global _pool, _pool_pid
+    if xp is not np or len(tiles) < 2 or NUM_THREADS < 2:
+        return [work(t0, t1) for t0, t1 in tiles]
+    if _pool is None or _pool_pid != os.getpid():  # (a forked child needs its own)
+        _pool = ThreadPoolExecutor(NUM_THREADS, thread_name_prefix="minigrad-norm")
+        _pool_pid = os.getpid()
+    return list(_pool.map(lambda r: work(*r), tiles))
+
+
+def tile_ranges(xp, n, row_bytes):
+    """``(t0, t1)`` ranges covering ``0:n`` rows of ``row_bytes`` each: about
+    :data:`TILE_BYTES` per tile on the CPU (at least one row), one tile on CuPy."""
+    if xp is not np or n == 0:
+        return [(0, n)]
+    per = max(1, TILE_BYTES // max(1, row_bytes))
+    return [(i, min(i + per, n)) for i in range(0, n, per)]
+
+
+def scratch(xp, name, rows, cols, dtype):
+    """A ``(rows, cols)`` scratch array: on the CPU a per-thread buffer reused from call
+    to call (it stays warm in that core's cache); on CuPy a fresh array."""
+    n = rows * cols
+    if xp is not np or n * dtype.itemsize > 4 * TILE_BYTES:
+        return xp.empty((rows, cols), dtype=dtype)
+    bufs = _local.__dict__.setdefault("bufs", {})
+    a = bufs.get(name)
+    if a is None or a.size < n or a.dtype != dtype:
+        a = bufs[name] = np.empty(n, dtype=dtype)
+    return a[:n].reshape(rows, cols)
+
+
+def loader(xp, a2, acc, name):
+    """``load(t0, t1)``: rows ``t0:t1`` of ``a2`` in dtype ``acc`` (a view when it has
+    it; else cast into scratch ``name``, so float16 data is computed in float32)."""
+    if a2.dtype == acc:
+        return lambda t0, t1: a2[t0:t1]
+
+    def load(t0, t1):
+        out = scratch(xp, name, t1 - t0, a2.shape[1], acc)
+        out[...] = a2[t0:t1]
+        return out
+
+    return load
