@@ -1,1 +1,33 @@
-"""Datasets and data loading."""
+"""Datasets and data loading.
+
+- :class:`Dataset`, :class:`TensorDataset`, :class:`Subset`, :func:`random_split`.
+- :class:`DataLoader` — batches as Tensors on a chosen device; seeded shuffling.
+- :func:`load_digits` — the bundled 8x8 handwritten digits (no download, ever).
+- :func:`load_mnist`, :func:`load_fashion_mnist`, :func:`read_idx` — IDX files you have.
+- :func:`load_mnist1d` — MNIST-1D through the optional ``mnist1d`` package.
+- :func:`make_spirals`, :func:`make_moons` — tiny synthetic problems.
+"""
+
+from minigrad.data.dataloader import DataLoader, default_collate
+from minigrad.data.dataset import Dataset, Subset, TensorDataset, random_split
+from minigrad.data.digits import load_digits
+from minigrad.data.idx import load_fashion_mnist, load_mnist, read_idx, write_idx
+from minigrad.data.mnist1d import load_mnist1d
+from minigrad.data.synthetic import make_moons, make_spirals
+
+__all__ = [
+    "Dataset",
+    "TensorDataset",
+    "Subset",
+    "random_split",
+    "DataLoader",
+    "default_collate",
+    "load_digits",
+    "load_mnist",
+    "load_fashion_mnist",
+    "read_idx",
+    "write_idx",
+    "load_mnist1d",
+    "make_spirals",
+    "make_moons",
+]

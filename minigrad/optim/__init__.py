@@ -1,1 +1,15 @@
-"""Optimizers and learning-rate schedules."""
+"""Optimizers and learning-rate schedules, with PyTorch's names and updates.
+
+- :class:`Optimizer` — the base: parameter groups, state, ``state_dict``.
+- :class:`SGD` — momentum, dampening, Nesterov, weight decay.
+- :class:`Adam`, :class:`AdamW` — Adam and its decoupled-decay variant.
+- :mod:`minigrad.optim.lr_scheduler` — StepLR, MultiStepLR, CosineAnnealingLR, LinearLR,
+  LambdaLR.
+"""
+
+from minigrad.optim import lr_scheduler
+from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "lr_scheduler"]

@@ -1,0 +1,209 @@
+"""Adam and AdamW (decoupled weight decay), with PyTorch's exact update.
+
+For each parameter ``p`` with gradient ``g`` at step ``t`` (starting at 1)::
+
+    g = -g if maximize
+    p = p * (1 - lr * weight_decay)            (AdamW: decoupled decay)
+    g = g + weight_decay * p                   (Adam: L2 penalty in the gradient)
+    m = m + (1 - beta1) * (g - m)
+    v = beta2 * v + (1 - beta2) * g * g
+    v_max = max(v_max, v)                      (amsgrad; then used in place of v)
+    denom = sqrt(v) / sqrt(1 - beta2**t) + eps
+    p = p - lr / (1 - beta1**t) * m / denom
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+__all__ = ["Adam", "AdamW"]
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2014), as ``torch.optim.Adam``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr : float
+        Learning rate (default 1e-3).
+    betas : tuple of float
+        Decay rates of the first and second moment averages (default (0.9, 0.999)).
+    eps : float
+        Added to the denominator for numerical stability (default 1e-8).
+    weight_decay : float
+        L2 penalty added to the gradient (default 0).
+    amsgrad : bool
+        Use the maximum of past second moments (AMSGrad).
+    maximize : bool
+        Maximize the objective instead of minimizing it.
+    decoupled_weight_decay : bool
+        Decay the parameters directly (AdamW) instead of adding to the gradient.
+
+    Raises
+    ------
+    ValueError
+        For a negative learning rate, eps or weight decay, or a beta outside [0, 1).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import Adam
+    >>> w = minigrad.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w  # the first Adam step moves each weight by about lr
+    tensor([ 0.9, -1.9], requires_grad=True)
+    >>> opt.state[w]["step"]
+    1
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ):
+        name = type(self).__name__
+        if not 0.0 <= lr:
+            raise ValueError(f"{name}: Invalid learning rate: {lr} (expected lr >= 0)")
+        if not 0.0 <= eps:
+            raise ValueError(f"{name}: Invalid epsilon value: {eps} (expected eps >= 0)")
+        if len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i in (0, 1):
+            if not 0.0 <= betas[i] < 1.0:
+                raise ValueError(
+                    f"{name}: Invalid beta parameter at index {i}: {betas[i]} "
+                    "(expected 0 <= beta < 1)"
+                )
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"{name}: Invalid weight_decay value: {weight_decay} (expected >= 0)")
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one Adam step on every parameter that has a gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+
+        Returns
+        -------
+        The closure's loss, or ``None``.
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                lr = float(group["lr"])
+                beta1, beta2 = (float(b) for b in group["betas"])
+                eps = float(group["eps"])
+                wd = float(group["weight_decay"])
+                amsgrad, maximize = group["amsgrad"], group["maximize"]
+                decoupled = group.get("decoupled_weight_decay", False)
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    self._update(p, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled)
+        return loss
+
+    def _update(self, p, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled):
+        xp = p.xp
+        g = p.grad.data
+        if maximize:
+            g = -g
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = 0
+            state["exp_avg"] = Tensor._make(xp.zeros_like(p.data))
+            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
+            if amsgrad:
+                state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
+        state["step"] += 1
+        step = state["step"]
+        if wd != 0:
+            if decoupled:
+                p.data *= 1 - lr * wd
+            else:
+                g = g + wd * p.data
+        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * (g * g)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if amsgrad:
+            vmax = state["max_exp_avg_sq"].data
+            xp.maximum(vmax, v, out=vmax)
+            v = vmax
+        denom = xp.sqrt(v)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        p.data -= step_size * (m / denom)
+        p._version += 1
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as ``torch.optim.AdamW``.
+
+    Same parameters as :class:`Adam`, but ``weight_decay`` (default 1e-2) shrinks the
+    parameters directly, ``p *= 1 - lr * weight_decay``, before the Adam step.
+
+    Raises
+    ------
+    ValueError
+        For a negative learning rate, eps or weight decay, or a beta outside [0, 1).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import AdamW
+    >>> w = minigrad.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = AdamW([w], lr=0.1, weight_decay=0.5)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w  # decay by 1 - 0.1 * 0.5, then the Adam step of about lr
+    tensor([ 0.85, -1.8 ], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            params,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=True,
+        )
