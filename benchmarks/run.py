@@ -1,0 +1,292 @@
+"""Time minigrad and PyTorch side by side on the tracked workloads, with the hardware floor.
+
+Usage::
+
+    python benchmarks/run.py [--workloads W1,W2,W3,W4] [--repeat N] [--json out.json]
+                             [--device cpu|cuda] [--threads 2] [--no-torch]
+
+Both frameworks run in this one process on the same data, float32. On the CPU the
+BLAS of NumPy, minigrad's norm-kernel pool (``MINIGRAD_NORM_THREADS``) and PyTorch's
+intra-op pool are pinned to ``--threads`` (default 2):
+the thread environment variables are set here *before* NumPy is imported, and
+threadpoolctl (when installed) enforces the limit as well. Each row reports the median
+over ``--repeat`` measurements, taken after warm-up, of the time of one step; each
+measurement runs enough steps to last about ``--min-time`` seconds.
+
+The hardware floor is measured in the same run: float32 matmul GFLOP/s (BLAS) and
+memory copy bandwidth in GB/s (bytes read + bytes written, of a 64 MiB array copy).
+
+``--device cuda`` times minigrad on CuPy (synchronizing before the clock is read);
+PyTorch is timed on CUDA too when its build has CUDA, else reported unavailable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+
+_THREAD_VARS = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "MINIGRAD_NORM_THREADS",  # minigrad's own thread pool for the fused norm kernels
+)
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--workloads", default="W1,W2,W3,W4", help="comma-separated subset")
+    p.add_argument("--repeat", type=int, default=7, help="measurements per row (median)")
+    p.add_argument("--warmup", type=int, default=3, help="untimed steps first")
+    p.add_argument("--min-time", type=float, default=0.2, help="seconds per measurement")
+    p.add_argument("--json", default=None, help="also write the results to this file")
+    p.add_argument("--device", default="cpu", help="cpu or cuda[:n] (minigrad's device)")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for BLAS and torch")
+    p.add_argument("--no-torch", action="store_true", help="time minigrad only")
+    p.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall: perf_counter (the default, what a user waits); cpu: process CPU time, "
+        "steadier for single-threaded rows (W4) on a shared machine, but it adds up the "
+        "time of all threads and misses GPU time",
+    )
+    args = p.parse_args(argv)
+    args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
+    bad = set(args.workloads) - {"W1", "W2", "W3", "W4"}
+    if bad:
+        p.error(f"unknown workloads {sorted(bad)}: choose from W1,W2,W3,W4")
+    return args
+
+
+def pin_threads(n: int) -> None:
+    """Pin BLAS/OpenMP thread pools to ``n`` threads; call before importing NumPy."""
+    if "numpy" in sys.modules:
+        print("warning: numpy was imported before the thread limit was set", file=sys.stderr)
+    for var in _THREAD_VARS:
+        os.environ[var] = str(n)
+
+
+# ----------------------------------------------------------------------- timing
+_CLOCK = time.perf_counter
+
+
+def time_step(step, sync=None, repeat=7, warmup=3, min_time=0.2):
+    """Median seconds per call of ``step`` over ``repeat`` measurements (after warm-up);
+    also returns all per-step times."""
+    clock = _CLOCK
+
+    def run(n):
+        t0 = clock()
+        for _ in range(n):
+            step()
+        if sync is not None:
+            sync()
+        return clock() - t0
+
+    for _ in range(warmup):
+        step()
+    if sync is not None:
+        sync()
+    once = max(run(1), 1e-7)
+    number = max(1, int(min_time / once))
+    samples = [run(number) / number for _ in range(repeat)]
+    return statistics.median(samples), samples
+
+
+def hardware_floor(xp, sync=None, repeat=5):
+    """Float32 matmul GFLOP/s and copy bandwidth GB/s, measured now with array module
+    ``xp`` (NumPy on the CPU, CuPy on a GPU; ``sync`` waits for the GPU)."""
+    n = 1024
+    a = xp.asarray(_np_rng().standard_normal((n, n), dtype="float32"))
+    b = xp.asarray(_np_rng().standard_normal((n, n), dtype="float32"))
+    out = xp.empty_like(a)
+    t, _ = time_step(lambda: xp.matmul(a, b, out=out), sync, repeat, warmup=1, min_time=0.2)
+    gflops = 2 * n**3 / t / 1e9
+    src = xp.ones(16 * 2**20, dtype="float32")  # 64 MiB, beyond the caches
+    dst = xp.empty_like(src)
+    t, _ = time_step(lambda: xp.copyto(dst, src), sync, repeat, warmup=1, min_time=0.2)
+    gbs = 2 * src.nbytes / t / 1e9  # read + write
+    return {"matmul_f32_gflops": gflops, "copy_gbs": gbs}
+
+
+def _np_rng():
+    import numpy
+
+    return numpy.random.default_rng(0)
+
+
+# ----------------------------------------------------------------------- main
+def _sync_for(dev_str, lib):
+    if not dev_str.startswith("cuda"):
+        return None
+    if lib == "minigrad":
+        import minigrad
+
+        return minigrad.cuda.synchronize
+    import torch
+
+    return torch.cuda.synchronize
+
+
+def measure(build, lib_mod, lib_name, dev, args):
+    """``(result dict)`` for one framework on one row; never raises."""
+    try:
+        w = build(lib_mod, dev)
+        sync = w.sync or _sync_for(str(dev), lib_name)
+        t, samples = time_step(w.step, sync, args.repeat, args.warmup, args.min_time)
+    except Exception as e:  # a missing layer, op or device: report and go on
+        reason = f"{type(e).__name__}: {e}".splitlines()[0][:120]
+        return {"status": "unavailable", "reason": reason}
+    r = {"status": "ok", "ms": t * 1e3, "samples_ms": [s * 1e3 for s in samples]}
+    if w.ops_per_step:
+        r["us_per_op"] = t * 1e6 / w.ops_per_step
+    if w.bytes_per_step:
+        r["effective_gbs"] = w.bytes_per_step / t / 1e9
+    return r
+
+
+def _fmt(r, key="ms", digits=3):
+    if r is None:
+        return "-"
+    if r["status"] != "ok":
+        return "unavailable"
+    return f"{r[key]:.{digits}g}" if key in r else "-"
+
+
+def print_table(rows, floor, header):
+    print(header)
+    print(
+        f"hardware floor: matmul float32 {floor['matmul_f32_gflops']:.1f} GFLOP/s, "
+        f"copy {floor['copy_gbs']:.1f} GB/s (read+write)"
+    )
+    cols = ["workload", "minigrad ms", "torch ms", "ratio", "minigrad extra", "torch extra"]
+    table = []
+    for row in rows:
+        m, t = row["minigrad"], row["torch"]
+        ratio = "-"
+        if m["status"] == "ok" and t is not None and t["status"] == "ok":
+            ratio = f"{m['ms'] / t['ms']:.2f}x"
+        extra = []
+        for r in (m, t):
+            if r is not None and r["status"] == "ok" and "us_per_op" in r:
+                extra.append(f"{r['us_per_op']:.2f} us/op")
+            elif r is not None and r["status"] == "ok" and "effective_gbs" in r:
+                extra.append(f"{r['effective_gbs']:.1f} GB/s")
+            else:
+                extra.append("")
+        table.append([row["name"], _fmt(m), _fmt(t), ratio, *extra])
+    widths = [max(len(str(x)) for x in col) for col in zip(cols, *table)]
+    line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
+    print(line)
+    print("-" * len(line))
+    for r in table:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    for row in rows:
+        for lib in ("minigrad", "torch"):
+            r = row[lib]
+            if r is not None and r["status"] != "ok":
+                print(f"  {row['name']} [{lib}] unavailable: {r['reason']}")
+
+
+def main(argv=None):
+    global _CLOCK
+    args = parse_args(argv)
+    on_cpu = args.device == "cpu"
+    _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    pin_threads(args.threads)
+    import numpy as np
+
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(args.threads)
+    except ImportError:
+        pass
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import workloads
+
+    import minigrad
+
+    mg_dev = minigrad.device(args.device)
+    torch = None
+    torch_dev = None
+    torch_note = "not timed (--no-torch)"
+    if not args.no_torch:
+        try:
+            import torch
+
+            torch.set_num_threads(args.threads)
+            if on_cpu:
+                torch_dev = "cpu"
+            elif torch.cuda.is_available():
+                torch_dev = args.device
+            else:
+                torch_note = "this PyTorch build has no CUDA"
+                torch = None
+        except ImportError:
+            torch_note = "PyTorch is not installed"
+    if on_cpu:
+        floor = hardware_floor(np)
+    else:
+        try:
+            with mg_dev:
+                floor = hardware_floor(mg_dev.xp, minigrad.cuda.synchronize)
+        except Exception as e:
+            print(f"warning: no GPU floor ({e}); measuring the CPU", file=sys.stderr)
+            floor = hardware_floor(np)
+    rows = []
+    for wid, name, mg_build, torch_build in workloads.registry():
+        if wid not in args.workloads:
+            continue
+        minigrad.manual_seed(0)
+        row = {"id": wid, "name": name}
+        row["minigrad"] = measure(mg_build, minigrad, "minigrad", mg_dev, args)
+        if torch is not None:
+            torch.manual_seed(0)
+            row["torch"] = measure(torch_build, torch, "torch", torch_dev, args)
+        else:
+            row["torch"] = {"status": "unavailable", "reason": torch_note}
+        rows.append(row)
+        print(f"  done: {name}", file=sys.stderr, flush=True)
+    info = {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "minigrad": minigrad.__version__,
+        "torch": getattr(torch, "__version__", None),
+        "device": args.device,
+        "threads": args.threads,
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "repeat": args.repeat,
+        "clock": args.clock,
+        "loadavg_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+    }
+    header = (
+        f"minigrad {info['minigrad']} vs torch {info['torch']} on {args.device}, "
+        f"{args.threads} threads, median of {args.repeat}, {args.clock} clock"
+    )
+    print_table(rows, floor, header)
+    load = info["loadavg_1min"]
+    if load is not None and load > (os.cpu_count() or 1):
+        print(
+            f"warning: load average {load:.1f} exceeds the {os.cpu_count()} CPUs: other "
+            "processes share the machine, so these times (BLAS above all) are not reliable"
+        )
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"info": info, "floor": floor, "rows": rows}, f, indent=2)
+    return rows
+
+
+if __name__ == "__main__":
+    main()

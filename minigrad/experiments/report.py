@@ -1,0 +1,248 @@
+"""``minigrad report DIR``: a markdown report of a grid with tables and figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from minigrad.experiments import figures
+from minigrad.experiments.grid import read_results
+from minigrad.experiments.results import (
+    fmt_mean_std,
+    machine_info,
+    summarize,
+    varying_axes,
+    view,
+)
+
+__all__ = ["write_report", "table", "machine_section", "write_meta", "read_meta"]
+
+META_FILE = "meta.json"
+
+
+def table(header, rows) -> str:
+    """A markdown table.
+
+    Examples
+    --------
+    >>> print(table(["a", "b"], [[1, 2]]))
+    | a | b |
+    |---|---|
+    | 1 | 2 |
+    """
+    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(str, r)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_meta(out_dir, command: str, extra=None) -> dict:
+    """Record the command line and the machine in ``out_dir/meta.json``."""
+    from minigrad.experiments.runner import write_json
+
+    meta = {"command": command, "machine": machine_info(), **(extra or {})}
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    write_json(Path(out_dir) / META_FILE, meta)
+    return meta
+
+
+def read_meta(out_dir) -> dict:
+    """The ``meta.json`` of a folder, or ``{}``."""
+    p = Path(out_dir) / META_FILE
+    return json.loads(p.read_text()) if p.exists() else {}
+
+
+def machine_section(meta: dict) -> str:
+    """Markdown lines naming the command, date and machine of a result."""
+    m = meta.get("machine") or machine_info()
+    lines = ["## Provenance", ""]
+    if meta.get("command"):
+        lines += ["Command:", "", "```", meta["command"], "```", ""]
+    lines.append(
+        f"Date {m.get('date_utc')}; {m.get('nproc')} CPU cores ({m.get('cpu')})"
+        + (f", GPU {m['gpu']}" if m.get("gpu") else "")
+        + f"; Python {m.get('python')}, NumPy {m.get('numpy')}, minigrad {m.get('minigrad')}; "
+        f"{m.get('platform')}."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _fixed_settings(records, axes) -> str:
+    cfg = view(records[0])
+    skip = set(axes) | {"seed", "data_root"}
+    if "base_lr" in cfg:
+        skip.add("lr")
+    return ", ".join(f"{k}={v}" for k, v in cfg.items() if k not in skip and v is not None)
+
+
+def _curve_series(records, label_axes):
+    series: dict = {}
+    for r in records:
+        if r.get("status") != "ok":
+            continue
+        hist = r.get("history") or []
+        xs = [h["epoch"] for h in hist if h.get("test_acc") is not None]
+        ys = [h["test_acc"] for h in hist if h.get("test_acc") is not None]
+        v = view(r)
+        label = ", ".join(f"{a}={v.get(a)}" for a in label_axes) or "run"
+        series.setdefault(label, []).append((xs, ys))
+    return series
+
+
+def _write_csv(path, rows, axes) -> None:
+    """One line per group: the axes, run counts, and mean/std/min/max of each metric."""
+    import csv
+
+    metrics = ("test_acc", "train_acc_eval", "steps_per_s")
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(
+            [*axes, "runs", "ok", "diverged", "errors"]
+            + [f"{m}_{s}" for m in metrics for s in ("mean", "std", "min", "max")]
+        )
+        for r in rows:
+            w.writerow(
+                [*(r[a] for a in axes), r["runs"], r["ok"], r["diverged"], r["errors"]]
+                + [r[m][s] for m in metrics for s in ("mean", "std", "min", "max")]
+            )
+
+
+def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
+    """Write ``out_dir/report.md`` (and ``out_dir/figures/*.png``) from ``results.jsonl``.
+
+    Tables give, per setting, the mean ± sample standard deviation over seeds of the final
+    test accuracy (the models are evaluated with running statistics, i.e. in eval mode),
+    and count diverged and failed runs.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        A folder holding ``results.jsonl``.
+    title : str, optional
+    intro : str
+        Markdown placed under the title.
+
+    Returns
+    -------
+    Path
+        The report's path.
+
+    Raises
+    ------
+    FileNotFoundError
+        When the folder holds no results.
+    """
+    out = Path(out_dir)
+    records = read_results(out)
+    if not records:
+        raise FileNotFoundError(f"no results in {out / 'results.jsonl'}: run a grid there first")
+    axes = varying_axes(records)
+    rows = summarize(records, axes)
+    meta = read_meta(out)
+    lines = [f"# {title or 'Normalization comparison'}", ""]
+    if intro:
+        lines += [intro.strip(), ""]
+    n_ok = sum(r.get("status") == "ok" for r in records)
+    n_div = sum(r.get("status") == "diverged" for r in records)
+    n_err = sum(r.get("status") == "error" for r in records)
+    seeds = sorted({r["config"].get("seed") for r in records})
+    scaled = "base_lr" in view(records[0])
+    lines += [
+        f"{len(records)} runs ({n_ok} finished, {n_div} diverged, {n_err} failed) over "
+        f"seeds {seeds}. Varying: {', '.join(axes) or 'nothing'}. Fixed: "
+        f"{_fixed_settings(records, axes)}.",
+        "",
+        (
+            "Learning rates scale linearly with the batch size: lr = base_lr * batch_size / 32. "
+            if scaled
+            else ""
+        )
+        + "Accuracy in percent, mean ± sample standard deviation over seeds, on the test split "
+        "in eval mode (running statistics). Diverged runs (NaN/Inf loss) are counted, not "
+        "averaged.",
+        "",
+    ]
+    header = [*axes, "runs", "diverged", "test acc (%)", "min", "max", "train acc (%)", "steps/s"]
+    body = []
+    for row in rows:
+        st = row["test_acc"]
+        body.append(
+            [
+                *(row[a] for a in axes),
+                row["runs"],
+                row["diverged"] + row["errors"],
+                fmt_mean_std(st),
+                "—" if st["min"] is None else f"{100 * st['min']:.1f}",
+                "—" if st["max"] is None else f"{100 * st['max']:.1f}",
+                fmt_mean_std(row["train_acc_eval"]),
+                "—" if row["steps_per_s"]["mean"] is None else f"{row['steps_per_s']['mean']:.0f}",
+            ]
+        )
+    lines += ["## Results", "", table(header, body), ""]
+    _write_csv(out / "summary.csv", rows, axes)
+    lines += ["The same table as CSV: [summary.csv](summary.csv).", ""]
+
+    others = [a for a in axes if a != "norm"]
+    if "norm" in axes and len(others) == 1:
+        other = others[0]
+        norms = list(dict.fromkeys(r["norm"] for r in rows))
+        values = list(dict.fromkeys(r[other] for r in rows))
+        cell = {(r["norm"], r[other]): fmt_mean_std(r["test_acc"]) for r in rows}
+        pivot = [[n, *(cell.get((n, v), "—") for v in values)] for n in norms]
+        lines += [
+            f"### Test accuracy (%) by norm and {other}",
+            "",
+            table(["norm", *(f"{other}={v}" for v in values)], pivot),
+            "",
+        ]
+
+    lines += ["## Figures", ""]
+    fig_dir = out / "figures"
+    made = []
+    if figures.have_matplotlib():
+        numeric = [
+            a
+            for a in others
+            if all(isinstance(r[a], (int, float)) and r[a] is not True for r in rows)
+        ]
+        for a in numeric:
+            p = figures.metric_vs_axis(
+                rows,
+                a,
+                fig_dir / f"test_acc_vs_{a}.png",
+                line_axis="norm" if "norm" in axes else (others[0] if a != others[0] else None),
+                title=f"final test accuracy vs {a}",
+            )
+            made.append((f"Final test accuracy against {a} (mean ± std over seeds)", p))
+        series = _curve_series(records, axes)
+        if len(series) <= 12:
+            p = figures.curves(
+                series,
+                fig_dir / "test_acc_curves.png",
+                title="test accuracy during training (band: min-max over seeds)",
+            )
+            made.append(("Test accuracy per epoch (line: mean over seeds; band: min to max)", p))
+        elif "norm" in axes:
+            series = _curve_series(records, ["norm"])
+            p = figures.curves(
+                series,
+                fig_dir / "test_acc_curves_by_norm.png",
+                title="test accuracy during training, pooled per norm",
+            )
+            made.append(("Test accuracy per epoch pooled over all other settings, per norm", p))
+        for caption, p in made:
+            if p is not None:
+                lines += [f"![{caption}](figures/{p.name})", "", f"*{caption}.*", ""]
+    else:
+        lines += [figures.PLOT_HINT, ""]
+    total = sum(float(r.get("time_s") or 0.0) for r in records)
+    lines += [
+        "## Data",
+        "",
+        f"Every run's configuration and results: [results.jsonl](results.jsonl); {total:.0f} s "
+        "of training in total (summed over runs).",
+        "",
+        machine_section(meta),
+    ]
+    path = out / "report.md"
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,214 @@
+"""Study ``bn-sigmoid-mlp``: Ioffe & Szegedy 2015, Figure 1, at toy scale."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.experiments import figures
+from minigrad.experiments.config import RunConfig
+from minigrad.experiments.grid import expand_grid, run_grid
+from minigrad.experiments.runner import train
+from minigrad.experiments.studies.common import Study, by, final, mean_std, pct, table
+
+PERCENTILES = (15, 50, 85)
+
+
+class SigmoidInputProbe:
+    """Every ``every`` steps, the 15/50/85th percentiles over the test set (eval mode) of
+    the input to unit ``unit`` of the last hidden layer's sigmoid."""
+
+    def __init__(self, every: int, unit: int = 0):
+        self.every, self.unit = every, unit
+        self.rows = []
+
+    def __call__(self, trainer, record):
+        if trainer.step % self.every and trainer.step != 1:
+            return None
+        import minigrad
+
+        sig = [m for m in trainer.model.modules() if type(m).__name__ == "Sigmoid"][-1]
+        seen = []
+        handle = sig.register_forward_hook(lambda mod, args, out: seen.append(args[0]))
+        trainer.model.eval()
+        try:
+            with minigrad.no_grad():
+                trainer.model(trainer.tensor(trainer.data.x_test))
+        finally:
+            handle.remove()
+            trainer.model.train()
+        values = seen[0].numpy()[:, self.unit]
+        p = [float(v) for v in np.percentile(values, PERCENTILES)]
+        self.rows.append([trainer.step, *p])
+        return {"sigmoid_input_percentiles": p}
+
+
+class BNSigmoidMLPStudy(Study):
+    NAME = "bn-sigmoid-mlp"
+    TITLE = "BatchNorm in a 3x100 sigmoid MLP: accuracy and the drift of a sigmoid's input"
+    CLAIM = """
+CLAIMS.md claims 1-2 and Ioffe & Szegedy 2015, Fig. 1 (MNIST, three fully connected hidden
+layers of 100 sigmoid units, batch 60, 50,000 steps): *with BN the test accuracy rises
+faster and ends higher; the 15th/50th/85th percentiles of the input to a last-layer sigmoid
+stay stable with BN and drift without* ("internal covariate shift").
+
+**What would confirm it here:** BN's test accuracy above the baseline's early in training
+and at the end (beyond the seed spread), and the baseline's sigmoid-input percentiles moving
+much more over training than BN's.
+"""
+    SETUP = """
+`make_model('mlp', norm, in_shape=(1, 8, 8), width=100, depth=3, activation='sigmoid')`:
+Linear(64,100)-[BN]-Sigmoid x3, Linear(100,10); norm `batch` or `none`. Batch 60, SGD
+lr 0.1 with momentum 0.9 (chosen before running, the same for both), 60 epochs of the
+1,438 training digits (1,380 steps; Ioffe & Szegedy ran 50,000 steps on MNIST), 3 seeds.
+Test accuracy every 10 steps (eval mode). The probe: unit 0 of the last hidden layer, its
+sigmoid's input over the 359 test digits in eval mode, every 10 steps.
+"""
+
+    def configs(self, quick: bool) -> list:
+        base = RunConfig(
+            model="mlp",
+            width=100,
+            depth=3,
+            activation="sigmoid",
+            batch_size=60,
+            lr=0.1,
+            momentum=0.9,
+            epochs=60,
+            eval_every=10,
+            tags={"study": self.NAME},
+        )
+        if quick:
+            base = base.replace(epochs=1, subset=120, width=8, eval_every=1)
+            return expand_grid(base, norm=["batch", "none"], seed=[0])
+        return expand_grid(base, norm=["batch", "none"], seed=[0, 1, 2])
+
+    def run(self, out, quick, progress):
+        def run_fn(config, run_dir, progress):
+            probe = SigmoidInputProbe(config.eval_every)
+            rec = train(config, out_dir=run_dir, progress=progress, callbacks=[probe])
+            rec["sigmoid_input_percentiles"] = probe.rows
+            return rec
+
+        return run_grid(
+            self.configs(quick), out, run_fn=run_fn, progress=progress, keep_run_dirs=False
+        )
+
+    @staticmethod
+    def _drift(rows) -> dict:
+        """Movement of each percentile from the first probe after step 1 to the end, in
+        units of the final 15-85 spread, and the total range over training."""
+        a = np.asarray(rows, dtype=float)
+        if len(a) < 2:
+            return {}
+        spread = max(a[-1, 3] - a[-1, 1], 1e-12)
+        return {
+            "p50_start": a[0, 2],
+            "p50_end": a[-1, 2],
+            "p50_range": a[:, 2].max() - a[:, 2].min(),
+            "relative_range": (a[:, 2].max() - a[:, 2].min()) / spread,
+            "spread_end": spread,
+        }
+
+    def analyze(self, records, out) -> str:
+        lines = ["## Results", ""]
+        rows, stats = [], {}
+        for norm in ("batch", "none"):
+            rs = by(records, norm=norm)
+            if not rs:
+                continue
+            fin = mean_std([final(r) for r in rs])
+            evals = [r.get("evals") or [] for r in rs if r.get("status") == "ok"]
+            early = mean_std([e[len(e) // 10]["acc"] for e in evals if e])
+            steps_early = evals[0][len(evals[0]) // 10]["step"] if evals and evals[0] else None
+            drifts = [self._drift(r.get("sigmoid_input_percentiles") or []) for r in rs]
+            rel = mean_std([d.get("relative_range") for d in drifts if d])
+            stats[norm] = {"final": fin, "early": early, "rel": rel}
+            rows.append(
+                [
+                    norm,
+                    len(rs),
+                    f"{pct(*fin[:2])}",
+                    f"{pct(*early[:2])} (step {steps_early})",
+                    f"{rel[0]:.2f} ± {rel[1]:.2f}",
+                ]
+            )
+        lines += [
+            table(
+                [
+                    "norm",
+                    "seeds",
+                    "final test acc (%)",
+                    "test acc at 10% of training (%)",
+                    "range of p50 over training / final p15-p85 spread",
+                ],
+                rows,
+            ),
+            "",
+        ]
+        if figures.have_matplotlib():
+            series = {}
+            for r in records:
+                if r.get("status") == "ok" and r.get("evals"):
+                    xs = [e["step"] for e in r["evals"]]
+                    ys = [e["acc"] for e in r["evals"]]
+                    series.setdefault(f"norm={r['config']['norm']}", []).append((xs, ys))
+            p = figures.curves(
+                series,
+                out / "figures" / "test_acc_vs_steps.png",
+                xlabel="step",
+                title="test accuracy (cf. Ioffe & Szegedy Fig. 1a)",
+            )
+            lines += [f"![test accuracy against steps](figures/{p.name})", ""]
+            p = self._plot_percentiles(records, out / "figures" / "sigmoid_input_percentiles.png")
+            if p is not None:
+                lines += [
+                    f"![sigmoid input percentiles](figures/{p.name})",
+                    "",
+                    "*15th, 50th and 85th percentiles of the input to one last-layer sigmoid "
+                    "over the test set, seed 0 (cf. Ioffe & Szegedy Fig. 1b, c).*",
+                    "",
+                ]
+        else:
+            lines += [figures.PLOT_HINT, ""]
+        lines += ["## Verdict", ""]
+        if "batch" in stats and "none" in stats:
+            b, n = stats["batch"], stats["none"]
+            faster = b["early"][0] > n["early"][0] + max(b["early"][1], n["early"][1])
+            higher = b["final"][0] > n["final"][0] + max(b["final"][1], n["final"][1])
+            stable = b["rel"][0] < n["rel"][0]
+            lines += [
+                f"- Faster: BN {pct(b['early'][0])}% vs none {pct(n['early'][0])}% at 10% of "
+                f"training: **{'held' if faster else 'did not hold'}** (beyond the seed spread).",
+                f"- Higher at the end: BN {pct(b['final'][0])}% vs none {pct(n['final'][0])}%: "
+                f"**{'held' if higher else 'did not hold'}** (beyond the seed spread).",
+                f"- Stable sigmoid input: the median's range over training is "
+                f"{b['rel'][0]:.2f} (BN) vs {n['rel'][0]:.2f} (none) final 15-85 spreads: "
+                f"**{'held' if stable else 'did not hold'}**.",
+            ]
+        else:
+            lines.append("Both arms are needed for a verdict.")
+        return "\n".join(lines)
+
+    @staticmethod
+    def _plot_percentiles(records, path):
+        plt = figures.pyplot()
+        arms = [
+            r
+            for r in records
+            if r["config"]["seed"] == records[0]["config"]["seed"]
+            and r.get("sigmoid_input_percentiles")
+        ]
+        if plt is None or not arms:
+            return None
+        fig, axes = plt.subplots(1, len(arms), figsize=(5 * len(arms), 3.5), sharey=False)
+        axes = np.atleast_1d(axes)
+        for ax, r in zip(axes, arms):
+            a = np.asarray(r["sigmoid_input_percentiles"], dtype=float)
+            for j, q in enumerate(PERCENTILES, 1):
+                ax.plot(a[:, 0], a[:, j], label=f"p{q}")
+            ax.set_title(f"norm={r['config']['norm']}")
+            ax.set_xlabel("step")
+            ax.grid(alpha=0.3)
+        axes[0].set_ylabel("input to sigmoid")
+        axes[0].legend(fontsize=8)
+        return figures.save(fig, path)
