@@ -270,7 +270,9 @@ def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     """
     dev = backend.device(device)
     dtype = as_dtype(dtype) if dtype is not None else float32
-    arr = backend.generator(dev).random(_size(size), dtype=dtype if dtype.itemsize >= 4 else float32)
+    arr = backend.generator(dev).random(
+        _size(size), dtype=dtype if dtype.itemsize >= 4 else float32
+    )
     t = Tensor._make(arr.astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
 

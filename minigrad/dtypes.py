@@ -19,7 +19,17 @@ uint8 = np.dtype("uint8")
 bool_ = np.dtype("bool")
 
 half, float_, double, long, int_ = float16, float32, float64, int64, int32
-_ALLOWED = {float16, float32, float64, int32, int64, uint8, bool_, np.dtype("int8"), np.dtype("int16")}
+_ALLOWED = {
+    float16,
+    float32,
+    float64,
+    int32,
+    int64,
+    uint8,
+    bool_,
+    np.dtype("int8"),
+    np.dtype("int16"),
+}
 
 
 def get_default_dtype():

@@ -52,7 +52,7 @@ class Tensor:
         "_out_idx",
         "_hooks",
         "_retains_grad",
-        "_version",
+        "_vc",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -70,7 +70,7 @@ class Tensor:
         self._out_idx = 0
         self._hooks = None
         self._retains_grad = False
-        self._version = 0
+        self._vc = [0]
         if requires_grad:
             self.requires_grad_(True)
 
@@ -87,7 +87,7 @@ class Tensor:
         t._out_idx = 0
         t._hooks = None
         t._retains_grad = False
-        t._version = 0
+        t._vc = [0]  # version counter, shared with views (see Function.is_view)
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -310,8 +310,20 @@ class Tensor:
         backward(self, gradient, retain_graph, create_graph)
 
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._make(self.data)
+        """A new leaf sharing this tensor's data (and its version counter), cut from the
+        graph."""
+        t = Tensor._make(self.data)
+        t._vc = self._vc
+        return t
+
+    @property
+    def _version(self) -> int:
+        """How many in-place changes this tensor's memory has seen (shared with views)."""
+        return self._vc[0]
+
+    @_version.setter
+    def _version(self, value: int) -> None:
+        self._vc[0] = value
 
     def detach_(self) -> Tensor:
         """Cut this tensor from the graph, in place."""
@@ -386,7 +398,7 @@ class Tensor:
         if backend.array_module(value) is not self.xp and not isinstance(value, _SCALARS):
             raise RuntimeError(f"{op}: value is on a different device than the tensor")
         self.data[...] = value
-        self._version += 1
+        self._vc[0] += 1
         return self
 
     def _operand(self, other):
@@ -452,7 +464,7 @@ class Tensor:
         elif isinstance(key, tuple):
             key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
         self.data[key] = value.data if isinstance(value, Tensor) else value
-        self._version += 1
+        self._vc[0] += 1
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
@@ -724,27 +736,67 @@ class Tensor:
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Add()(self, other)
+            except ValueError:
+                pass  # let _ew.add explain the shapes
         return _ew.add(self, other)
 
     def __radd__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Add()(other, self)
+            except ValueError:
+                pass  # let _ew.add explain the shapes
         return _ew.add(other, self)
 
     def __sub__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Sub()(self, other)
+            except ValueError:
+                pass  # let _ew.sub explain the shapes
         return _ew.sub(self, other)
 
     def __rsub__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Sub()(other, self)
+            except ValueError:
+                pass  # let _ew.sub explain the shapes
         return _ew.sub(other, self)
 
     def __mul__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Mul()(self, other)
+            except ValueError:
+                pass  # let _ew.mul explain the shapes
         return _ew.mul(self, other)
 
     def __rmul__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Mul()(other, self)
+            except ValueError:
+                pass  # let _ew.mul explain the shapes
         return _ew.mul(other, self)
 
     def __truediv__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Div()(self, other)
+            except ValueError:
+                pass  # let _ew.div explain the shapes
         return _ew.div(self, other)
 
     def __rtruediv__(self, other):
+        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
+            try:
+                return _ew.Div()(other, self)
+            except ValueError:
+                pass  # let _ew.div explain the shapes
         return _ew.div(other, self)
 
     def __pow__(self, other):
@@ -817,6 +869,7 @@ class _HookHandle:
 
 
 _new = object.__new__
+_FAST_OPERANDS = frozenset({Tensor, int, float})
 _function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.

@@ -186,12 +186,6 @@ def test_to_dtype_is_differentiable(device):
     assert x.double().dtype == F64 and x.half().dtype == F16 and x.float() is x
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ops bug: casting a tensor that requires grad to an integer or bool dtype "
-    "gives a result with requires_grad=True (PyTorch: False; integer tensors cannot "
-    "require grad)",
-)
 def test_cast_to_integer_does_not_require_grad(device):
     x = minigrad.ones(2, device=device, requires_grad=True)
     for t in (x.to(minigrad.int64), x.long(), x.bool()):
@@ -282,12 +276,6 @@ def test_modifying_saved_non_leaf_in_place_under_no_grad_raises(device):
         y.backward()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: a view (basic slice) and its base do not share a version counter, "
-    "so modifying the base in place after the view was saved gives a silently wrong "
-    "gradient instead of PyTorch's error",
-)
 def test_modifying_base_of_a_saved_view_raises_at_backward(device):
     base = minigrad.tensor(np.array([1.0, 2.0, 3.0], np.float32), device=device)
     view = base[:2]  # shares memory with base
@@ -298,11 +286,6 @@ def test_modifying_base_of_a_saved_view_raises_at_backward(device):
         y.backward()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core bug: detach() shares memory but not the version counter, so an in-place "
-    "change through the detached tensor silently corrupts a saved output",
-)
 def test_inplace_through_detached_alias_raises_at_backward(device):
     x = minigrad.ones(2, device=device, requires_grad=True)
     y = x.exp()  # Exp saves its output for backward

@@ -40,9 +40,7 @@ def _root_grads(outputs, grad_outputs):
     if grad_outputs is None:
         grad_outputs = [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise ValueError(
-            f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs"
-        )
+        raise ValueError(f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
     for y, g in zip(outputs, grad_outputs):
         if not isinstance(y, Tensor):
             raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
@@ -62,8 +60,7 @@ def _root_grads(outputs, grad_outputs):
             g = Tensor._make(y.xp.asarray(g, dtype=y.dtype))
         if tuple(g.shape) != tuple(y.shape):
             raise RuntimeError(
-                f"gradient has shape {tuple(g.shape)} but the output has shape "
-                f"{tuple(y.shape)}"
+                f"gradient has shape {tuple(g.shape)} but the output has shape {tuple(y.shape)}"
             )
         grads.append(g)
     return grads
@@ -76,7 +73,6 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     With ``capture`` (a dict from ``id(tensor)`` to ``None``), the gradients of those
     tensors are collected there instead and no ``.grad`` is touched (``grad``).
     """
-    from minigrad.tensor import Tensor
 
     grads = _root_grads(outputs, grad_outputs)
     handed_out = {id(g.data) for g in grads}  # arrays a leaf must not alias

@@ -68,6 +68,7 @@ class Function:
     """
 
     generation = 0
+    is_view = False  # True for ops whose output may be a view of input 0 (reshape, ...)
     inputs = None
     outputs = ()
     needs_input_grad = ()
@@ -88,9 +89,8 @@ class Function:
         Tensor = _Tensor
         xs = []
         requires_grad = False
-        gen = 0
         first = None
-        for x in inputs:
+        for x in inputs:  # unwrap, check devices, see whether any input needs a gradient
             if isinstance(x, Tensor):
                 d = x.data
                 if first is None:
@@ -100,9 +100,6 @@ class Function:
                 xs.append(d)
                 if x.requires_grad:
                     requires_grad = True
-                    f = x.grad_fn
-                    if f is not None and f.generation >= gen:
-                        gen = f.generation + 1
             else:
                 xs.append(x)
         if _Anomaly.enabled and not _Anomaly.in_backward:
@@ -111,28 +108,47 @@ class Function:
             check_finite(self, ys, "forward")
         else:
             ys = self.forward(*xs)
-        requires_grad = requires_grad and _GradMode.enabled
         make = Tensor._make
-        if isinstance(ys, tuple):
-            outs = tuple(make(y, requires_grad) for y in ys)
-        else:
-            outs = make(ys, requires_grad)
-        if requires_grad:
-            self.inputs = inputs
-            self.generation = gen or 1
-            self.needs_input_grad = tuple(
-                isinstance(x, Tensor) and x.requires_grad for x in inputs
-            )
-            self._versions = tuple(x._version if isinstance(x, Tensor) else 0 for x in inputs)
-            if isinstance(outs, tuple):
-                self.outputs = [weakref.ref(o) for o in outs]
-                for i, o in enumerate(outs):
-                    o.grad_fn = self
-                    o._out_idx = i
+        if not (requires_grad and _GradMode.enabled):  # no graph: just wrap the result
+            if type(ys) is tuple:
+                return tuple([make(y) for y in ys])
+            out = make(ys)
+            if self.is_view:
+                _share_version(out, inputs[0])
+            return out
+        # Record the node: what backward needs, and a generation deeper than every input.
+        gen = 0
+        needs = []
+        versions = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                versions.append(x._vc[0])
+                rg = x.requires_grad
+                needs.append(rg)
+                if rg:
+                    f = x.grad_fn
+                    if f is not None and f.generation >= gen:
+                        gen = f.generation + 1
             else:
-                self.outputs = [weakref.ref(outs)]
-                outs.grad_fn = self
-        return outs
+                needs.append(False)
+                versions.append(0)
+        self.inputs = inputs
+        self.generation = gen or 1
+        self.needs_input_grad = tuple(needs)
+        self._versions = tuple(versions)
+        if type(ys) is tuple:
+            outs = tuple([make(y, True) for y in ys])
+            self.outputs = [weakref.ref(o) for o in outs]
+            for i, o in enumerate(outs):
+                o.grad_fn = self
+                o._out_idx = i
+            return outs
+        out = make(ys, True)
+        self.outputs = [weakref.ref(out)]
+        out.grad_fn = self
+        if self.is_view:
+            _share_version(out, inputs[0])
+        return out
 
     def output(self, i: int = 0):
         """The ``i``-th output tensor, for backward formulas that reuse it (e.g. ``exp``).
@@ -143,13 +159,19 @@ class Function:
         """
         y = self.outputs[i]() if self.outputs else None
         if y is None:
-            y = _Tensor._make(self.out if i == 0 else self.out[i])
+            return _Tensor._make(self.out if i == 0 else self.out[i])
+        if y._vc[0] != 0 and not self.is_view:  # outputs are born at version 0
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified "
+                f"by an inplace operation: output {i} of {self.name} (shape "
+                f"{tuple(y.shape)}) is at version {y._vc[0]}; expected version 0"
+            )
         return y
 
     def check_versions(self) -> None:
         """Raise if an input was modified in place after this op saved it."""
         for i, (x, v) in enumerate(zip(self.inputs, self._versions)):
-            if isinstance(x, _Tensor) and x._version != v:
+            if isinstance(x, _Tensor) and x._vc[0] != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: input {i} of {self.name} (shape "
@@ -165,6 +187,19 @@ class Function:
 
     def __repr__(self):
         return f"<{self.name} backward>"
+
+
+def _share_version(out, x) -> None:
+    """A view shares its base's version counter, so an in-place change through either
+    is seen by every op that saved the other (as in PyTorch)."""
+    if isinstance(x, _Tensor) and backend_may_share_memory(out.data, x.data):
+        out._vc = x._vc
+
+
+def backend_may_share_memory(a, b) -> bool:
+    from minigrad.backend import array_module
+
+    return bool(array_module(a).may_share_memory(a, b))
 
 
 def _check_devices(fn, a, b):

@@ -63,6 +63,8 @@ def to(x, dtype=None, device=None, copy: bool = False):
     same_device = device is None or device == x.device
     if same_dtype and same_device:
         return clone(x) if copy else x
+    if dtype is not None and dtype.kind not in "fc":  # integers and bools carry no gradient
+        x = x.detach()
     return To(dtype, device)(x)
 
 
@@ -76,6 +78,15 @@ class Clone(Function):
 
 def clone(x):
     """A copy of ``x`` with its own memory (differentiable).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
