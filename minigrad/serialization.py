@@ -39,7 +39,21 @@ _MANIFEST = "__manifest__"
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file is not valid: truncated, corrupted, tampered or of another format."""
+    """A checkpoint file is not valid: truncated, corrupted, tampered or of another format.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import minigrad
+    >>> path = os.path.join(tempfile.mkdtemp(), "bad.pt")
+    >>> with open(path, "wb") as fh:
+    ...     _ = fh.write(b"not a checkpoint")
+    >>> try:
+    ...     minigrad.load(path)
+    ... except minigrad.serialization.CheckpointError as exc:
+    ...     print(type(exc).__name__)
+    CheckpointError
+    """
 
 
 def _sha256(arr: np.ndarray) -> str:

@@ -4,20 +4,9 @@
 import numpy as np
 import pytest
 from conftest import to_numpy
+from opcheck import F64, both, rand
 
 import minigrad as mg
-from minigrad.autograd import gradcheck, gradgradcheck
-
-F64 = mg.float64
-
-
-def both(fn, *inputs):
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
-
-
-def rand(device, *shape, requires_grad=True):
-    return mg.randn(*shape, dtype=F64, device=device, requires_grad=requires_grad)
 
 
 def away_from(x, points, gap=0.05):

@@ -4,27 +4,9 @@
 import numpy as np
 import pytest
 from conftest import load_fixture, to_numpy
+from opcheck import both, grad_of, rand
 
 import minigrad as mg
-from minigrad.autograd import gradcheck, gradgradcheck
-
-F64 = mg.float64
-
-
-def both(fn, *inputs, **kw):
-    """gradcheck and gradgradcheck (float64 central differences)."""
-    assert gradcheck(fn, inputs, **kw)
-    assert gradgradcheck(fn, inputs, **kw)
-
-
-def rand(device, *shape, requires_grad=True):
-    return mg.randn(*shape, dtype=F64, device=device, requires_grad=requires_grad)
-
-
-def grad_of(out, x, w, device):
-    """Gradient of ``sum(out * w)`` with respect to ``x``."""
-    (g,) = mg.grad((out * mg.tensor(w, device=device)).sum(), [x])
-    return to_numpy(g)
 
 
 # ----------------------------------------------------------------------- sum / mean

@@ -4,25 +4,9 @@ checked against NumPy, PyTorch fixtures and finite differences to second order."
 import numpy as np
 import pytest
 from conftest import load_fixture, to_numpy
+from opcheck import F64, both, grad_of, rand
 
 import minigrad as mg
-from minigrad.autograd import gradcheck, gradgradcheck
-
-F64 = mg.float64
-
-
-def both(fn, *inputs):
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
-
-
-def rand(device, *shape, requires_grad=True):
-    return mg.randn(*shape, dtype=F64, device=device, requires_grad=requires_grad)
-
-
-def grad_of(out, x, w, device):
-    (g,) = mg.grad((out * mg.tensor(w, device=device)).sum(), [x])
-    return to_numpy(g)
 
 
 # ----------------------------------------------------------------------- views

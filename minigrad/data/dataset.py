@@ -105,6 +105,13 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``.
 
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset to take samples from.
+    indices : sequence of int
+        The indices of the samples, in order.
+
     Examples
     --------
     >>> import minigrad

@@ -255,6 +255,17 @@ def load_fashion_mnist(root, split: str = "train", flatten: bool = False, device
     Same files names, layout and arguments as :func:`load_mnist` (``root/FashionMNIST/raw``
     is searched too); labels are the 10 clothing classes.
 
+    Parameters
+    ----------
+    root : str or os.PathLike
+        Directory with the files.
+    split : {'train', 'test'}
+        Which files.
+    flatten : bool
+        Images shaped (N, 784) instead of (N, 1, 28, 28).
+    device : str or Device, optional
+        Device of the returned tensors.
+
     Returns
     -------
     images : Tensor

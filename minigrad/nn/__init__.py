@@ -4,7 +4,7 @@ Layers are thin: they hold parameters and buffers and call the functional ops in
 :mod:`minigrad.nn.functional`, where all the math lives.
 """
 
-from minigrad.nn import functional, init
+from minigrad.nn import functional, init  # noqa: F401
 from minigrad.nn.activation import *  # noqa: F403
 from minigrad.nn.containers import *  # noqa: F403
 from minigrad.nn.conv import *  # noqa: F403

@@ -55,7 +55,20 @@ class ReLU(Module):
 
 
 class ReLU6(ReLU):
-    """``min(max(x, 0), 6)``, elementwise (see :func:`~minigrad.nn.functional.relu6`)."""
+    """``min(max(x, 0), 6)``, elementwise (see :func:`~minigrad.nn.functional.relu6`).
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ReLU6()(minigrad.tensor([-1.0, 3.0, 8.0]))
+    tensor([0., 3., 6.])
+    """
 
     def forward(self, input):
         return _act.relu6(input)
@@ -100,6 +113,13 @@ class ELU(Module):
         Saturation value for negative inputs (default 1.0).
     inplace : bool
         Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ELU()(minigrad.tensor([-1.0, 2.0]))
+    tensor([-0.6321,  2.    ])
     """
 
     def __init__(self, alpha: float = 1.0, inplace: bool = False):
@@ -115,7 +135,20 @@ class ELU(Module):
 
 
 class SELU(ReLU):
-    """Scaled ELU with the self-normalizing constants (see :func:`~minigrad.nn.functional.selu`)."""
+    """Scaled ELU with the self-normalizing constants (see :func:`~minigrad.nn.functional.selu`).
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.SELU()(minigrad.tensor([-1.0, 2.0]))
+    tensor([-1.1113,  2.1014])
+    """
 
     def forward(self, input):
         return _act.selu(input)
@@ -149,14 +182,40 @@ class GELU(Module):
 
 
 class SiLU(ReLU):
-    """``x * sigmoid(x)`` (swish)."""
+    """``x * sigmoid(x)`` (swish).
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.SiLU()(minigrad.tensor([0.0, 1.0]))
+    tensor([0.    , 0.7311])
+    """
 
     def forward(self, input):
         return _act.silu(input)
 
 
 class Mish(ReLU):
-    """``x * tanh(softplus(x))``."""
+    """``x * tanh(softplus(x))``.
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Mish()(minigrad.tensor([0.0, 1.0]))
+    tensor([0.    , 0.8651])
+    """
 
     def forward(self, input):
         return _act.mish(input)
@@ -171,6 +230,13 @@ class Softplus(Module):
         Sharpness (default 1).
     threshold : float
         Above ``beta * x > threshold`` the identity is used (default 20).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Softplus()(minigrad.tensor([0.0, 30.0]))
+    tensor([ 0.6931, 30.    ])
     """
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0):
@@ -201,7 +267,15 @@ class Sigmoid(Module):
 
 
 class LogSigmoid(Module):
-    """``log(sigmoid(x))``, computed stably."""
+    """``log(sigmoid(x))``, computed stably.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.LogSigmoid()(minigrad.tensor([0.0]))
+    tensor([-0.6931])
+    """
 
     def forward(self, input):
         return _act.logsigmoid(input)
@@ -223,7 +297,22 @@ class Tanh(Module):
 
 
 class Hardtanh(Module):
-    """``x`` clamped to ``[min_val, max_val]``."""
+    """``x`` clamped to ``[min_val, max_val]``.
+
+    Parameters
+    ----------
+    min_val, max_val : float
+        The bounds (default -1 and 1).
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Hardtanh()(minigrad.tensor([-3.0, 0.5, 2.0]))
+    tensor([-1. ,  0.5,  1. ])
+    """
 
     def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
         super().__init__()
@@ -239,14 +328,40 @@ class Hardtanh(Module):
 
 
 class Hardsigmoid(ReLU):
-    """Piecewise-linear sigmoid: ``clamp(x / 6 + 1 / 2, 0, 1)``."""
+    """Piecewise-linear sigmoid: ``clamp(x / 6 + 1 / 2, 0, 1)``.
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Hardsigmoid()(minigrad.tensor([-4.0, 0.0, 4.0]))
+    tensor([0. , 0.5, 1. ])
+    """
 
     def forward(self, input):
         return _act.hardsigmoid(input)
 
 
 class Hardswish(ReLU):
-    """``x * hardsigmoid(x)``."""
+    """``x * hardsigmoid(x)``.
+
+    Parameters
+    ----------
+    inplace : bool
+        Accepted for PyTorch compatibility.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Hardswish()(minigrad.tensor([-4.0, 1.0, 4.0]))
+    tensor([-0.    ,  0.6667,  4.    ])
+    """
 
     def forward(self, input):
         return _act.hardswish(input)
@@ -265,6 +380,13 @@ class Softmax(Module):
     dim : int, optional
         The dimension to normalize (PyTorch's legacy choice when omitted: 0 for 0-, 1-
         and 3-D inputs, else 1).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Softmax(dim=1)(minigrad.zeros(1, 2))
+    tensor([[0.5, 0.5]])
     """
 
     def __init__(self, dim: int | None = None):
@@ -281,6 +403,11 @@ class Softmax(Module):
 
 class LogSoftmax(Softmax):
     """Log of the softmax along ``dim``, computed stably.
+
+    Parameters
+    ----------
+    dim : int, optional
+        The dimension to normalize (PyTorch's legacy choice when omitted, as in :class:`Softmax`).
 
     Examples
     --------

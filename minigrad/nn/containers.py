@@ -90,18 +90,79 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> Sequential:
-        """Add ``module`` at the end; returns ``self``."""
+        """Add ``module`` at the end; returns ``self``.
+
+        Parameters
+        ----------
+        module : Module
+
+        Returns
+        -------
+        Sequential
+            ``self``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> nn.Sequential(nn.Linear(2, 2)).append(nn.ReLU())
+        Sequential(
+          (0): Linear(in_features=2, out_features=2, bias=True)
+          (1): ReLU()
+        )
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules) -> Sequential:
-        """Append every module of an iterable; returns ``self``."""
+        """Append every module of an iterable; returns ``self``.
+
+        Parameters
+        ----------
+        modules : iterable of Module
+
+        Returns
+        -------
+        Sequential
+            ``self``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> len(nn.Sequential(nn.Linear(2, 2)).extend([nn.ReLU(), nn.Tanh()]))
+        3
+        """
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> Sequential:
-        """Insert ``module`` before position ``index``; returns ``self``."""
+        """Insert ``module`` before position ``index``; returns ``self``.
+
+        Parameters
+        ----------
+        index : int
+            Position (negative counts from the end).
+        module : Module
+
+        Returns
+        -------
+        Sequential
+            ``self``.
+
+        Raises
+        ------
+        IndexError
+            If ``index`` is out of range.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> nn.Sequential(nn.Linear(2, 2)).insert(0, nn.ReLU())
+        Sequential(
+          (0): ReLU()
+          (1): Linear(in_features=2, out_features=2, bias=True)
+        )
+        """
         mods = list(self._modules.values())
         n = len(mods)
         if not -n <= index <= n:
@@ -115,6 +176,11 @@ class Sequential(Module):
 
 class ModuleList(Module):
     """A list of modules, registered as sub-modules (it has no ``forward``).
+
+    Parameters
+    ----------
+    modules : iterable of Module, optional
+        Initial modules.
 
     Examples
     --------
@@ -161,18 +227,65 @@ class ModuleList(Module):
         return self.extend(modules)
 
     def append(self, module: Module) -> ModuleList:
-        """Add ``module`` at the end; returns ``self``."""
+        """Add ``module`` at the end; returns ``self``.
+
+        Parameters
+        ----------
+        module : Module
+
+        Returns
+        -------
+        ModuleList
+            ``self``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> len(nn.ModuleList().append(nn.ReLU()))
+        1
+        """
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules) -> ModuleList:
-        """Append every module of an iterable; returns ``self``."""
+        """Append every module of an iterable; returns ``self``.
+
+        Parameters
+        ----------
+        modules : iterable of Module
+
+        Returns
+        -------
+        ModuleList
+            ``self``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> len(nn.ModuleList().extend([nn.ReLU(), nn.Tanh()]))
+        2
+        """
         for m in modules:
             self.append(m)
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index``."""
+        """Insert ``module`` before position ``index``.
+
+        Parameters
+        ----------
+        index : int
+            Position, as in ``list.insert``.
+        module : Module
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> ml = nn.ModuleList([nn.ReLU()])
+        >>> ml.insert(0, nn.Tanh())
+        >>> [type(m).__name__ for m in ml]
+        ['Tanh', 'ReLU']
+        """
         mods = list(self._modules.values())
         mods.insert(index, module)
         self._modules.clear()
@@ -199,6 +312,11 @@ class ModuleList(Module):
 
 class ModuleDict(Module):
     """An ordered dict of modules, registered as sub-modules (it has no ``forward``).
+
+    Parameters
+    ----------
+    modules : Mapping or iterable of (str, Module), optional
+        Initial modules.
 
     Examples
     --------
@@ -234,27 +352,93 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
-        """The keys, in insertion order."""
+        """The keys, in insertion order.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> list(nn.ModuleDict({"act": nn.ReLU(), "fc": nn.Linear(2, 2)}).keys())
+        ['act', 'fc']
+        """
         return self._modules.keys()
 
     def values(self):
-        """The modules, in insertion order."""
+        """The modules, in insertion order.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> list(nn.ModuleDict({"act": nn.ReLU()}).values())
+        [ReLU()]
+        """
         return self._modules.values()
 
     def items(self):
-        """``(key, module)`` pairs, in insertion order."""
+        """``(key, module)`` pairs, in insertion order.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> list(nn.ModuleDict({"act": nn.ReLU()}).items())
+        [('act', ReLU())]
+        """
         return self._modules.items()
 
     def pop(self, key: str) -> Module:
-        """Remove ``key`` and return its module."""
+        """Remove ``key`` and return its module.
+
+        Parameters
+        ----------
+        key : str
+
+        Returns
+        -------
+        Module
+
+        Raises
+        ------
+        KeyError
+            If ``key`` is absent.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> d = nn.ModuleDict({"act": nn.ReLU()})
+        >>> d.pop("act"), len(d)
+        (ReLU(), 0)
+        """
         return self._modules.pop(key)
 
     def clear(self) -> None:
-        """Remove every module."""
+        """Remove every module.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> d = nn.ModuleDict({"act": nn.ReLU()})
+        >>> d.clear()
+        >>> len(d)
+        0
+        """
         self._modules.clear()
 
     def update(self, modules) -> None:
-        """Add modules from a mapping or an iterable of ``(key, module)`` pairs."""
+        """Add modules from a mapping or an iterable of ``(key, module)`` pairs.
+
+        Parameters
+        ----------
+        modules : Mapping or iterable of (str, Module)
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> d = nn.ModuleDict()
+        >>> d.update({"act": nn.ReLU()})
+        >>> d
+        ModuleDict(
+          (act): ReLU()
+        )
+        """
         pairs = modules.items() if hasattr(modules, "items") else modules
         for k, m in pairs:
             self[k] = m

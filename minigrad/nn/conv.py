@@ -7,8 +7,6 @@ lives (:mod:`minigrad.ops.conv`).
 
 from __future__ import annotations
 
-import math
-
 from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
@@ -91,11 +89,7 @@ class _ConvNd(Module):
         """Re-draw the parameters with PyTorch's default initialization:
         ``kaiming_uniform_(weight, a=sqrt(5))`` and ``bias ~ U(-1/sqrt(fan_in),
         1/sqrt(fan_in))`` with ``fan_in = in_channels / groups * prod(kernel_size)``."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         fn = type(self)._fn

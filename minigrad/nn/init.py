@@ -119,6 +119,18 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
     """Fill ``tensor`` with samples of U(a, b), in place; returns it.
 
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    a, b : float
+        The bounds (default 0 and 1).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
     Examples
     --------
     >>> import minigrad
@@ -133,6 +145,18 @@ def uniform_(tensor, a: float = 0.0, b: float = 1.0):
 
 def normal_(tensor, mean: float = 0.0, std: float = 1.0):
     """Fill ``tensor`` with samples of N(mean, std^2), in place; returns it.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    mean, std : float
+        Mean and standard deviation (default 0 and 1).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -150,6 +174,20 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
 
     Out-of-range samples are redrawn (vectorized; a few rounds at most for the usual
     bounds of about two standard deviations).
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    mean, std : float
+        Mean and standard deviation of the untruncated normal.
+    a, b : float
+        The truncation bounds (default -2 and 2).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Raises
     ------
@@ -184,6 +222,18 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
 def constant_(tensor, val: float):
     """Fill ``tensor`` with ``val``, in place; returns it.
 
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    val : float
+        The value.
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
     Examples
     --------
     >>> import minigrad
@@ -197,6 +247,16 @@ def constant_(tensor, val: float):
 
 def zeros_(tensor):
     """Fill ``tensor`` with zeros, in place; returns it.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -212,6 +272,16 @@ def zeros_(tensor):
 def ones_(tensor):
     """Fill ``tensor`` with ones, in place; returns it.
 
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
     Examples
     --------
     >>> import minigrad
@@ -225,6 +295,18 @@ def ones_(tensor):
 
 def xavier_uniform_(tensor, gain: float = 1.0):
     """Glorot uniform: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    gain : float
+        Scaling factor (default 1).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -242,6 +324,18 @@ def xavier_uniform_(tensor, gain: float = 1.0):
 
 def xavier_normal_(tensor, gain: float = 1.0):
     """Glorot normal: N(0, std^2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    gain : float
+        Scaling factor (default 1).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
 
     Examples
     --------
@@ -297,6 +391,22 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="le
     """He normal: N(0, std^2) with ``std = gain / sqrt(fan)``; arguments as in
     :func:`kaiming_uniform_`.
 
+    Parameters
+    ----------
+    tensor : Tensor
+        The tensor to fill (in place, without recording gradients).
+    a : float
+        Negative slope of the rectifier after this layer (for ``'leaky_relu'``).
+    mode : {'fan_in', 'fan_out'}
+        Which fan keeps the variance.
+    nonlinearity : str
+        The nonlinearity whose gain is used (default ``'leaky_relu'``).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
     Examples
     --------
     >>> import minigrad
@@ -307,3 +417,24 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="le
     fan = _calculate_correct_fan(tensor, mode)
     gain = calculate_gain(nonlinearity, a)
     return normal_(tensor, 0.0, gain / math.sqrt(fan))
+
+
+def _default_layer_init_(weight, bias=None) -> None:
+    """PyTorch's default initialization of a Linear or Conv layer, in place:
+    ``kaiming_uniform_(weight, a=sqrt(5))``, then ``bias ~ U(-1/sqrt(fan_in),
+    1/sqrt(fan_in))`` with the weight's ``fan_in`` (``in * prod(kernel)``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn.init import _default_layer_init_
+    >>> w, b = minigrad.empty(4, 9), minigrad.empty(4)
+    >>> _default_layer_init_(w, b)
+    >>> bool((b.abs() <= 1 / 3).all())
+    True
+    """
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

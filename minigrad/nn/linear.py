@@ -7,8 +7,6 @@ parameters and call it.
 
 from __future__ import annotations
 
-import math
-
 from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
@@ -79,12 +77,17 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Re-draw the parameters with PyTorch's default initialization."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.in_features
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        """Re-draw the parameters with PyTorch's default initialization.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Linear(2, 2)
+        >>> m.reset_parameters()
+        >>> bool((m.weight.abs() <= 2 ** -0.5).all())
+        True
+        """
+        init._default_layer_init_(self.weight, self.bias)
 
     def forward(self, input):
         return linear(input, self.weight, self.bias)
@@ -98,6 +101,11 @@ class Linear(Module):
 
 class Identity(Module):
     """Returns its input unchanged (accepts and ignores any constructor arguments).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Ignored (accepted so that it can stand in for any layer).
 
     Examples
     --------

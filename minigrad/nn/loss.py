@@ -69,6 +69,14 @@ class CrossEntropyLoss(_WeightedLoss):
     ------
     ValueError
         For an unknown reduction.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> loss = nn.CrossEntropyLoss()
+    >>> loss(minigrad.zeros(2, 4), minigrad.tensor([0, 3]))
+    tensor(1.3863)
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -128,6 +136,13 @@ class NLLLoss(_WeightedLoss):
 class MSELoss(_Loss):
     """Mean squared error; see :func:`~minigrad.nn.functional.mse_loss`.
 
+    Parameters
+    ----------
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+
     Examples
     --------
     >>> import minigrad
@@ -141,7 +156,22 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error; see :func:`~minigrad.nn.functional.l1_loss`."""
+    """Mean absolute error; see :func:`~minigrad.nn.functional.l1_loss`.
+
+    Parameters
+    ----------
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.L1Loss()(minigrad.tensor([1.0, 2.0]), minigrad.tensor([0.0, 4.0]))
+    tensor(1.5)
+    """
 
     def forward(self, input, target):
         return _loss.l1_loss(input, target, reduction=self.reduction)
@@ -149,7 +179,24 @@ class L1Loss(_Loss):
 
 class SmoothL1Loss(_Loss):
     """Huber-like loss with threshold ``beta``; see
-    :func:`~minigrad.nn.functional.smooth_l1_loss`."""
+    :func:`~minigrad.nn.functional.smooth_l1_loss`.
+
+    Parameters
+    ----------
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+    beta : float
+        Where the loss turns from quadratic to linear (default 1).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.SmoothL1Loss()(minigrad.tensor([0.5, 3.0]), minigrad.tensor([0.0, 0.0]))
+    tensor(1.3125)
+    """
 
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
                  beta: float = 1.0):  # fmt: skip
@@ -174,6 +221,13 @@ class BCEWithLogitsLoss(_Loss):
         How to reduce the elementwise losses.
     pos_weight : Tensor, optional
         Weight of positive examples per class (a buffer).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.BCEWithLogitsLoss()(minigrad.tensor([0.0]), minigrad.tensor([1.0]))
+    tensor(0.6931)
     """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
@@ -190,7 +244,24 @@ class BCEWithLogitsLoss(_Loss):
 
 class BCELoss(_WeightedLoss):
     """Binary cross entropy of probabilities; see
-    :func:`~minigrad.nn.functional.binary_cross_entropy`."""
+    :func:`~minigrad.nn.functional.binary_cross_entropy`.
+
+    Parameters
+    ----------
+    weight : Tensor, optional
+        Weights broadcast to the input (a buffer).
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.BCELoss()(minigrad.tensor([0.5]), minigrad.tensor([1.0]))
+    tensor(0.6931)
+    """
 
     def forward(self, input, target):
         return _loss.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)

@@ -16,35 +16,21 @@ three are registered by plain attribute assignment::
 
 Calling a module runs its ``forward`` (and any forward hooks). Layers never override
 ``__call__``.
+
+This file holds registration, calling, hooks and modes. Three concerns live next door
+and are assigned as methods in the class body: walking the module tree (``modules``,
+``parameters``, ``named_buffers``, ...) in :mod:`minigrad.nn._traverse`, moving and
+casting (``to``, ``cpu``, ``float``, ...) in :mod:`minigrad.nn._convert`, and state
+dicts in :mod:`minigrad.nn._state`.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
-import numpy as np
-
-from minigrad import backend
-from minigrad.autograd.grad_mode import no_grad
-from minigrad.nn._state import _diff_state_dict, _IncompatibleKeys
+from minigrad.nn import _convert, _state, _traverse
 from minigrad.nn.parameter import Parameter
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, _HookHandle
 
 __all__ = ["Module", "Parameter"]
-
-
-class _HookHandle:
-    """Returned by the ``register_*_hook`` methods; ``remove()`` unregisters the hook."""
-
-    _next = 0
-
-    def __init__(self, hooks: dict):
-        self.hooks = hooks
-        self.id = _HookHandle._next
-        _HookHandle._next += 1
-
-    def remove(self) -> None:
-        self.hooks.pop(self.id, None)
 
 
 def _addindent(s: str, n: int) -> str:
@@ -52,32 +38,6 @@ def _addindent(s: str, n: int) -> str:
     if len(lines) == 1:
         return s
     return lines[0] + "\n" + "\n".join(" " * n + line for line in lines[1:])
-
-
-def _parse_to(args, kwargs):
-    """``(device, dtype)`` from the arguments of :meth:`Module.to`."""
-    from minigrad.dtypes import as_dtype
-
-    device = kwargs.pop("device", None)
-    dtype = kwargs.pop("dtype", None)
-    kwargs.pop("non_blocking", None)
-    if kwargs:
-        raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
-    for a in args:
-        if isinstance(a, str | backend.Device):
-            device = a
-        elif isinstance(a, Tensor):
-            device, dtype = a.device, a.dtype
-        else:
-            dtype = a
-    device = backend.device(device) if device is not None else None
-    if dtype is not None:
-        dtype = as_dtype(dtype)
-        if dtype.kind not in "fc":
-            raise TypeError(
-                f"Module.to only accepts floating point dtypes, but got desired dtype={dtype}"
-            )
-    return device, dtype
 
 
 class Module:
@@ -146,6 +106,28 @@ class Module:
 
         The hook may return new positional arguments (a tuple, or a single value).
         Returns a handle whose ``remove()`` unregisters it.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, args)``; may return new positional arguments.
+
+        Returns
+        -------
+        handle
+            An object whose ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> m = nn.Identity()
+        >>> h = m.register_forward_pre_hook(lambda mod, args: args[0] * 2)
+        >>> m(minigrad.tensor([1.0, 2.0]))
+        tensor([2., 4.])
+        >>> h.remove()
+        >>> m(minigrad.tensor([1.0, 2.0]))
+        tensor([1., 2.])
         """
         handle = _HookHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
@@ -258,12 +240,28 @@ class Module:
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Add a parameter (or ``None``, a declared but absent parameter) under ``name``.
 
+        Parameters
+        ----------
+        name : str
+            Attribute name of the parameter.
+        param : Parameter or None
+            The parameter (``None`` declares an absent one).
+
         Raises
         ------
         TypeError
             If ``param`` is neither a :class:`Parameter` nor ``None``.
         KeyError
             If the name is empty, dotted, or an existing non-parameter attribute.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> m = nn.Module()
+        >>> m.register_parameter("scale", nn.Parameter(minigrad.ones(2)))
+        >>> [name for name, _ in m.named_parameters()]
+        ['scale']
         """
         self._check_name("parameter", name)
         if param is not None and not isinstance(param, Parameter):
@@ -321,10 +319,27 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         """Add a child module under ``name`` (as attribute assignment does).
 
+        Parameters
+        ----------
+        name : str
+            Attribute name of the child.
+        module : Module or None
+            The child module.
+
         Raises
         ------
         TypeError
             If ``module`` is neither a Module nor ``None``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Module()
+        >>> m.add_module("fc", nn.Linear(2, 1))
+        >>> m
+        Module(
+          (fc): Linear(in_features=2, out_features=1, bias=True)
+        )
         """
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
@@ -335,7 +350,29 @@ class Module:
     register_module = add_module
 
     def get_submodule(self, target: str) -> Module:
-        """The sub-module at dotted path ``target`` (``''`` is the module itself)."""
+        """The sub-module at dotted path ``target`` (``''`` is the module itself).
+
+        Parameters
+        ----------
+        target : str
+            A dotted path such as ``'0.fc'``.
+
+        Returns
+        -------
+        Module
+
+        Raises
+        ------
+        AttributeError
+            If a name on the path is not a sub-module.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Sequential(nn.Sequential(nn.Linear(2, 2), nn.ReLU()))
+        >>> m.get_submodule("0.1")
+        ReLU()
+        """
         mod = self
         for item in target.split(".") if target else []:
             sub = mod._modules.get(item)
@@ -345,84 +382,43 @@ class Module:
         return mod
 
     # ------------------------------------------------------------------ iteration
-    def named_modules(self, memo=None, prefix: str = "", remove_duplicate: bool = True):
-        """Yield ``(name, module)`` for this module and every descendant, once each."""
-        if memo is None:
-            memo = set()
-        if remove_duplicate:
-            if id(self) in memo:
-                return
-            memo.add(id(self))
-        yield prefix, self
-        for name, m in self._modules.items():
-            if m is None:
-                continue
-            sub = prefix + ("." if prefix else "") + name
-            yield from m.named_modules(memo, sub, remove_duplicate)
-
-    def modules(self):
-        """Yield this module and every descendant, once each."""
-        for _, m in self.named_modules():
-            yield m
-
-    def named_children(self):
-        """Yield ``(name, module)`` for the direct children."""
-        seen = set()
-        for name, m in self._modules.items():
-            if m is not None and id(m) not in seen:
-                seen.add(id(m))
-                yield name, m
-
-    def children(self):
-        """Yield the direct child modules."""
-        for _, m in self.named_children():
-            yield m
-
-    def _named_members(self, store, prefix, recurse, remove_duplicate=True):
-        seen = set()
-        mods = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
-        for mprefix, m in mods:
-            for name, v in m.__dict__[store].items():
-                if v is None or (remove_duplicate and id(v) in seen):
-                    continue
-                seen.add(id(v))
-                yield mprefix + ("." if mprefix else "") + name, v
-
-    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
-        """Yield ``(name, parameter)`` pairs; shared parameters appear once.
-
-        Examples
-        --------
-        >>> from minigrad import nn
-        >>> m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
-        >>> [n for n, _ in m.named_parameters()]
-        ['0.weight', '0.bias', '2.weight', '2.bias']
-        """
-        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
-
-    def parameters(self, recurse: bool = True):
-        """Yield the parameters (of the descendants too when ``recurse``), once each."""
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
-
-    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate=True):
-        """Yield ``(name, buffer)`` pairs."""
-        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
-
-    def buffers(self, recurse: bool = True):
-        """Yield the buffers."""
-        for _, b in self.named_buffers(recurse=recurse):
-            yield b
+    # (defined in minigrad/nn/_traverse.py)
+    named_modules = _traverse.named_modules
+    modules = _traverse.modules
+    named_children = _traverse.named_children
+    children = _traverse.children
+    _named_members = _traverse._named_members
+    named_parameters = _traverse.named_parameters
+    parameters = _traverse.parameters
+    named_buffers = _traverse.named_buffers
+    buffers = _traverse.buffers
 
     # ------------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> Module:
         """Set training mode (``mode=True``) or evaluation mode on this module and
         every descendant; returns ``self``.
 
+        Parameters
+        ----------
+        mode : bool
+            True for training mode (default), False for evaluation mode.
+
+        Returns
+        -------
+        Module
+            ``self``.
+
         Raises
         ------
         ValueError
             If ``mode`` is not a bool.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Sequential(nn.Dropout()).train(False)
+        >>> m.train().training, m[0].training
+        (True, True)
         """
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
@@ -443,13 +439,47 @@ class Module:
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
-        """Set ``requires_grad`` of every parameter; returns ``self``."""
+        """Set ``requires_grad`` of every parameter; returns ``self``.
+
+        Parameters
+        ----------
+        requires_grad : bool
+            The new flag (default True).
+
+        Returns
+        -------
+        Module
+            ``self``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Linear(2, 2).requires_grad_(False)
+        >>> [p.requires_grad for p in m.parameters()]
+        [False, False]
+        """
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        """Reset the gradients of every parameter: to ``None`` (the default), or to zeros."""
+        """Reset the gradients of every parameter: to ``None`` (the default), or to zeros.
+
+        Parameters
+        ----------
+        set_to_none : bool
+            Set ``.grad`` to ``None`` (default) rather than to zeros.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> m = nn.Linear(2, 1)
+        >>> m(minigrad.ones(1, 2)).sum().backward()
+        >>> m.zero_grad()
+        >>> m.weight.grad is None
+        True
+        """
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -458,170 +488,21 @@ class Module:
             else:
                 p.grad = Tensor._make(p.grad.xp.zeros_like(p.grad.data))
 
-    def apply(self, fn) -> Module:
-        """Call ``fn(m)`` on every descendant, children first, then on ``self``.
-
-        Examples
-        --------
-        >>> from minigrad import nn
-        >>> m = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
-        >>> def zero_bias(mod):
-        ...     if isinstance(mod, nn.Linear):
-        ...         nn.init.zeros_(mod.bias)
-        >>> _ = m.apply(zero_bias)
-        >>> float(m[1].bias.abs().sum())
-        0.0
-        """
-        for m in self.children():
-            m.apply(fn)
-        fn(self)
-        return self
-
     # ------------------------------------------------------------------ devices, dtypes
-    def _apply_arrays(self, fn) -> Module:
-        """Replace the data of every parameter, gradient and buffer by ``fn(data)``, in
-        place: the Parameter and buffer objects stay the same."""
-        seen = set()
-        for m in self.modules():
-            for store in (m._parameters, m._buffers):
-                for t in store.values():
-                    if t is None or id(t) in seen:  # a shared tensor is converted once
-                        continue
-                    seen.add(id(t))
-                    t.data = fn(t.data)
-                    if t.grad is not None:
-                        t.grad.data = fn(t.grad.data)
-        return self
-
-    def to(self, *args, **kwargs) -> Module:
-        """Move and/or cast parameters and buffers in place: ``m.to('cuda')``,
-        ``m.to(minigrad.float64)``, ``m.to(device, dtype)``.
-
-        Only floating-point tensors are cast (an integer buffer such as
-        ``num_batches_tracked`` keeps its dtype). The Parameter objects are kept, so
-        an optimizer made before the call still holds them.
-
-        Returns
-        -------
-        Module
-            ``self``.
-
-        Raises
-        ------
-        TypeError
-            If the dtype is not a floating-point dtype.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad import nn
-        >>> m = nn.Linear(2, 2)
-        >>> w = m.weight
-        >>> m.to(minigrad.float64).weight.dtype, m.weight is w
-        (dtype('float64'), True)
-        """
-        device, dtype = _parse_to(args, dict(kwargs))
-
-        def convert(a):
-            if device is not None:
-                a = backend.to_device(a, device)
-            if dtype is not None and a.dtype.kind in "fc" and a.dtype != dtype:
-                a = a.astype(dtype)
-            return a
-
-        return self._apply_arrays(convert)
-
-    def cpu(self) -> Module:
-        """Move every parameter and buffer to the CPU; returns ``self``."""
-        return self.to("cpu")
-
-    def cuda(self, device: int | str | None = None) -> Module:
-        """Move every parameter and buffer to a GPU (``cuda:0`` by default)."""
-        if device is None:
-            device = "cuda"
-        elif isinstance(device, int):
-            device = f"cuda:{device}"
-        return self.to(device)
-
-    def float(self) -> Module:
-        """Cast floating-point parameters and buffers to float32; returns ``self``."""
-        return self.to(np.dtype("float32"))
-
-    def double(self) -> Module:
-        """Cast floating-point parameters and buffers to float64; returns ``self``."""
-        return self.to(np.dtype("float64"))
-
-    def half(self) -> Module:
-        """Cast floating-point parameters and buffers to float16; returns ``self``."""
-        return self.to(np.dtype("float16"))
+    # (defined in minigrad/nn/_convert.py; they are methods of Module all the same)
+    apply = _convert.apply
+    _apply_arrays = _convert._apply_arrays
+    to = _convert.to
+    cpu = _convert.cpu
+    cuda = _convert.cuda
+    float = _convert.float
+    double = _convert.double
+    half = _convert.half
 
     # ------------------------------------------------------------------ state
-    def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False):
-        """The module's state: an ``OrderedDict`` from names like ``'0.weight'`` or
-        ``'bn.running_mean'`` to tensors (detached unless ``keep_vars``).
-
-        Parameters and persistent buffers are included; they share memory with the
-        module (copy them to keep a snapshot).
-
-        Examples
-        --------
-        >>> from minigrad import nn
-        >>> list(nn.Sequential(nn.Linear(2, 3)).state_dict())
-        ['0.weight', '0.bias']
-        """
-        if destination is None:
-            destination = OrderedDict()
-        for mprefix, m in self.named_modules(prefix=prefix.rstrip(".")):
-            p = mprefix + "." if mprefix else ""
-            for name, t in m._parameters.items():
-                if t is not None:
-                    destination[p + name] = t if keep_vars else Tensor._make(t.data)
-            for name, t in m._buffers.items():
-                if t is not None and name not in m._non_persistent_buffers:
-                    destination[p + name] = t if keep_vars else Tensor._make(t.data)
-        return destination
-
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """Copy values from ``state_dict`` into the parameters and buffers, in place.
-
-        Parameters
-        ----------
-        state_dict : Mapping
-            Names to Tensors (or arrays), as made by :meth:`state_dict`.
-        strict : bool
-            Require the keys to match exactly (default True).
-
-        Returns
-        -------
-        IncompatibleKeys
-            A named tuple ``(missing_keys, unexpected_keys)``.
-
-        Raises
-        ------
-        RuntimeError
-            Listing every missing and unexpected key (when ``strict``) and every shape
-            or dtype mismatch (always); nothing is copied then.
-
-        Examples
-        --------
-        >>> from minigrad import nn
-        >>> a, b = nn.Linear(2, 2), nn.Linear(2, 2)
-        >>> b.load_state_dict(a.state_dict())
-        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
-        >>> bool((a.weight == b.weight).all())
-        True
-        """
-        own = self.state_dict(keep_vars=True)
-        missing, unexpected, errors, pairs = _diff_state_dict(own, state_dict, strict)
-        if errors:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(errors)
-            )
-        with no_grad():
-            for target, arr in pairs:
-                target.copy_(arr)
-        return _IncompatibleKeys(missing, unexpected)
+    # (defined in minigrad/nn/_state.py)
+    state_dict = _state.state_dict
+    load_state_dict = _state.load_state_dict
 
     # ------------------------------------------------------------------ repr
     def extra_repr(self) -> str:

@@ -354,6 +354,13 @@ class BatchRenorm2d(_BatchRenorm):
     """Batch Renormalization over a 4-d ``(N, C, H, W)`` input; see
     :class:`BatchRenorm1d`.
 
+    Parameters
+    ----------
+    num_features : int
+        ``C``.
+    eps, momentum, affine, rmax, dmax, schedule, device, dtype : optional
+        As in :class:`BatchRenorm1d`.
+
     Raises
     ------
     ValueError

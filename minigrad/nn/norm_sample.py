@@ -76,7 +76,18 @@ class LayerNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        """Weight 1, bias 0."""
+        """Weight 1, bias 0.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.LayerNorm(3)
+        >>> _ = m.weight.data.fill(2.0)
+        >>> m.reset_parameters()
+        >>> m.weight
+        Parameter containing:
+        tensor([1., 1., 1.], requires_grad=True)
+        """
         if self.weight is not None:
             self.weight.data[...] = 1
         if self.bias is not None:
@@ -139,7 +150,18 @@ class RMSNorm(Module):
             self.register_parameter("weight", None)
 
     def reset_parameters(self) -> None:
-        """Weight 1."""
+        """Weight 1.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.RMSNorm(2)
+        >>> _ = m.weight.data.fill(2.0)
+        >>> m.reset_parameters()
+        >>> m.weight
+        Parameter containing:
+        tensor([1., 1.], requires_grad=True)
+        """
         if self.weight is not None:
             self.weight.data[...] = 1
 
@@ -211,7 +233,18 @@ class GroupNorm(Module):
             self.register_parameter("bias", None)
 
     def reset_parameters(self) -> None:
-        """Weight 1, bias 0."""
+        """Weight 1, bias 0.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.GroupNorm(1, 2)
+        >>> _ = m.bias.data.fill(2.0)
+        >>> m.reset_parameters()
+        >>> m.bias
+        Parameter containing:
+        tensor([0., 0.], requires_grad=True)
+        """
         if self.affine:
             self.weight.data[...] = 1
             self.bias.data[...] = 0

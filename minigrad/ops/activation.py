@@ -194,6 +194,17 @@ def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = Fal
 def relu6(x, inplace: bool = False):
     """``min(max(x, 0), 6)``: :func:`hardtanh` on ``[0, 6]``.
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -246,6 +257,17 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 
 def selu(x, inplace: bool = False):
     """``scale * elu(x, alpha)`` with PyTorch's constants (self-normalizing).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -372,6 +394,15 @@ def softplus(x, beta: float = 1.0, threshold: float = 20.0):
 def logsigmoid(x):
     """``log(sigmoid(x)) = -softplus(-x)``, stable for large ``|x|``.
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -395,6 +426,17 @@ class SiLU(Function):
 def silu(x, inplace: bool = False):
     """``x * sigmoid(x)`` (also called swish).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -406,6 +448,17 @@ def silu(x, inplace: bool = False):
 
 def mish(x, inplace: bool = False):
     """``x * tanh(softplus(x))``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -419,6 +472,17 @@ def mish(x, inplace: bool = False):
 def hardsigmoid(x, inplace: bool = False):
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear between.
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -430,6 +494,17 @@ def hardsigmoid(x, inplace: bool = False):
 
 def hardswish(x, inplace: bool = False):
     """``x * hardsigmoid(x)``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    inplace : bool
+        Accepted for PyTorch compatibility (the result is a new tensor).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------

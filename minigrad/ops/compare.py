@@ -70,6 +70,16 @@ def eq(a, b):
 def ne(a, b):
     """Elementwise ``a != b`` as a bool tensor (see :func:`eq`).
 
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+
     Examples
     --------
     >>> import minigrad
@@ -81,6 +91,16 @@ def ne(a, b):
 
 def lt(a, b):
     """Elementwise ``a < b`` as a bool tensor (see :func:`eq`).
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
 
     Examples
     --------
@@ -94,6 +114,16 @@ def lt(a, b):
 def le(a, b):
     """Elementwise ``a <= b`` as a bool tensor (see :func:`eq`).
 
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+
     Examples
     --------
     >>> import minigrad
@@ -106,6 +136,16 @@ def le(a, b):
 def gt(a, b):
     """Elementwise ``a > b`` as a bool tensor (see :func:`eq`).
 
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+
     Examples
     --------
     >>> import minigrad
@@ -117,6 +157,16 @@ def gt(a, b):
 
 def ge(a, b):
     """Elementwise ``a >= b`` as a bool tensor (see :func:`eq`).
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
 
     Examples
     --------
@@ -151,6 +201,15 @@ def logical_not(x):
 def logical_and(a, b):
     """Elementwise AND (``a & b``) of bool (or bitwise of integer) tensors.
 
+    Parameters
+    ----------
+    a, b : Tensor
+        Bool or integer tensors; they broadcast.
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -162,6 +221,15 @@ def logical_and(a, b):
 
 def logical_or(a, b):
     """Elementwise OR (``a | b``) of bool (or bitwise of integer) tensors.
+
+    Parameters
+    ----------
+    a, b : Tensor
+        Bool or integer tensors; they broadcast.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -196,6 +264,16 @@ def sign(x):
 def isnan(x):
     """True where ``x`` is NaN (a bool tensor).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+
     Examples
     --------
     >>> import minigrad
@@ -208,6 +286,16 @@ def isnan(x):
 def isinf(x):
     """True where ``x`` is +inf or -inf (a bool tensor).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
+
     Examples
     --------
     >>> import minigrad
@@ -219,6 +307,16 @@ def isinf(x):
 
 def isfinite(x):
     """True where ``x`` is neither NaN nor infinite (a bool tensor).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+        A bool tensor.
 
     Examples
     --------

@@ -1,4 +1,7 @@
-"""Elementwise ops with broadcasting: arithmetic, unary math, clamp, maximum/minimum, where.
+"""Elementwise ops with broadcasting: arithmetic, clamp, maximum/minimum, where.
+
+The unary math (exp, log, sin, relu, ...) lives in :mod:`minigrad.ops.unary` and is
+re-exported here, so this module still gives the whole elementwise family.
 
 Each op is a :class:`~minigrad.autograd.Function` whose backward is written in tensor ops
 (so it is itself differentiable); gradients of broadcast operands are reduced by the one
@@ -25,6 +28,19 @@ from minigrad.ops.compare import (  # noqa: F401 - Tensor's operators call them 
     sign,
 )
 from minigrad.ops.convert import clone, to  # noqa: F401 - Tensor's methods call them from here
+from minigrad.ops.unary import (  # noqa: F401 - re-exported: the elementwise family
+    abs,
+    cos,
+    exp,
+    log,
+    neg,
+    relu,
+    rsqrt,
+    sigmoid,
+    sin,
+    sqrt,
+    tanh,
+)
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -192,6 +208,17 @@ def add(a, b, alpha=1):
 def sub(a, b, alpha=1):
     """``a - alpha * b`` with broadcasting (arguments as in :func:`add`).
 
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+    alpha : number
+        Multiplier of ``b`` (default 1).
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -204,6 +231,15 @@ def sub(a, b, alpha=1):
 def mul(a, b):
     """``a * b`` with broadcasting (operands as in :func:`add`).
 
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
+
     Examples
     --------
     >>> import minigrad
@@ -215,6 +251,15 @@ def mul(a, b):
 
 def div(a, b):
     """``a / b`` with broadcasting, true division (operands as in :func:`add`).
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -249,109 +294,7 @@ def pow(a, b):
     return _binary(Pow, a, b)
 
 
-# ----------------------------------------------------------------------- unary math
-class Neg(Function):
-    def forward(self, x):
-        return -x
-
-    def backward(self, gy):
-        return -gy
-
-
-class Abs(Function):
-    def forward(self, x):
-        xp = backend.array_module(x)
-        self.sign = xp.sign(x)
-        return xp.abs(x)
-
-    def backward(self, gy):
-        return gy * _const(self.sign)
-
-
-class Exp(Function):
-    def forward(self, x):
-        self.out = backend.array_module(x).exp(x)
-        return self.out
-
-    def backward(self, gy):
-        return gy * self.output()
-
-
-class Log(Function):
-    def forward(self, x):
-        return backend.array_module(x).log(x)
-
-    def backward(self, gy):
-        return gy / self.inputs[0]
-
-
-class Sqrt(Function):
-    def forward(self, x):
-        self.out = backend.array_module(x).sqrt(x)
-        return self.out
-
-    def backward(self, gy):
-        return gy * 0.5 / self.output()
-
-
-class Rsqrt(Function):
-    def forward(self, x):
-        xp = backend.array_module(x)
-        self.out = 1 / xp.sqrt(x)
-        return self.out
-
-    def backward(self, gy):
-        y = self.output()
-        return gy * -0.5 * y * y * y
-
-
-class Sin(Function):
-    def forward(self, x):
-        return backend.array_module(x).sin(x)
-
-    def backward(self, gy):
-        return gy * cos(self.inputs[0])
-
-
-class Cos(Function):
-    def forward(self, x):
-        return backend.array_module(x).cos(x)
-
-    def backward(self, gy):
-        return -gy * sin(self.inputs[0])
-
-
-class Tanh(Function):
-    def forward(self, x):
-        self.out = backend.array_module(x).tanh(x)
-        return self.out
-
-    def backward(self, gy):
-        y = self.output()
-        return gy * (1 - y * y)
-
-
-class Sigmoid(Function):
-    def forward(self, x):
-        xp = backend.array_module(x)
-        # tanh form: stable for large |x| and keeps the dtype
-        self.out = xp.tanh(x * 0.5) * 0.5 + 0.5
-        return self.out
-
-    def backward(self, gy):
-        y = self.output()
-        return gy * y * (1 - y)
-
-
-class ReLU(Function):
-    def forward(self, x):
-        self.mask = x > 0
-        return backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
-
-    def backward(self, gy):
-        return gy * _const(self.mask)
-
-
+# ------------------------------------------------------------ clamp, maximum, minimum, where
 class Clamp(Function):
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
@@ -414,138 +357,6 @@ class Where(Function):
         )
 
 
-def neg(x):
-    """``-x``.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.neg(minigrad.tensor([1.0, -2.0]))
-    tensor([-1.,  2.])
-    """
-    return Neg()(x)
-
-
-def abs(x):
-    """``|x|``; its gradient at 0 is 0, like PyTorch's.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.abs(minigrad.tensor([-1.0, 2.0]))
-    tensor([1., 2.])
-    """
-    return Abs()(x)
-
-
-def exp(x):
-    """``e ** x``.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.exp(minigrad.tensor([0.0]))
-    tensor([1.])
-    """
-    return Exp()(x)
-
-
-def log(x):
-    """Natural logarithm.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.log(minigrad.tensor([1.0]))
-    tensor([0.])
-    """
-    return Log()(x)
-
-
-def sqrt(x):
-    """Square root.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.sqrt(minigrad.tensor([4.0]))
-    tensor([2.])
-    """
-    return Sqrt()(x)
-
-
-def rsqrt(x):
-    """``1 / sqrt(x)``.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.rsqrt(minigrad.tensor([4.0]))
-    tensor([0.5])
-    """
-    return Rsqrt()(x)
-
-
-def sin(x):
-    """Sine.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.sin(minigrad.tensor([0.0]))
-    tensor([0.])
-    """
-    return Sin()(x)
-
-
-def cos(x):
-    """Cosine.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.cos(minigrad.tensor([0.0]))
-    tensor([1.])
-    """
-    return Cos()(x)
-
-
-def tanh(x):
-    """Hyperbolic tangent.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.tanh(minigrad.tensor([0.0]))
-    tensor([0.])
-    """
-    return Tanh()(x)
-
-
-def sigmoid(x):
-    """Logistic sigmoid ``1 / (1 + e^-x)``, stable for large ``|x|``.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.sigmoid(minigrad.tensor([0.0]))
-    tensor([0.5])
-    """
-    return Sigmoid()(x)
-
-
-def relu(x):
-    """``max(x, 0)``; gradient 0 at 0, like PyTorch.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.relu(minigrad.tensor([-1.0, 2.0]))
-    tensor([0., 2.])
-    """
-    return ReLU()(x)
-
-
 def clamp(x, min=None, max=None):
     """Clamp into ``[min, max]``; the gradient passes where ``min <= x <= max``.
 
@@ -601,6 +412,15 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise minimum (broadcasting; see :func:`maximum`).
+
+    Parameters
+    ----------
+    a, b : Tensor or number
+        Operands (at least one a Tensor); they broadcast.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------

@@ -10,19 +10,10 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function
+from minigrad.ops._dims import dim_index
 from minigrad.tensor import Tensor
 
 __all__ = ["getitem", "gather"]
-
-
-def _dim(dim: int, ndim: int, op: str) -> int:
-    """``dim`` as a non-negative axis of an ``ndim``-d tensor, or an IndexError."""
-    if not -ndim <= dim < ndim:
-        raise IndexError(
-            f"{op}: dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], "
-            f"but got {dim})"
-        )
-    return dim % ndim
 
 
 def _index_key(key, xp):
@@ -41,6 +32,8 @@ def _index_key(key, xp):
 
 
 class GetItem(Function):
+    is_view = True  # basic indexing returns a view; advanced indexing copies
+
     def __init__(self, key):
         self.key = key
 
@@ -205,7 +198,7 @@ def gather(x, dim: int, index):
             [4., 3.]])
     """
     idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
-    axis = _dim(dim, max(x.ndim, 1), "gather")
+    axis = dim_index(dim, max(x.ndim, 1), "gather")
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"gather: expected an integer index tensor, got {idx.dtype}")
     if idx.ndim != x.ndim or any(

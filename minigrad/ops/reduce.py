@@ -1,5 +1,7 @@
-"""Reductions: sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp,
-softmax, log_softmax.
+"""Reductions: sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp.
+
+The maximum/minimum family lives in :mod:`minigrad.ops.minmax` and :func:`softmax` /
+:func:`log_softmax` in :mod:`minigrad.ops.softmax`; both are re-exported here.
 
 ``dim`` may be an int, a tuple of ints or ``None`` (all dimensions); ``keepdim`` keeps
 reduced dimensions with size 1. The backward of a reduction reshapes the output
@@ -12,43 +14,19 @@ index only.
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops.indexing import TakeAlongDim
-from minigrad.tensor import Tensor
+from minigrad.ops._dims import as_keepdim, keepdim_shape, reduce_axes
+from minigrad.ops.minmax import amax, amin, argmax, argmin, max, min  # noqa: F401 - re-exported
+from minigrad.ops.softmax import log_softmax, softmax  # noqa: F401 - re-exported
 
 __all__ = [
     "sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
     "argmax", "argmin", "logsumexp", "softmax", "log_softmax",
 ]  # fmt: skip
-
-
-def _axes(dim, ndim):
-    """Normalize ``dim`` to a sorted tuple of non-negative axes (``None`` or ``()``: all,
-    as in PyTorch)."""
-    if dim is None or (isinstance(dim, tuple | list) and not dim):
-        return tuple(range(ndim))
-    if isinstance(dim, int):
-        dim = (dim,)
-    out = []
-    n = builtins.max(ndim, 1)
-    for d in dim:
-        if not -n <= d < n:
-            raise IndexError(
-                f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})"
-            )
-        if d % n in out:
-            raise RuntimeError(f"dim {d % n} appears multiple times in the list of dims {dim}")
-        out.append(d % n)
-    return tuple(sorted(out)) if ndim else ()
-
-
-def _keepdim_shape(shape, axes):
-    return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
 class Sum(Function):
@@ -63,7 +41,7 @@ class Sum(Function):
         from minigrad.ops.shape import broadcast_to
 
         if not self.keepdim:
-            gy = gy.reshape(_keepdim_shape(self.in_shape, self.axes))
+            gy = gy.reshape(keepdim_shape(self.in_shape, self.axes))
         return broadcast_to(gy, self.in_shape)
 
 
@@ -102,11 +80,24 @@ def sum(x, dim=None, keepdim: bool = False, dtype=None):
         x = x.to(dtype)
     if x.dtype.kind == "b":
         x = x.to(np.dtype("int64"))
-    return Sum(_axes(dim, x.ndim), keepdim)(x)
+    return Sum(reduce_axes(dim, x.ndim), keepdim)(x)
 
 
 def mean(x, dim=None, keepdim: bool = False):
     """Mean over ``dim`` (all dimensions by default; arguments as in :func:`sum`).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of ints, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+
+    Returns
+    -------
+    Tensor
 
     Raises
     ------
@@ -124,7 +115,7 @@ def mean(x, dim=None, keepdim: bool = False):
             f"mean(): could not infer output dtype. Input dtype must be floating point, "
             f"got {x.dtype}"
         )
-    axes = _axes(dim, x.ndim)
+    axes = reduce_axes(dim, x.ndim)
     n = 1
     for a in axes:
         n *= x.shape[a]
@@ -137,11 +128,6 @@ def _count(shape, axes):
     for a in axes:
         n *= shape[a]
     return n
-
-
-def _as_keepdim(gy, in_shape, axes, keepdim):
-    """The output gradient reshaped so it broadcasts against the input."""
-    return gy if keepdim else gy.reshape(_keepdim_shape(in_shape, axes))
 
 
 class Var(Function):
@@ -159,7 +145,7 @@ class Var(Function):
 
     def backward(self, gy):
         (x,) = self.inputs
-        gy = _as_keepdim(gy, x.shape, self.axes, self.keepdim)
+        gy = as_keepdim(gy, x.shape, self.axes, self.keepdim)
         scale = 2.0 / self.dof if self.dof else float("inf")
         return gy * (x - mean(x, self.axes, keepdim=True)) * scale
 
@@ -212,11 +198,28 @@ def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     dim, correction = _correction(dim, correction, unbiased)
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"var: expected a floating point tensor, got {x.dtype}")
-    return Var(_axes(dim, x.ndim), keepdim, correction)(x)
+    return Var(reduce_axes(dim, x.ndim), keepdim, correction)(x)
 
 
 def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     """Standard deviation: the square root of :func:`var` (same arguments).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of ints, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+    unbiased : bool, optional
+        Legacy spelling of ``correction`` (True: 1, False: 0).
+    correction : int
+        Subtracted from the count in the divisor (default 1, Bessel's).
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -234,6 +237,24 @@ def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
 def var_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     """``(var(x, ...), mean(x, ...))`` in one call (same arguments as :func:`var`).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of ints, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+    unbiased : bool, optional
+        Legacy spelling of ``correction`` (True: 1, False: 0).
+    correction : int
+        Subtracted from the count in the divisor (default 1, Bessel's).
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The variance and the mean.
+
     Examples
     --------
     >>> import minigrad
@@ -247,6 +268,24 @@ def var_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1)
 def std_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     """``(std(x, ...), mean(x, ...))`` in one call (same arguments as :func:`var`).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of ints, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+    unbiased : bool, optional
+        Legacy spelling of ``correction`` (True: 1, False: 0).
+    correction : int
+        Subtracted from the count in the divisor (default 1, Bessel's).
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The standard deviation and the mean.
+
     Examples
     --------
     >>> import minigrad
@@ -255,231 +294,6 @@ def std_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1)
     """
     dim, correction = _correction(dim, correction, unbiased)
     return std(x, dim, keepdim=keepdim, correction=correction), mean(x, dim, keepdim)
-
-
-# ----------------------------------------------------------------------- max and min
-class _Extreme(Function):
-    """``amax``/``amin``: the gradient is shared evenly among the elements that tie
-    for the extreme value (PyTorch's rule)."""
-
-    largest = True
-
-    def __init__(self, axes, keepdim):
-        self.axes, self.keepdim = axes, keepdim
-
-    def forward(self, x):
-        m = (x.max if self.largest else x.min)(axis=self.axes, keepdims=True)
-        mask = x == m
-        self.weight = mask / mask.sum(axis=self.axes, keepdims=True).astype(x.dtype)
-        return (
-            m
-            if self.keepdim
-            else m.reshape(tuple(s for i, s in enumerate(x.shape) if i not in self.axes))
-        )
-
-    def backward(self, gy):
-        gy = _as_keepdim(gy, self.weight.shape, self.axes, self.keepdim)
-        return gy * Tensor._make(self.weight)
-
-
-class _Amax(_Extreme):
-    largest = True
-
-
-class _Amin(_Extreme):
-    largest = False
-
-
-def _reduce_check(x, op, axes):
-    """Max-like reductions have no identity: reject empty reductions clearly."""
-    if x.numel() == 0 and len(axes) == x.ndim:
-        raise RuntimeError(
-            f"{op}: cannot reduce an empty tensor (shape {tuple(x.shape)}) over all its "
-            "dimensions; specify a non-empty dim"
-        )
-    for a in axes:
-        if x.shape[a] == 0:
-            raise IndexError(
-                f"{op}: expected reduction dim {a} to have non-zero size (input shape "
-                f"{tuple(x.shape)})"
-            )
-
-
-def amax(x, dim=None, keepdim: bool = False):
-    """Largest value over ``dim`` (all dimensions by default).
-
-    Where several elements tie for the maximum, the gradient is split evenly among them.
-
-    Parameters
-    ----------
-    x : Tensor
-    dim : int, tuple of int or None
-    keepdim : bool
-
-    Returns
-    -------
-    Tensor
-
-    Raises
-    ------
-    IndexError
-        When a reduced dimension has size 0.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> x = minigrad.tensor([1.0, 3.0, 3.0], requires_grad=True)
-    >>> x.amax().backward()
-    >>> x.grad
-    tensor([0. , 0.5, 0.5])
-    """
-    axes = _axes(dim, x.ndim)
-    _reduce_check(x, "amax", axes)
-    return _Amax(axes, keepdim)(x)
-
-
-def amin(x, dim=None, keepdim: bool = False):
-    """Smallest value over ``dim``; ties share the gradient evenly (see :func:`amax`).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.amin(minigrad.tensor([[1.0, 3.0], [0.0, 5.0]]), dim=1)
-    tensor([1., 0.])
-    """
-    axes = _axes(dim, x.ndim)
-    _reduce_check(x, "amin", axes)
-    return _Amin(axes, keepdim)(x)
-
-
-# PyTorch's torch.return_types.max / .min: named tuples (values, indices)
-_MaxResult = namedtuple("max", ["values", "indices"])
-_MinResult = namedtuple("min", ["values", "indices"])
-
-
-def _max_min(x, dim, keepdim, largest):
-    op = "max" if largest else "min"
-    if dim is None:
-        return amax(x) if largest else amin(x)
-    if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
-        from minigrad.ops import elementwise
-
-        return (elementwise.maximum if largest else elementwise.minimum)(x, dim)
-    if not isinstance(dim, int):
-        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    (axis,) = _axes(dim, x.ndim) or (0,)
-    _reduce_check(x, op, (axis,) if x.ndim else ())
-    xd = x.data if x.ndim else x.data.reshape(1)
-    xp = x.xp
-    idx = (xp.argmax if largest else xp.argmin)(xd, axis=axis, keepdims=True)
-    vals = TakeAlongDim(idx, axis)(x if x.ndim else x.reshape(1))
-    if not keepdim or not x.ndim:
-        shape = tuple(s for i, s in enumerate(x.shape) if i != axis)
-        vals, idx = vals.reshape(shape), idx.reshape(shape)
-    result = _MaxResult if largest else _MinResult
-    return result(vals, Tensor._make(idx.astype(xp.int64, copy=False)))
-
-
-def max(x, dim=None, keepdim: bool = False):
-    """Maximum of all elements, or ``(values, indices)`` along ``dim``.
-
-    ``max(x)`` returns a 0-d tensor; ties share its gradient evenly. ``max(x, dim)``
-    returns a named tuple ``(values, indices)``; the gradient of ``values`` goes only
-    to the selected element (the first maximum of each slice). ``max(x, other)`` with a
-    tensor ``other`` is :func:`maximum`.
-
-    Parameters
-    ----------
-    x : Tensor
-    dim : int or Tensor, optional
-    keepdim : bool
-
-    Returns
-    -------
-    Tensor or (Tensor, Tensor)
-
-    Raises
-    ------
-    IndexError
-        When the reduced dimension is empty or out of range.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> x = minigrad.tensor([[1.0, 5.0], [7.0, 2.0]])
-    >>> x.max()
-    tensor(7.)
-    >>> values, indices = x.max(dim=1)
-    >>> values, indices
-    (tensor([5., 7.]), tensor([1, 0]))
-    """
-    return _max_min(x, dim, keepdim, True)
-
-
-def min(x, dim=None, keepdim: bool = False):
-    """Minimum of all elements, or ``(values, indices)`` along ``dim`` (see :func:`max`).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.tensor([[1.0, 5.0], [7.0, 2.0]]).min(dim=0).indices
-    tensor([0, 1])
-    """
-    return _max_min(x, dim, keepdim, False)
-
-
-def _arg(x, dim, keepdim, largest):
-    op = "argmax" if largest else "argmin"
-    xp = x.xp
-    f = xp.argmax if largest else xp.argmin
-    if dim is None:
-        _reduce_check(x, op, tuple(range(x.ndim)))
-        out = f(x.data.reshape(-1))
-        if keepdim:
-            out = out.reshape((1,) * x.ndim)
-    else:
-        (axis,) = _axes(dim, x.ndim) or (0,)
-        _reduce_check(x, op, (axis,) if x.ndim else ())
-        out = f(x.data, axis=axis if x.ndim else None, keepdims=keepdim)
-    return Tensor._make(xp.asarray(out).astype(xp.int64, copy=False))
-
-
-def argmax(x, dim=None, keepdim: bool = False):
-    """Index of the maximum (of the flattened tensor when ``dim`` is None), int64.
-
-    Ties give the first index. Not differentiable.
-
-    Parameters
-    ----------
-    x : Tensor
-    dim : int, optional
-    keepdim : bool
-
-    Returns
-    -------
-    Tensor
-        int64 indices.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> x = minigrad.tensor([[1.0, 5.0], [7.0, 2.0]])
-    >>> minigrad.argmax(x), minigrad.argmax(x, dim=1)
-    (tensor(2), tensor([1, 0]))
-    """
-    return _arg(x, dim, keepdim, True)
-
-
-def argmin(x, dim=None, keepdim: bool = False):
-    """Index of the minimum (see :func:`argmax`).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.argmin(minigrad.tensor([3.0, 1.0, 2.0]))
-    tensor(1)
-    """
-    return _arg(x, dim, keepdim, False)
 
 
 # ----------------------------------------------------------------------- logsumexp
@@ -506,8 +320,8 @@ class LogSumExp(Function):
         from minigrad.ops.elementwise import exp
 
         (x,) = self.inputs
-        y = _as_keepdim(self.output(), x.shape, self.axes, self.keepdim)
-        gy = _as_keepdim(gy, x.shape, self.axes, self.keepdim)
+        y = as_keepdim(self.output(), x.shape, self.axes, self.keepdim)
+        gy = as_keepdim(gy, x.shape, self.axes, self.keepdim)
         return gy * exp(x - y)
 
 
@@ -533,99 +347,4 @@ def logsumexp(x, dim, keepdim: bool = False):
     """
     if x.dtype.kind not in "fc":
         x = x.to(np.dtype("float32"))
-    return LogSumExp(_axes(dim, x.ndim), keepdim)(x)
-
-
-# ----------------------------------------------------------------------- softmax
-class LogSoftmax(Function):
-    """Fused, stable log-softmax: ``x - logsumexp(x)``; its gradient is
-    ``gy - softmax(x) * sum(gy)``, written in tensor ops."""
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = backend.array_module(x)
-        m = x.max(axis=self.axis, keepdims=True)
-        z = x - m
-        lse = xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
-        self.out = z - lse
-        return self.out
-
-    def backward(self, gy):
-        y = self.output()
-        return gy - exp_(y) * sum(gy, self.axis, keepdim=True)
-
-
-class Softmax(Function):
-    """Fused, stable softmax; gradient ``y * (gy - sum(gy * y))``."""
-
-    def __init__(self, axis):
-        self.axis = axis
-
-    def forward(self, x):
-        xp = backend.array_module(x)
-        z = xp.exp(x - x.max(axis=self.axis, keepdims=True))
-        self.out = z / z.sum(axis=self.axis, keepdims=True)
-        return self.out
-
-    def backward(self, gy):
-        y = self.output()
-        return y * (gy - sum(gy * y, self.axis, keepdim=True))
-
-
-def exp_(x):
-    from minigrad.ops.elementwise import exp
-
-    return exp(x)
-
-
-def _softmax_axis(x, dim, dtype):
-    if dim is None:
-        raise TypeError("softmax: dim must be given (the dimension to normalize over)")
-    if dtype is not None:
-        x = x.to(dtype)
-    return x, (_axes(dim, x.ndim) or (None,))[0]
-
-
-def softmax(x, dim: int, dtype=None):
-    """Softmax along ``dim``, computed stably (the max is subtracted first).
-
-    Parameters
-    ----------
-    x : Tensor
-    dim : int
-        The dimension whose entries sum to 1.
-    dtype : dtype, optional
-        Cast the input to it first.
-
-    Returns
-    -------
-    Tensor
-
-    Raises
-    ------
-    TypeError
-        If ``dim`` is None.
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.softmax(minigrad.tensor([0.0, 0.0]), dim=0)
-    tensor([0.5, 0.5])
-    """
-    x, axis = _softmax_axis(x, dim, dtype)
-    return Softmax(axis)(x)
-
-
-def log_softmax(x, dim: int, dtype=None):
-    """Log of the softmax along ``dim``, computed stably (arguments as in :func:`softmax`).
-
-    Examples
-    --------
-    >>> import minigrad
-    >>> minigrad.log_softmax(minigrad.tensor([0.0, 0.0]), dim=0)
-    tensor([-0.6931, -0.6931])
-    """
-    x, axis = _softmax_axis(x, dim, dtype)
-    return LogSoftmax(axis)(x)
+    return LogSumExp(reduce_axes(dim, x.ndim), keepdim)(x)

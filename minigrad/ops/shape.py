@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
-from minigrad.ops.indexing import _dim, getitem
+from minigrad.ops._dims import dim_index
+from minigrad.ops.indexing import getitem
 from minigrad.ops.pad import pad  # noqa: F401 - F.pad lives in ops/pad.py; also found here
 from minigrad.tensor import Tensor
 
@@ -28,6 +29,8 @@ def _shape_arg(shape):
 
 
 class Reshape(Function):
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -77,6 +80,8 @@ def reshape(x, *shape):
 
 
 class Permute(Function):
+    is_view = True
+
     def __init__(self, axes):
         self.axes = axes
 
@@ -153,12 +158,14 @@ def transpose(x, dim0: int, dim1: int):
     axes = list(range(n))
     if n == 0:
         return x
-    dim0, dim1 = _dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")
+    dim0, dim1 = dim_index(dim0, n, "transpose"), dim_index(dim1, n, "transpose")
     axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
     return permute(x, tuple(axes))
 
 
 class BroadcastTo(Function):
+    is_view = True
+
     def __init__(self, shape):
         self.shape = shape
 
@@ -208,6 +215,18 @@ def broadcast_to(x, shape):
 def expand(x, *sizes):
     """Broadcast to ``sizes``; ``-1`` keeps a dimension's size (PyTorch's ``expand``).
 
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    *sizes : int or tuple of ints
+        The target shape; ``-1`` keeps a size.
+
+    Returns
+    -------
+    Tensor
+        A broadcast view.
+
     Examples
     --------
     >>> import minigrad
@@ -253,13 +272,24 @@ def squeeze(x, dim=None):
         shape = tuple(s for s in x.shape if s != 1)
     else:
         n = max(x.ndim, 1)
-        dims = {_dim(d, n, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
+        dims = {dim_index(d, n, "squeeze") for d in ((dim,) if isinstance(dim, int) else dim)}
         shape = tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1))
     return reshape(x, shape)
 
 
 def unsqueeze(x, dim: int):
     """Insert a dimension of size 1 at ``dim``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        Position of the new dimension, in ``[-x.ndim - 1, x.ndim]``.
+
+    Returns
+    -------
+    Tensor
 
     Examples
     --------
@@ -299,7 +329,7 @@ def flatten(x, start_dim: int = 0, end_dim: int = -1):
     """
     if x.ndim == 0:
         return reshape(x, (1,))
-    s, e = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
+    s, e = dim_index(start_dim, x.ndim, "flatten"), dim_index(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten: start_dim must come before end_dim")
     n = 1
@@ -360,7 +390,7 @@ def cat(tensors, dim: int = 0):
     ndim = tensors[0].ndim
     if ndim == 0:
         raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated")
-    axis = _dim(dim, ndim, "cat")
+    axis = dim_index(dim, ndim, "cat")
     ref = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref)) if k != axis):
@@ -407,7 +437,7 @@ def stack(tensors, dim: int = 0):
                 f"stack: expects each tensor to be equal size, but got {tuple(ref)} at entry 0 "
                 f"and {tuple(t.shape)} at entry {i}"
             )
-    axis = _dim(dim, len(ref) + 1, "stack")
+    axis = dim_index(dim, len(ref) + 1, "stack")
     return cat([unsqueeze(t, axis) for t in tensors], axis)
 
 
@@ -467,7 +497,7 @@ def split(x, split_size_or_sections, dim: int = 0):
     """
     if x.ndim == 0:
         raise RuntimeError("split: expected a tensor with at least one dimension")
-    axis = _dim(dim, x.ndim, "split")
+    axis = dim_index(dim, x.ndim, "split")
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
@@ -516,5 +546,5 @@ def chunk(x, chunks: int, dim: int = 0):
         raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
     if x.ndim == 0:
         raise RuntimeError("chunk: expected a tensor with at least one dimension")
-    n = x.shape[_dim(dim, x.ndim, "chunk")]
+    n = x.shape[dim_index(dim, x.ndim, "chunk")]
     return split(x, max(-(-n // chunks), 1), dim)

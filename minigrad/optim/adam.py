@@ -109,7 +109,19 @@ class Adam(Optimizer):
 
         Returns
         -------
-        The closure's loss, or ``None``.
+        Tensor or None
+            The closure's loss, or ``None`` without a closure.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import Adam
+        >>> w = minigrad.tensor([1.0, -1.0], requires_grad=True)
+        >>> opt = Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([ 0.9, -0.9], requires_grad=True)
         """
         loss = self._closure(closure)
         with no_grad():
@@ -169,6 +181,15 @@ class AdamW(Adam):
 
     Same parameters as :class:`Adam`, but ``weight_decay`` (default 1e-2) shrinks the
     parameters directly, ``p *= 1 - lr * weight_decay``, before the Adam step.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr, betas, eps, amsgrad, maximize : optional
+        As in :class:`Adam`.
+    weight_decay : float
+        Decoupled weight decay (default 1e-2).
 
     Raises
     ------

@@ -87,11 +87,34 @@ class LRScheduler:
         raise NotImplementedError
 
     def get_last_lr(self) -> list[float]:
-        """The learning rates set by the last :meth:`step`, one per parameter group."""
+        """The learning rates set by the last :meth:`step`, one per parameter group.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import SGD
+        >>> from minigrad.optim.lr_scheduler import StepLR
+        >>> sched = StepLR(SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0), step_size=1)
+        >>> sched.get_last_lr()
+        [1.0]
+        """
         return self._last_lr
 
     def step(self) -> None:
-        """Advance one epoch and set each group's ``'lr'``."""
+        """Advance one epoch and set each group's ``'lr'``.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import SGD
+        >>> from minigrad.optim.lr_scheduler import StepLR
+        >>> opt = SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+        >>> sched = StepLR(opt, step_size=1, gamma=0.5)
+        >>> opt.step()
+        >>> sched.step()
+        >>> opt.param_groups[0]["lr"]
+        0.5
+        """
         self._step_count += 1
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
@@ -118,7 +141,19 @@ class LRScheduler:
         return {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
 
     def load_state_dict(self, state_dict: dict) -> None:
-        """Restore the attributes saved by :meth:`state_dict`."""
+        """Restore the attributes saved by :meth:`state_dict`.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import SGD
+        >>> from minigrad.optim.lr_scheduler import StepLR
+        >>> opt = SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+        >>> a, b = StepLR(opt, step_size=1), StepLR(opt, step_size=5)
+        >>> b.load_state_dict(a.state_dict())
+        >>> b.step_size
+        1
+        """
         self.__dict__.update({k: v for k, v in state_dict.items() if k != "lr_lambdas"})
         if isinstance(self.__dict__.get("milestones"), dict):
             self.milestones = Counter({int(k): v for k, v in self.milestones.items()})

@@ -206,7 +206,19 @@ class Optimizer:
 
         Returns
         -------
-        The closure's return value, or ``None``.
+        Tensor or None
+            The closure's return value, or ``None`` without a closure.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import SGD
+        >>> w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.5)
+        >>> (w * w).sum().backward()
+        >>> opt.step()
+        >>> w
+        tensor([0., 0.], requires_grad=True)
         """
         raise NotImplementedError
 

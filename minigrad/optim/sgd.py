@@ -98,7 +98,24 @@ class SGD(Optimizer):
 
         Returns
         -------
-        The closure's loss, or ``None``.
+        Tensor or None
+            The closure's loss, or ``None`` without a closure.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import SGD
+        >>> w = minigrad.tensor([1.0], requires_grad=True)
+        >>> opt = SGD([w], lr=0.1, momentum=0.9)
+        >>> def closure():
+        ...     opt.zero_grad()
+        ...     loss = (w * w).sum()
+        ...     loss.backward()
+        ...     return loss
+        >>> opt.step(closure)
+        tensor(1., grad_fn=<Sum backward>)
+        >>> w
+        tensor([0.8], requires_grad=True)
         """
         loss = self._closure(closure)
         with no_grad():
