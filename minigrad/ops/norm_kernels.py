@@ -134,7 +134,7 @@ def bwd_combine(g, x, m, c2, c1, k, out, scratch):
 
 
 # ----------------------------------------------------------------------- the core
-TILE_BYTES = 1 << 19
+TILE_BYTES = 1 << 21
 """The NumPy path works through the data in tiles of whole samples of about this many
 bytes, so that a tile's temporaries stay in the CPU cache: every elementwise step after
 the first reads and writes cache, not memory. (CuPy works on the whole array.)"""
