@@ -137,21 +137,53 @@ def _sync_for(dev_str, lib):
     return torch.cuda.synchronize
 
 
-def measure(build, lib_mod, lib_name, dev, args):
-    """``(result dict)`` for one framework on one row; never raises."""
+def _build(build, lib_mod, lib_name, dev):
+    """``(workload, sync, None)`` or ``(None, None, unavailable-result)``; never raises."""
     try:
         w = build(lib_mod, dev)
-        sync = w.sync or _sync_for(str(dev), lib_name)
-        t, samples = time_step(w.step, sync, args.repeat, args.warmup, args.min_time)
+        return w, (w.sync or _sync_for(str(dev), lib_name)), None
     except Exception as e:  # a missing layer, op or device: report and go on
         reason = f"{type(e).__name__}: {e}".splitlines()[0][:120]
-        return {"status": "unavailable", "reason": reason}
-    r = {"status": "ok", "ms": t * 1e3, "samples_ms": [s * 1e3 for s in samples]}
-    if w.ops_per_step:
-        r["us_per_op"] = t * 1e6 / w.ops_per_step
-    if w.bytes_per_step:
-        r["effective_gbs"] = w.bytes_per_step / t / 1e9
-    return r
+        return None, None, {"status": "unavailable", "reason": reason}
+
+
+def measure_pair(sides, args):
+    """Time each side (``[(workload, sync)]``) with samples interleaved, so that a
+    machine warming up or a neighbour's burst of load hits both frameworks alike.
+
+    Every side is warmed up first; then each of ``args.repeat`` rounds takes one
+    sample of every side in turn. Returns one result dict per side."""
+    clock = _CLOCK
+    numbers = []
+    for w, sync in sides:
+        for _ in range(args.warmup):
+            w.step()
+        if sync is not None:
+            sync()
+        t0 = clock()
+        w.step()
+        if sync is not None:
+            sync()
+        numbers.append(max(1, int(args.min_time / max(clock() - t0, 1e-7))))
+    samples = [[] for _ in sides]
+    for _ in range(args.repeat):
+        for k, ((w, sync), n) in enumerate(zip(sides, numbers)):
+            t0 = clock()
+            for _ in range(n):
+                w.step()
+            if sync is not None:
+                sync()
+            samples[k].append((clock() - t0) / n)
+    results = []
+    for (w, _), ss in zip(sides, samples):
+        t = statistics.median(ss)
+        r = {"status": "ok", "ms": t * 1e3, "samples_ms": [s * 1e3 for s in ss]}
+        if w.ops_per_step:
+            r["us_per_op"] = t * 1e6 / w.ops_per_step
+        if w.bytes_per_step:
+            r["effective_gbs"] = w.bytes_per_step / t / 1e9
+        results.append(r)
+    return results
 
 
 def _fmt(r, key="ms", digits=3):
@@ -249,12 +281,17 @@ def main(argv=None):
             continue
         minigrad.manual_seed(0)
         row = {"id": wid, "name": name}
-        row["minigrad"] = measure(mg_build, minigrad, "minigrad", mg_dev, args)
+        mw, msync, row["minigrad"] = _build(mg_build, minigrad, "minigrad", mg_dev)
+        tw = tsync = None
         if torch is not None:
             torch.manual_seed(0)
-            row["torch"] = measure(torch_build, torch, "torch", torch_dev, args)
+            tw, tsync, row["torch"] = _build(torch_build, torch, "torch", torch_dev)
         else:
             row["torch"] = {"status": "unavailable", "reason": torch_note}
+        sides = [(k, w, sync) for k, w, sync in (("minigrad", mw, msync), ("torch", tw, tsync))]
+        sides = [s for s in sides if s[1] is not None]
+        for (k, _, _), r in zip(sides, measure_pair([(w, s) for _, w, s in sides], args)):
+            row[k] = r
         rows.append(row)
         print(f"  done: {name}", file=sys.stderr, flush=True)
     info = {
