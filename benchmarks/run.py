@@ -23,6 +23,7 @@ PyTorch is timed on CUDA too when its build has CUDA, else reported unavailable.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -51,6 +52,13 @@ def parse_args(argv=None):
     p.add_argument("--device", default="cpu", help="cpu or cuda[:n] (minigrad's device)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for BLAS and torch")
     p.add_argument("--no-torch", action="store_true", help="time minigrad only")
+    p.add_argument(
+        "--settle",
+        type=float,
+        default=0.3,
+        help="seconds of idle before each sample when switching framework, so the other "
+        "one's spin-waiting BLAS/OpenMP threads stop competing (0: switch at once)",
+    )
     p.add_argument(
         "--clock",
         choices=("wall", "cpu"),
@@ -168,6 +176,11 @@ def measure_pair(sides, args):
     samples = [[] for _ in sides]
     for _ in range(args.repeat):
         for k, ((w, sync), n) in enumerate(zip(sides, numbers)):
+            if len(sides) > 1:
+                # Let the other framework's worker threads stop spin-waiting (OpenMP
+                # and OpenBLAS busy-wait for a while after each parallel region) so
+                # they do not steal a core from this sample.
+                time.sleep(args.settle)
             t0 = clock()
             for _ in range(n):
                 w.step()
@@ -266,6 +279,11 @@ def main(argv=None):
                 torch = None
         except ImportError:
             torch_note = "PyTorch is not installed"
+    # Everything imported so far (torch alone is ~10^5 objects) is static: move it out
+    # of the cyclic GC's reach, so a full collection triggered by minigrad's short-lived
+    # graph objects does not rescan torch's heap (see PERF_NOTES, "W4 and the GC").
+    gc.collect()
+    gc.freeze()
     if on_cpu:
         floor = hardware_floor(np)
     else:

@@ -152,7 +152,14 @@ _default_device: Device | None = None
 
 def get_default_device() -> Device:
     """The device new tensors are created on: set by :func:`set_default_device`, else
-    the ``MINIGRAD_DEVICE`` environment variable, else ``cpu``."""
+    the ``MINIGRAD_DEVICE`` environment variable, else ``cpu``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.get_default_device()
+    device(type='cpu')
+    """
     global _default_device
     if _default_device is None:
         _default_device = device(os.environ.get("MINIGRAD_DEVICE", "cpu"))

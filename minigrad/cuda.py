@@ -37,7 +37,13 @@ def device_count() -> int:
 
 
 def synchronize() -> None:
-    """Wait for all work queued on the current GPU (no-op without one)."""
+    """Wait for all work queued on the current GPU (no-op without one).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.cuda.synchronize()
+    """
     if is_available():
         import cupy
 

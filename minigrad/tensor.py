@@ -703,7 +703,7 @@ class Tensor:
         return _shape.transpose(self, 0, -1) if self.ndim == 2 else self
 
     def expand(self, *sizes):
-        """See :func:`minigrad.expand`."""
+        """See :func:`minigrad.ops.shape.expand`."""
         return _shape.expand(self, *sizes)
 
     def expand_as(self, other):

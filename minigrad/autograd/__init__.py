@@ -8,7 +8,7 @@
 """
 
 from minigrad.autograd.anomaly import AnomalyError, detect_anomaly
-from minigrad.autograd.checks import gradcheck, gradgradcheck
+from minigrad.autograd.checks import GradcheckError, gradcheck, gradgradcheck
 from minigrad.autograd.engine import backward, grad
 from minigrad.autograd.function import Function, sum_to
 from minigrad.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -26,4 +26,5 @@ __all__ = [
     "AnomalyError",
     "gradcheck",
     "gradgradcheck",
+    "GradcheckError",
 ]

@@ -8,7 +8,19 @@ __all__ = ["detect_anomaly", "AnomalyError"]
 
 
 class AnomalyError(RuntimeError):
-    """Raised in anomaly mode when an op produces NaN or Inf."""
+    """Raised in anomaly mode when an op produces NaN or Inf.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.autograd import AnomalyError, detect_anomaly
+    >>> with detect_anomaly():
+    ...     try:
+    ...         minigrad.log(minigrad.tensor([-1.0]))
+    ...     except AnomalyError as e:
+    ...         print(type(e).__name__)
+    AnomalyError
+    """
 
 
 class _Anomaly:

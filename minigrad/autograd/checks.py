@@ -12,7 +12,24 @@ __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(AssertionError):
-    """Raised when analytic and numerical Jacobians differ."""
+    """Raised when analytic and numerical Jacobians differ.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.autograd import Function, GradcheckError, gradcheck
+    >>> class WrongSquare(Function):
+    ...     def forward(self, x):
+    ...         return x * x
+    ...     def backward(self, gy):
+    ...         return gy * self.inputs[0]  # should be 2 * x
+    >>> x = minigrad.tensor([1.0, 2.0], dtype=minigrad.float64, requires_grad=True)
+    >>> try:
+    ...     gradcheck(lambda t: WrongSquare()(t), (x,))
+    ... except GradcheckError:
+    ...     print("caught")
+    caught
+    """
 
 
 def _tuple(x):

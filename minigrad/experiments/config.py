@@ -17,7 +17,17 @@ OPTIMIZERS = ("sgd", "adam")
 
 
 class ConfigError(ValueError):
-    """A run configuration that cannot be trained (the CLI answers it with exit code 2)."""
+    """A run configuration that cannot be trained (the CLI answers it with exit code 2).
+
+    Examples
+    --------
+    >>> from minigrad.experiments.config import ConfigError, RunConfig
+    >>> try:
+    ...     RunConfig(norm="bogus").validate()
+    ... except ConfigError as e:
+    ...     print(str(e).split(";")[0])
+    unknown norm 'bogus'
+    """
 
 
 @dataclass

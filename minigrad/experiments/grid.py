@@ -145,6 +145,22 @@ def run_grid(
     -------
     list of dict
         All records in the results file after the grid (old and new).
+
+    Examples
+    --------
+    Two tiny runs (a few seconds); running the same grid again trains nothing:
+
+    >>> import tempfile
+    >>> from minigrad.experiments.config import RunConfig
+    >>> from minigrad.experiments.grid import run_grid
+    >>> out = tempfile.mkdtemp()
+    >>> cfgs = [RunConfig(model="mlp", norm=n, width=8, epochs=1, subset=200,
+    ...                   test_subset=100) for n in ("none", "batch")]
+    >>> recs = run_grid(cfgs, out, progress="none", log=lambda s: None)
+    >>> sorted(r["status"] for r in recs)
+    ['ok', 'ok']
+    >>> len(run_grid(cfgs, out, progress="none", log=lambda s: None))
+    2
     """
     configs = list(configs)
     for c in configs:

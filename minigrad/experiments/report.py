@@ -130,6 +130,18 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
     ------
     FileNotFoundError
         When the folder holds no results.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from minigrad.experiments.config import RunConfig
+    >>> from minigrad.experiments.grid import run_grid
+    >>> from minigrad.experiments.report import write_report
+    >>> out = tempfile.mkdtemp()
+    >>> _ = run_grid([RunConfig(model="mlp", norm="batch", width=8, epochs=1, subset=200,
+    ...                         test_subset=100)], out, progress="none", log=lambda s: None)
+    >>> write_report(out).name
+    'report.md'
     """
     out = Path(out_dir)
     records = read_results(out)

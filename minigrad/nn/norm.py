@@ -36,6 +36,7 @@ __all__ = [
     "LayerNorm",
     "GroupNorm",
     "RMSNorm",
+    "renorm_schedule",
 ]
 
 
@@ -183,9 +184,34 @@ class BatchNorm1d(_BatchNorm):
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalization over a 4-d ``(N, C, H, W)`` input, per channel.
+    r"""Batch normalization over a 4-d ``(N, C, H, W)`` input, per channel.
 
-    Parameters are as in :class:`BatchNorm1d`.
+    .. math::
+
+        y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} \gamma + \beta
+
+    In training, the mean and the biased variance are taken per channel over ``N``, ``H``
+    and ``W``, and the running statistics are updated with
+    ``new = (1 - momentum) * old + momentum * batch`` (storing the unbiased variance); in
+    evaluation, ``running_mean`` and ``running_var`` replace them.
+
+    Parameters
+    ----------
+    num_features : int
+        ``C``, the number of channels.
+    eps : float
+        Added to the variance (default 1e-5).
+    momentum : float or None
+        Weight of each new batch in the running statistics (default 0.1); ``None`` for
+        a cumulative average.
+    affine : bool
+        Learnable per-channel ``weight`` (:math:`\gamma`, init 1) and ``bias``
+        (:math:`\beta`, init 0).
+    track_running_stats : bool
+        Keep ``running_mean``, ``running_var`` and ``num_batches_tracked`` buffers and
+        use them in evaluation; without them batch statistics are always used.
+    device, dtype : optional
+        Where and in which dtype to create the parameters and buffers.
 
     Raises
     ------
