@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.studies.common import Study, by, final, mean_std, pct, table
 
@@ -45,7 +46,7 @@ dropout): {ARMS}.
         ]
 
     def analyze(self, records, out) -> str:
-        rows, gap = [], {}
+        rows, gap, accs = [], {}, {}
         for n, p in ARMS:
             rs = by(records, norm=n, dropout=p)
             if not rs:
@@ -57,6 +58,7 @@ dropout): {ARMS}.
             )
             tl = mean_std([final(r, "test_loss") for r in rs])
             gap[n, p] = g
+            accs[n, p] = (tr, te)
             rows.append(
                 [n, p, pct(*tr[:2]), pct(*te[:2]), pct(*g[:2]), f"{tl[0]:.3f} ± {tl[1]:.3f}"]
             )
@@ -85,4 +87,29 @@ dropout): {ARMS}.
                 )
             if gb > 0.005:
                 lines.append("- BN did not prevent overfitting: a gap remains.")
+        lines.append("")
+        if accs and figures.have_matplotlib():
+            p = self._plot(accs, out / "figures" / "train_test_gap.png")
+            lines += [f"![train and test accuracy per arm](figures/{p.name})", ""]
+        elif accs:
+            lines += [figures.PLOT_HINT, ""]
         return "\n".join(lines)
+
+    @staticmethod
+    def _plot(accs, path):
+        plt = figures.pyplot()
+        fig, ax = plt.subplots(figsize=(6, 4))
+        arms = list(accs)
+        xs = range(len(arms))
+        for k, (label, off) in enumerate((("train", -0.18), ("test", 0.18))):
+            m = [100 * accs[a][k][0] for a in arms]
+            s = [100 * accs[a][k][1] for a in arms]
+            ax.bar([x + off for x in xs], m, width=0.36, yerr=s, capsize=3, label=label)
+        ax.set_xticks(list(xs), [f"{n}\ndropout {p}" for n, p in arms])
+        lo = min(100 * accs[a][1][0] for a in arms)
+        ax.set_ylim(max(0.0, lo - 10), 100.5)
+        ax.set_ylabel("accuracy (%), eval mode")
+        ax.set_title("train vs test accuracy (mean ± std over seeds)")
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend()
+        return figures.save(fig, path)

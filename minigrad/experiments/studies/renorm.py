@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.grid import expand_grid
 from minigrad.experiments.studies.common import Study, by, final, mean_std, pct, table
@@ -96,4 +97,27 @@ batch size N in {BATCH_SIZES}, seeds 0-2.
                 f"- The claim that Batch Renorm does better at small batches **{state}** at "
                 "this scale."
             )
+        lines.append("")
+        if figures.have_matplotlib():
+            p = self._plot(res, sizes, out / "figures" / "renorm_vs_batchnorm.png")
+            lines += [f"![Batch Renorm vs BatchNorm by batch size](figures/{p.name})", ""]
+        else:
+            lines += [figures.PLOT_HINT, ""]
         return "\n".join(lines)
+
+    @staticmethod
+    def _plot(res, sizes, path):
+        plt = figures.pyplot()
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for n, label in (("batch", "BatchNorm"), ("renorm", "Batch Renorm")):
+            m = [100 * res[n, b][0] for b in sizes]
+            s = [100 * res[n, b][1] for b in sizes]
+            ax.errorbar(sizes, m, yerr=s, marker="o", capsize=3, label=label)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sizes, [str(b) for b in sizes])
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("test accuracy (%), eval mode")
+        ax.set_title("Batch Renorm vs BatchNorm (mean ± std over seeds)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+        return figures.save(fig, path)
