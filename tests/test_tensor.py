@@ -367,3 +367,18 @@ def test_attributes(device):
     assert t.is_cuda == (device.type == "cuda")
     with pytest.raises(TypeError):
         len(minigrad.tensor(1.0, device=device))
+
+
+def test_inplace_on_input_of_add_is_fine_but_not_of_mul(device):
+    # Add's backward reads only shapes, so changing its input afterwards is harmless (as in
+    # PyTorch); Mul saved the value of b, so the same change must be refused.
+    a = minigrad.ones(3, device=device, requires_grad=True)
+    b = minigrad.ones(3, device=device)
+    y = a + b
+    b.add_(1)
+    y.sum().backward()
+    assert to_numpy(a.grad).tolist() == [1.0, 1.0, 1.0]
+    z = a * b
+    b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()

@@ -69,6 +69,7 @@ class Function:
 
     generation = 0
     is_view = False  # True for ops whose output may be a view of input 0 (reshape, ...)
+    uses_input_values = True  # False when backward needs only the inputs' shapes (add, ...)
     inputs = None
     outputs = ()
     needs_input_grad = ()
@@ -169,7 +170,10 @@ class Function:
         return y
 
     def check_versions(self) -> None:
-        """Raise if an input was modified in place after this op saved it."""
+        """Raise if an input was modified in place after this op saved it (ops whose
+        backward reads only shapes, like ``add``, save nothing and never raise)."""
+        if not self.uses_input_values:
+            return
         for i, (x, v) in enumerate(zip(self.inputs, self._versions)):
             if isinstance(x, _Tensor) and x._vc[0] != v:
                 raise RuntimeError(

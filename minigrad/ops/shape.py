@@ -30,6 +30,7 @@ def _shape_arg(shape):
 
 class Reshape(Function):
     is_view = True
+    uses_input_values = False  # backward reads only shapes
 
     def __init__(self, shape):
         self.shape = shape
@@ -81,6 +82,7 @@ def reshape(x, *shape):
 
 class Permute(Function):
     is_view = True
+    uses_input_values = False  # backward reads only shapes
 
     def __init__(self, axes):
         self.axes = axes
@@ -165,6 +167,7 @@ def transpose(x, dim0: int, dim1: int):
 
 class BroadcastTo(Function):
     is_view = True
+    uses_input_values = False  # backward reads only shapes
 
     def __init__(self, shape):
         self.shape = shape
