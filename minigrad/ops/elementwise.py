@@ -100,6 +100,7 @@ def _const(arr) -> Tensor:
 # ----------------------------------------------------------------------- arithmetic
 class Add(Function):
     uses_input_values = False  # backward reads only shapes
+
     def forward(self, a, b):
         return a + b
 
@@ -111,6 +112,7 @@ class Add(Function):
 
 class Sub(Function):
     uses_input_values = False  # backward reads only shapes
+
     def forward(self, a, b):
         return a - b
 

@@ -31,6 +31,7 @@ __all__ = [
 
 class Sum(Function):
     uses_input_values = False  # backward reads only shapes
+
     def __init__(self, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
 

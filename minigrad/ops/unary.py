@@ -18,6 +18,7 @@ __all__ = [
 
 class Neg(Function):
     uses_input_values = False  # backward reads only shapes
+
     def forward(self, x):
         return -x
 
