@@ -10,7 +10,7 @@ Examples
 tensor([2., 4., 6.])
 """
 
-from minigrad import cuda
+from minigrad import cuda, jit
 from minigrad.autograd import (
     enable_grad,
     grad,

@@ -50,7 +50,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
 from minigrad.ops.norm_kernels import (
     bwd_combine,
@@ -166,8 +166,14 @@ class Normalize(Function):
             self.x2 = x
             self.mean = self.var = self.invstd = xp.zeros(lay.n_stats if T else 0, dtype=acc)
             return xp.empty(x.shape, dtype=x.dtype)
-        tiles = lay.tiles(xp, acc.itemsize)
         x2 = self.x2 = x.reshape(T, L)  # saved for backward (with mean and invstd)
+        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+            from minigrad.ops import norm_jit
+
+            y2, mean, var, invstd = norm_jit.forward(lay, x2, wa, ba, self.eps, self.center, acc)
+            self.mean, self.var, self.invstd = mean, var, invstd
+            return y2.reshape(x.shape)
+        tiles = lay.tiles(xp, acc.itemsize)
         load = loader(xp, x2, acc, "x")
         y = xp.empty(x.shape, dtype=x.dtype)  # owns its memory (not a view)
         y2 = y.reshape(T, L)
@@ -306,7 +312,14 @@ class NormalizeGrad(Function):
             if self.has_bias:
                 outs.append(xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype))
             return tuple(outs)
-        if not lay.per_sample:
+        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+            from minigrad.ops import norm_jit
+
+            gw, gb = norm_jit.backward(
+                lay, f.x2, gy.reshape(T, L), wa, f.mean, invstd, f.center,
+                self.has_weight, self.has_bias, acc, dx2,
+            )  # fmt: skip
+        elif not lay.per_sample:
             # pass 1: sum(dy) and sum(dy * xc) per channel; pass 2: dx
             mb = None if f.mean is None else expand(f.mean, lay.B)
 

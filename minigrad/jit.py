@@ -1,0 +1,155 @@
+"""Optional compiled CPU kernels, through Numba.
+
+minigrad's CPU path is NumPy, and it stays complete on its own. A few computations are
+one loop in any compiled language but many separate passes over memory in NumPy: a
+normalization's forward and backward (statistics, then a fused elementwise formula) is
+the main one. When `Numba <https://numba.readthedocs.io>`_ is installed (the extra
+``pip install "minigrad[jit]"``), those computations run as small compiled loops
+instead: the same formulas, written out once per element, parallel over channels or
+samples. Everything else, and every result's meaning, is unchanged; the tests run both
+paths against the same references.
+
+* ``MINIGRAD_JIT=0`` in the environment, or :func:`set_enabled(False) <set_enabled>`,
+  turns the compiled kernels off (the NumPy path runs); by default they are on when Numba
+  can be imported.
+* Numba is imported the first time a kernel runs, not by ``import minigrad``.
+* Kernels are compiled on their first call for each dtype (about a second each) and
+  cached on disk by Numba (``cache=True``), so later processes load them in milliseconds.
+* Kernels split their outer loop over :data:`NUM_THREADS` Python threads (Numba
+  releases the GIL); results do not depend on the number of threads.
+
+Examples
+--------
+>>> import minigrad
+>>> minigrad.jit.available() in (True, False)
+True
+>>> with minigrad.jit.enabled_as(False):
+...     minigrad.jit.enabled()
+False
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ["available", "enabled", "set_enabled", "enabled_as", "kernel", "Kernel"]
+
+_numba = None  # the numba module, once imported
+_state = {"available": None, "enabled": os.environ.get("MINIGRAD_JIT", "1") != "0"}
+
+FASTMATH = frozenset({"reassoc", "contract", "nsz", "arcp"})
+"""LLVM fast-math flags of every kernel: sums may be reordered (vectorized with several
+accumulators) and multiply-adds fused. Not ``nnan``/``ninf``: NaN and infinity propagate
+exactly as in NumPy."""
+
+
+def available():
+    """Whether Numba can be imported (checked once; the import happens here)."""
+    global _numba
+    if _state["available"] is None:
+        try:
+            import numba
+        except Exception:  # ImportError, or a broken install (llvmlite mismatch)
+            _state["available"] = False
+        else:
+            _numba = numba
+            _state["available"] = True
+    return _state["available"]
+
+
+def enabled():
+    """Whether the compiled kernels run: enabled and Numba available."""
+    return _state["enabled"] and available()
+
+
+def set_enabled(flag):
+    """Turn the compiled kernels on or off for the whole process; returns the old
+    setting. With ``True`` and no Numba, :func:`enabled` stays False."""
+    old = _state["enabled"]
+    _state["enabled"] = bool(flag)
+    return old
+
+
+@contextlib.contextmanager
+def enabled_as(flag):
+    """Context manager: :func:`set_enabled` for the ``with`` block, then restore."""
+    old = set_enabled(flag)
+    try:
+        yield
+    finally:
+        set_enabled(old)
+
+
+NUM_THREADS = max(1, int(os.environ.get("MINIGRAD_NUM_THREADS", min(8, os.cpu_count() or 1))))
+"""Threads a kernel's loop is split over (environment variable ``MINIGRAD_NUM_THREADS``;
+default: the number of cores, at most 8; 1 turns threading off)."""
+
+SERIAL_BELOW = 1 << 16
+"""Calls that touch fewer elements than this run on the calling thread alone: handing
+work to another thread costs more than it gives on small arrays."""
+
+
+class Kernel:
+    """A Python function compiled by Numba (``nogil``) on its first call.
+
+    The function's first two arguments are the range ``lo:hi`` of its outer loop, and
+    every iteration of that loop writes its own outputs. :meth:`run` splits the loop
+    into one contiguous range per thread and runs them on a small pool of Python threads
+    (they sleep when idle, so they do not spin against the BLAS or OpenMP threads of
+    NumPy or other libraries, which Numba's own ``prange`` runtime does). Because each
+    iteration is computed whole by one call, results do not depend on the split.
+    """
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+        self._compiled = None
+
+    def compiled(self):
+        """The Numba dispatcher (compiled on first use)."""
+        k = self._compiled
+        if k is None:
+            if not available():
+                raise RuntimeError(f"minigrad.jit: kernel {self.__name__} needs Numba")
+            opts = dict(fastmath=set(FASTMATH), nogil=True)
+            try:
+                k = _numba.njit(cache=True, **opts)(self.fn)
+            except RuntimeError as e:  # no writable cache location: compile uncached
+                warnings.warn(f"minigrad.jit: not caching {self.__name__}: {e}", stacklevel=3)
+                k = _numba.njit(**opts)(self.fn)
+            self._compiled = k
+        return k
+
+    def run(self, n, work, *args):
+        """Run the loop ``0:n`` with ``args``; ``work`` (the number of elements the call
+        touches) decides whether to split it over :data:`NUM_THREADS` threads."""
+        k = self.compiled()
+        parts = min(NUM_THREADS, n) if work >= SERIAL_BELOW else 1
+        if parts <= 1:
+            return k(0, n, *args)
+        bounds = [n * i // parts for i in range(parts + 1)]
+        futures = [_pool().submit(k, bounds[i], bounds[i + 1], *args) for i in range(1, parts)]
+        k(bounds[0], bounds[1], *args)
+        for f in futures:
+            f.result()
+
+
+_pool_state = {"pool": None, "pid": None}
+
+
+def _pool():
+    st = _pool_state
+    if st["pool"] is None or st["pid"] != os.getpid():  # (a forked child needs its own)
+        st["pool"] = ThreadPoolExecutor(NUM_THREADS - 1, thread_name_prefix="minigrad-jit")
+        st["pid"] = os.getpid()
+    return st["pool"]
+
+
+def kernel(fn):
+    """Decorator: make ``fn`` (NumPy-subset Python that Numba compiles, whose first two
+    arguments are the range of its outer loop) a :class:`Kernel`."""
+    return Kernel(fn)
