@@ -2,6 +2,10 @@
 
 ``cpu`` always runs; ``cuda`` runs when CuPy and a GPU are present and is skipped
 otherwise, with the reason shown in the summary (``-ra``).
+
+Modules whose ops have compiled CPU kernels (:mod:`minigrad.jit`) also use the
+``cpu_kernels`` fixture (``pytestmark = pytest.mark.usefixtures("cpu_kernels")``): each
+of their tests runs once on NumPy's CPU path and once on the Numba kernels.
 """
 
 import os
@@ -36,6 +40,24 @@ def device(request):
     if request.param == "cuda" and CUDA_SKIP:
         pytest.skip(f"cuda: {CUDA_SKIP}")
     return minigrad.device(request.param)
+
+
+JIT_SKIP = None if minigrad.jit.available() else "not installed (pip install minigrad[jit])"
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def cpu_kernels(request):
+    """Which CPU code path the test runs: NumPy's, or the compiled Numba kernels. The
+    ``numba`` half is skipped (reason shown) without Numba, and on CUDA, where it would
+    repeat the ``numpy`` half."""
+    if request.param == "numba":
+        params = getattr(request.node, "callspec", None)
+        if params is not None and params.params.get("device") == "cuda":
+            pytest.skip("numba: CPU kernels do not apply on cuda")
+        if JIT_SKIP:
+            pytest.skip(f"numba: Numba is {JIT_SKIP}")
+    with minigrad.jit.enabled_as(request.param == "numba"):
+        yield request.param
 
 
 @pytest.fixture(autouse=True)

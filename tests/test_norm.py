@@ -15,6 +15,9 @@ from minigrad import nn
 from minigrad.autograd import gradcheck, gradgradcheck
 from minigrad.ops import norm as F
 
+# every test here runs on NumPy's CPU path and on the compiled kernels (minigrad.jit)
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
+
 F64 = minigrad.float64
 
 

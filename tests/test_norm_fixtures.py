@@ -15,6 +15,9 @@ from conftest import load_fixture, to_numpy
 import minigrad
 from minigrad import nn
 
+# every test here runs on NumPy's CPU path and on the compiled kernels (minigrad.jit)
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
+
 FIX = load_fixture("norm_modules")
 CONFIGS = sorted({k.split("__")[0] for k in FIX.files})
 

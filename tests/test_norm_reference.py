@@ -14,6 +14,9 @@ from conftest import to_numpy
 import minigrad
 from minigrad.ops import norm as F
 
+# every test here runs on NumPy's CPU path and on the compiled kernels (minigrad.jit)
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
+
 
 # ----------------------------------------------------------------------- references
 def ref_normalize(x, axes, eps, center=True):
