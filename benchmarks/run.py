@@ -3,11 +3,12 @@
 Usage::
 
     python benchmarks/run.py [--workloads W1,W2,W3,W4] [--repeat N] [--json out.json]
-                             [--device cpu|cuda] [--threads 2] [--no-torch]
+                             [--device cpu|cuda] [--threads 2] [--no-torch] [--no-jit]
 
 Both frameworks run in this one process on the same data, float32. On the CPU the
-BLAS of NumPy, minigrad's norm-kernel pool (``MINIGRAD_NORM_THREADS``) and PyTorch's
-intra-op pool are pinned to ``--threads`` (default 2):
+BLAS of NumPy, minigrad's thread pools (``MINIGRAD_NUM_THREADS`` for the compiled
+kernels, ``MINIGRAD_NORM_THREADS`` for the NumPy norm path) and PyTorch's intra-op pool
+are pinned to ``--threads`` (default 2):
 the thread environment variables are set here *before* NumPy is imported, and
 threadpoolctl (when installed) enforces the limit as well. Each row reports the median
 over ``--repeat`` measurements, taken after warm-up, of the time of one step; each
@@ -38,7 +39,9 @@ _THREAD_VARS = (
     "BLIS_NUM_THREADS",
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
-    "MINIGRAD_NORM_THREADS",  # minigrad's own thread pool for the fused norm kernels
+    "MINIGRAD_NORM_THREADS",  # minigrad's thread pool for the NumPy norm path
+    "MINIGRAD_NUM_THREADS",  # minigrad's thread pool for the compiled (Numba) kernels
+    "NUMBA_NUM_THREADS",
 )
 
 
@@ -51,6 +54,11 @@ def parse_args(argv=None):
     p.add_argument("--json", default=None, help="also write the results to this file")
     p.add_argument("--device", default="cpu", help="cpu or cuda[:n] (minigrad's device)")
     p.add_argument("--threads", type=int, default=2, help="CPU threads for BLAS and torch")
+    p.add_argument(
+        "--no-jit",
+        action="store_true",
+        help="time minigrad's NumPy path even when Numba is installed (MINIGRAD_JIT=0)",
+    )
     p.add_argument("--no-torch", action="store_true", help="time minigrad only")
     p.add_argument(
         "--settle",
@@ -242,12 +250,24 @@ def print_table(rows, floor, header):
                 print(f"  {row['name']} [{lib}] unavailable: {r['reason']}")
 
 
+def _cpu_kernels(minigrad):
+    """Which CPU code path minigrad ran: its compiled kernels (with Numba's version) or
+    NumPy alone."""
+    if minigrad.jit.enabled():
+        import numba
+
+        return f"CPU kernels: numba {numba.__version__}"
+    return "CPU kernels: NumPy only"
+
+
 def main(argv=None):
     global _CLOCK
     args = parse_args(argv)
     on_cpu = args.device == "cpu"
     _CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     pin_threads(args.threads)
+    if args.no_jit:
+        os.environ["MINIGRAD_JIT"] = "0"
     import numpy as np
 
     try:
@@ -325,10 +345,12 @@ def main(argv=None):
         "repeat": args.repeat,
         "clock": args.clock,
         "loadavg_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "minigrad_cpu_kernels": _cpu_kernels(minigrad),
     }
     header = (
-        f"minigrad {info['minigrad']} vs torch {info['torch']} on {args.device}, "
-        f"{args.threads} threads, median of {args.repeat}, {args.clock} clock"
+        f"minigrad {info['minigrad']} ({info['minigrad_cpu_kernels']}) vs torch "
+        f"{info['torch']} on {args.device}, {args.threads} threads, median of "
+        f"{args.repeat}, {args.clock} clock"
     )
     print_table(rows, floor, header)
     load = info["loadavg_1min"]

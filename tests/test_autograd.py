@@ -588,3 +588,29 @@ def test_property_random_dag_gradient_matches_finite_differences(program, x0):
         numeric = (f(up) - f(down)) / (2 * eps)
         got = xs[k].grad.item() if xs[k].grad is not None else 0.0
         assert abs(got - numeric) <= 1e-5 * (1 + abs(numeric)), (k, got, numeric)
+
+
+def test_grad_mode_is_per_thread():
+    """As in PyTorch: no_grad in one thread does not stop another thread from recording,
+    and a new thread starts with grad enabled."""
+    import threading
+
+    seen = {}
+    inside = threading.Event()
+    release = threading.Event()
+
+    def other():
+        inside.wait()
+        x = minigrad.ones(2, requires_grad=True)
+        seen["enabled"] = minigrad.is_grad_enabled()
+        seen["requires_grad"] = (x * 2).requires_grad
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with minigrad.no_grad():
+        inside.set()
+        release.wait(10)
+        assert not minigrad.is_grad_enabled()
+    t.join()
+    assert seen == {"enabled": True, "requires_grad": True}

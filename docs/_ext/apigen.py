@@ -32,6 +32,7 @@ MODULES = [
     ("minigrad.viz", "The autograd graph as Graphviz DOT."),
     ("minigrad.experiments", "The normalization laboratory: models, runs, grids, reports."),
     ("minigrad.cuda", "CUDA availability and devices."),
+    ("minigrad.jit", "Optional compiled CPU kernels (Numba)."),
 ]
 
 # import failures of modules that exist: conf.py turns them into build warnings

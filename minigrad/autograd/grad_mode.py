@@ -1,19 +1,25 @@
 """Grad mode: whether ops record the graph.
 
 ``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as
-decorators, like PyTorch's. The flag is a plain class attribute so that checking it
-in every op costs one attribute read.
+decorators, like PyTorch's. As in PyTorch the flag is per thread: a ``no_grad`` block
+(or a backward pass) in one thread does not change what another thread records, and
+every new thread starts with grad enabled. Checking it in every op costs one attribute
+read of a ``threading.local``.
 """
 
 from __future__ import annotations
 
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
 
 
-class _GradMode:
-    enabled = True
+class _ThreadGradMode(threading.local):
+    enabled = True  # the class default: what each new thread starts with
+
+
+_GradMode = _ThreadGradMode()
 
 
 def is_grad_enabled() -> bool:

@@ -1,0 +1,157 @@
+"""The optional compiled CPU kernels (minigrad.jit): switching, thread splits, fallbacks.
+
+The ops that have kernels are tested on both paths by their own modules (the
+``cpu_kernels`` fixture); here are the properties of the machinery itself.
+"""
+
+import threading
+
+import numpy as np
+import pytest
+from conftest import JIT_SKIP, to_numpy
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import jit
+
+needs_numba = pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
+
+
+def _norm_cases():
+    """(name, fn(x, w, b), x shape, affine shape) covering every layout of the core."""
+    return [
+        ("batch3d", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), (6, 4, 5), 4),
+        ("batch2d", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), (9, 4), 4),
+        ("batch_plain", lambda x, w, b: F.batch_norm(x, None, None, training=True), (5, 4, 3), 4),
+        ("group", lambda x, w, b: F.group_norm(x, 2, w, b), (5, 4, 3, 2), 4),
+        ("group_noaffine", lambda x, w, b: F.group_norm(x, 2), (5, 4, 6), 4),
+        ("instance", lambda x, w, b: F.instance_norm(x, None, None, w, b), (3, 4, 7), 4),
+        ("layer", lambda x, w, b: F.layer_norm(x, (4, 3), w, b), (5, 4, 3), (4, 3)),
+        ("layer_bias_only", lambda x, w, b: F.layer_norm(x, (4,), None, b), (7, 4), 4),
+        ("rms", lambda x, w, b: F.rms_norm(x, (4, 3), w), (5, 4, 3), (4, 3)),
+        ("renorm", lambda x, w, b: F.batch_renorm(
+            x, minigrad.zeros(4, dtype=x.dtype) + 0.5, minigrad.ones(4, dtype=x.dtype) * 2, w, b,
+            True, rmax=2.0, dmax=1.0), (6, 4, 5), 4),
+    ]  # fmt: skip
+
+
+def _run(fn, shape, k, dtype, seed=0):
+    """Output and every gradient of ``fn`` on fixed random data, as float64 arrays."""
+    rng = np.random.default_rng(seed)
+    x = minigrad.tensor((rng.standard_normal(shape) * 2 + 3).astype(dtype), requires_grad=True)
+    w = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    b = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    y = fn(x, w, b)
+    y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
+    return [
+        to_numpy(t).astype(np.float64)
+        for t in (y.detach(), x.grad, w.grad, b.grad)
+        if t is not None
+    ]
+
+
+def test_switching_restores_the_setting():
+    before = jit.enabled()
+    with jit.enabled_as(False):
+        assert not jit.enabled()
+        with jit.enabled_as(True):
+            assert jit.enabled() == jit.available()
+        assert not jit.enabled()
+    assert jit.enabled() == before
+    old = jit.set_enabled(False)
+    assert jit.set_enabled(old) is False
+
+
+def test_without_numba_the_numpy_path_runs(monkeypatch):
+    """No Numba: enabled() is False, every norm still works, and a kernel says why it
+    cannot run instead of failing obscurely."""
+    monkeypatch.setitem(jit._state, "available", False)
+    assert not jit.enabled()
+    for name, fn, shape, k in _norm_cases():
+        out = _run(fn, shape, k, "float64")
+        assert all(np.isfinite(a).all() for a in out), name
+    from minigrad.ops import norm_jit
+
+    norm_jit._shared_stats._compiled = None  # force the compile step
+    with pytest.raises(RuntimeError, match="_shared_stats needs Numba"):
+        norm_jit._shared_stats.compiled()
+
+
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+def test_compiled_kernels_match_the_numpy_path(dtype):
+    tol = {"float64": 1e-12, "float32": 3e-5, "float16": 2e-2}[dtype]
+    for name, fn, shape, k in _norm_cases():
+        with jit.enabled_as(False):
+            ref = _run(fn, shape, k, dtype)
+        with jit.enabled_as(True):
+            got = _run(fn, shape, k, dtype)
+        assert len(ref) == len(got), name
+        for a, b in zip(ref, got):
+            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=name)
+
+
+@needs_numba
+def test_results_do_not_depend_on_the_thread_split(monkeypatch):
+    """Every iteration of a kernel's outer loop is computed whole by one call, so any
+    split over threads gives bit-identical results."""
+    monkeypatch.setattr(jit, "SERIAL_BELOW", 0)  # split even these small arrays
+    results = {}
+    with jit.enabled_as(True):
+        for threads in (1, 2, 3, 5):
+            monkeypatch.setattr(jit, "NUM_THREADS", threads)
+            jit._pool_state["pool"] = None  # a pool of the new size
+            results[threads] = [_run(fn, shape, k, "float32") for _, fn, shape, k in _norm_cases()]
+    jit._pool_state["pool"] = None
+    for threads in (2, 3, 5):
+        for case_a, case_b in zip(results[1], results[threads]):
+            for a, b in zip(case_a, case_b):
+                np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_concurrent_callers_get_their_own_results(monkeypatch):
+    """Two Python threads running norms at once (sharing the kernel thread pool) get
+    the same results as one after the other."""
+    monkeypatch.setattr(jit, "SERIAL_BELOW", 0)
+    monkeypatch.setattr(jit, "NUM_THREADS", 2)
+    jit._pool_state["pool"] = None
+    cases = _norm_cases()
+    with jit.enabled_as(True):
+        expected = [
+            _run(fn, shape, k, "float64", seed=i) for i, (_, fn, shape, k) in enumerate(cases)
+        ]
+        got = [None] * len(cases)
+
+        def work(i):
+            _, fn, shape, k = cases[i]
+            for _ in range(5):
+                got[i] = _run(fn, shape, k, "float64", seed=i)
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(cases))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    jit._pool_state["pool"] = None
+    for e, g in zip(expected, got):
+        for a, b in zip(e, g):
+            np.testing.assert_array_equal(a, b)
+
+
+@needs_numba
+def test_large_inputs_take_the_threaded_path():
+    """Above SERIAL_BELOW the loop is split; values agree with the NumPy path."""
+    shape = (8, 16, 32, 32)  # 131072 elements: over the threshold
+    assert np.prod(shape) >= jit.SERIAL_BELOW
+    for name, fn, k in [
+        ("batch", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), 16),
+        ("group", lambda x, w, b: F.group_norm(x, 4, w, b), 16),
+        ("layer", lambda x, w, b: F.layer_norm(x, (16, 32, 32), w, b), (16, 32, 32)),
+    ]:
+        with jit.enabled_as(False):
+            ref = _run(fn, shape, k, "float32")
+        with jit.enabled_as(True):
+            got = _run(fn, shape, k, "float32")
+        for a, b in zip(ref, got):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4, err_msg=name)
