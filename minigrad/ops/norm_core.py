@@ -33,7 +33,9 @@ it is self-adjoint, which makes the second derivative short (see
 :meth:`NormalizeGrad.backward`). RMSNorm is the same core with ``center=False``:
 no mean is subtracted and ``P(v) = v - xhat * mean(v * xhat)``.
 
-Speed on the CPU comes from a few habits (the array-level pieces are in
+On the CPU, when :func:`minigrad.jit.enabled` (Numba installed), both passes run as
+compiled loops that read the data once or twice (:mod:`minigrad.ops.norm_jit`).
+Otherwise NumPy's speed comes from a few habits (the array-level pieces are in
 :mod:`minigrad.ops.norm_kernels`). The passes go through the data in tiles of whole
 samples that fit in cache, on a small thread pool, so each step after a tile's first
 works on cache; batch statistics are merged across tiles exactly (Chan et al.), so the
