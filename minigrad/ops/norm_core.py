@@ -140,11 +140,11 @@ class Normalize(Function):
 
     >>> import minigrad
     >>> from minigrad.ops.norm_core import Normalize
-    >>> x = minigrad.tensor([[[1.0, 2.0]], [[3.0, 6.0]]])
+    >>> x = minigrad.tensor([[[1.0, 2.0]], [[4.0, 7.0]]])
     >>> Normalize(samples=2, channels=1, per_sample=False, eps=0.0)(x, None, None)
-    tensor([[[-1.069 , -0.5345]],
+    tensor([[[-1.0911, -0.6547]],
     <BLANKLINE>
-            [[ 0.    ,  1.6036]]])
+            [[ 0.2182,  1.5275]]])
     """
 
     def __init__(self, samples, channels, per_sample, affine_k=None, eps=1e-5, center=True):
