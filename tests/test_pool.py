@@ -2,7 +2,9 @@
 
 Fixtures: tests/fixtures/conv_pool.npz, made by tests/fixtures/make_conv_fixtures.py.
 The inputs lie on a coarse grid, so windows hold ties: PyTorch's max pooling sends the
-gradient to the first maximum, and so must ours.
+gradient to the first maximum, and so must ours. Every test runs on NumPy's CPU path and
+on the compiled kernels (``cpu_kernels``); the window reference below (a strided view of
+the padded input) checks both on the geometries the fixtures do not reach.
 """
 
 import json
@@ -15,6 +17,8 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn
 from minigrad.autograd import gradcheck, gradgradcheck
+
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
 
 FIX = load_fixture("conv_pool")
 CASES = sorted(int(k.split("_")[0]) for k in FIX.files if k.endswith("_meta"))
@@ -139,6 +143,207 @@ def test_max_pool_non_overlapping_fast_path_equals_general(device):
     np.testing.assert_array_equal(to_numpy(a), to_numpy(c))
     ref = to_numpy(x).reshape(2, 3, 4, 2, 4, 2).max(axis=(3, 5))
     np.testing.assert_array_equal(to_numpy(a), ref)
+
+
+# --------------------------------------------------------------- window reference
+def _windows(x, k, s, p, d, ceil_mode, fill, extra_fill=None):
+    """Every window of ``x`` (N, C, *L) as ``(N, C, *out, taps)``, taps in kernel
+    order: an independent reference for both CPU paths (NumPy's strided view of the
+    input padded by ``p`` with ``fill`` and past it, for ceil-mode windows, with
+    ``extra_fill``, default ``fill``)."""
+    nd = x.ndim - 2
+    out, extra = [], []
+    for n, kk, ss, pp, dd in zip(x.shape[2:], k, s, p, d):
+        num = n + 2 * pp - dd * (kk - 1) - 1
+        o = (-(-num // ss) if ceil_mode else num // ss) + 1
+        if ceil_mode and (o - 1) * ss >= n + pp:  # the last window starts inside
+            o -= 1
+        out.append(o)
+        extra.append(max((o - 1) * ss + dd * (kk - 1) + 1 - (n + 2 * pp), 0))
+    xp = np.pad(x, [(0, 0)] * 2 + [(pp, pp) for pp in p], constant_values=fill)
+    xp = np.pad(
+        xp,
+        [(0, 0)] * 2 + [(0, e) for e in extra],
+        constant_values=fill if extra_fill is None else extra_fill,
+    )
+    span = [dd * (kk - 1) + 1 for kk, dd in zip(k, d)]
+    v = np.lib.stride_tricks.sliding_window_view(xp, span, axis=tuple(range(2, 2 + nd)))
+    v = v[(slice(None),) * 2 + tuple(slice(0, (o - 1) * ss + 1, ss) for o, ss in zip(out, s))]
+    v = v[(Ellipsis,) + tuple(slice(None, None, dd) for dd in d)]
+    return v.reshape(v.shape[: 2 + nd] + (-1,))
+
+
+def _positions(shape, k, s, p, d, ceil_mode):
+    """Windows of the flat input position of each tap (-1 in the padding)."""
+    plane = np.arange(int(np.prod(shape[2:]))).reshape((1, 1) + tuple(shape[2:]))
+    return _windows(plane, k, s, p, d, ceil_mode, -1)
+
+
+def _scatter(shape, pos, g):
+    """Add ``g`` (broadcast against ``pos``) at the input positions ``pos`` >= 0."""
+    pos, g = np.broadcast_arrays(pos, g)
+    n, c = np.indices(pos.shape[:2]).reshape(2, *pos.shape[:2], *(1,) * (pos.ndim - 2))
+    n, c = np.broadcast_arrays(n, c, pos)[:2]
+    gx = np.zeros((shape[0], shape[1], int(np.prod(shape[2:]))), dtype=g.dtype)
+    inside = pos >= 0
+    np.add.at(gx, (n[inside], c[inside], pos[inside]), g[inside])
+    return gx.reshape(shape)
+
+
+def _max_reference(x, gy, k, s, p, d, ceil_mode):
+    """Max pooling, PyTorch's flat indices and the input gradient: the first maximum
+    wins; a window with NaNs gives NaN at its last NaN."""
+    w = _windows(x, k, s, p, d, ceil_mode, -np.inf)
+    nan = np.isnan(w)
+    last_nan = w.shape[-1] - 1 - np.argmax(nan[..., ::-1], axis=-1)
+    t = np.where(nan.any(-1), last_nan, np.argmax(np.where(nan, -np.inf, w), axis=-1))
+    y = np.take_along_axis(w, t[..., None], -1)[..., 0]
+    pos = np.broadcast_to(_positions(x.shape, k, s, p, d, ceil_mode), w.shape)
+    flat = np.take_along_axis(pos, t[..., None], -1)[..., 0]
+    return y, flat, _scatter(x.shape, flat, gy)
+
+
+def _no_all_minus_inf_window(v, k, s, p, d, ceil_mode):
+    """Set the first tap inside the input of every window that holds only -inf to 0.
+    (In such a window PyTorch points at that tap; minigrad at tap 0, even when it lies
+    in the padding: a known difference, left out here.)"""
+    allneg = (_windows(v, k, s, p, d, ceil_mode, -np.inf) == -np.inf).all(-1)
+    pos = _positions(v.shape, k, s, p, d, ceil_mode)[0, 0]
+    first = np.take_along_axis(pos, np.argmax(pos >= 0, -1)[..., None], -1)[..., 0]
+    n, c, *o = np.nonzero(allneg)
+    v.reshape(v.shape[0], v.shape[1], -1)[n, c, first[tuple(o)]] = 0
+
+
+MAX_GEOMETRIES = [  # (input shape, kernel, stride, padding, dilation, ceil_mode)
+    ((2, 3, 8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((2, 3, 7, 9), (2, 2), (2, 2), (1, 0), (1, 1), True),  # tiled, padded, partial windows
+    ((2, 3, 7, 9), (3, 3), (3, 3), (1, 1), (1, 1), True),
+    ((2, 3, 9, 8), (3, 3), (2, 2), (1, 1), (1, 1), True),  # overlapping
+    ((2, 3, 9, 8), (3, 2), (1, 1), (1, 0), (1, 1), False),  # overlapping, stride 1
+    ((1, 2, 10, 9), (3, 2), (2, 1), (2, 1), (2, 3), True),  # dilated
+    ((1, 2, 13, 12), (12, 11), (1, 1), (0, 0), (1, 1), False),  # 132 taps: int32 offsets
+    ((3, 2, 17), (4,), (3,), (2,), (1,), True),
+    ((3, 2, 17), (3,), (1,), (1,), (2,), False),
+]
+
+
+def _geo_id(g):
+    return "-".join("x".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in g)
+
+
+@pytest.mark.parametrize("geo", MAX_GEOMETRIES, ids=_geo_id)
+@pytest.mark.parametrize("data", ["ties", "nan", "inf", "noncontiguous", "float32"])
+def test_max_pool_matches_window_reference(geo, data):
+    shape, k, s, p, d, ceil_mode = geo
+    rng = np.random.default_rng(1)
+    v = rng.integers(-2, 3, shape).astype(np.float64)  # coarse grid: ties everywhere
+    if data == "nan":
+        v[rng.random(shape) < 0.15] = np.nan
+    if data == "inf":  # +inf and -inf in one window (their sum is NaN, yet no NaN here)
+        v[rng.random(shape) < 0.2] = np.inf
+        v[rng.random(shape) < 0.3] = -np.inf
+        _no_all_minus_inf_window(v, k, s, p, d, ceil_mode)
+    if data == "noncontiguous":
+        v = np.ascontiguousarray(v.swapaxes(-1, -2)).swapaxes(-1, -2)
+        assert not v.flags.c_contiguous
+    if data == "float32":
+        v = v.astype(np.float32)
+    x = minigrad.Tensor._make(v, requires_grad=True)  # (keeps the layout)
+    pool = F.max_pool1d if len(k) == 1 else F.max_pool2d
+    y, idx = pool(x, k, s, p, d, ceil_mode, return_indices=True)
+    gy = rng.standard_normal(y.shape).astype(v.dtype)
+    y.backward(minigrad.tensor(gy))
+    ry, ridx, rgx = _max_reference(v, gy, k, s, p, d, ceil_mode)
+    assert y.dtype == x.grad.dtype == v.dtype
+    np.testing.assert_array_equal(to_numpy(y), ry)
+    np.testing.assert_array_equal(to_numpy(idx), ridx)
+    np.testing.assert_allclose(to_numpy(x.grad), rgx, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("geo", MAX_GEOMETRIES[1:7], ids=_geo_id)
+def test_max_pool_double_backward_reads_the_argmax(geo):
+    """Double backward (the gather) with padding, overlap and dilation."""
+    shape, k, s, p, d, ceil_mode = geo
+    rng = np.random.default_rng(2)
+    x = minigrad.tensor(rng.permutation(np.prod(shape)).reshape(shape) * 0.5, requires_grad=True)
+    y, idx = F.max_pool2d(x, k, s, p, d, ceil_mode, return_indices=True)
+    gy = minigrad.tensor(rng.standard_normal(y.shape), requires_grad=True)
+    (gx,) = minigrad.grad(y, [x], gy, create_graph=True)
+    v = rng.standard_normal(shape)
+    (ggy,) = minigrad.grad((gx * minigrad.tensor(v)).sum(), [gy])
+    flat = to_numpy(idx).reshape(shape[0], shape[1], -1)
+    expect = np.take_along_axis(v.reshape(shape[0], shape[1], -1), flat, -1)
+    np.testing.assert_allclose(to_numpy(ggy), expect.reshape(y.shape), rtol=1e-12)
+
+
+AVG_GEOMETRIES = [  # (input shape, kernel, stride, padding, ceil_mode, count_include_pad)
+    ((2, 3, 8, 8), (2, 2), (2, 2), (0, 0), False, True),
+    ((2, 3, 9, 7), (3, 3), (2, 2), (1, 1), True, False),  # overlapping, partial windows
+    ((2, 3, 9, 7), (3, 2), (1, 2), (1, 1), True, True),
+    ((2, 3, 10, 9), (4, 3), (3, 2), (2, 1), True, True),
+    ((3, 2, 17), (4,), (3,), (2,), True, False),
+]
+
+
+@pytest.mark.parametrize("geo", AVG_GEOMETRIES, ids=_geo_id)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_avg_pool_matches_window_reference(geo, dtype):
+    shape, k, s, p, ceil_mode, cip = geo
+    d = (1,) * len(k)
+    rng = np.random.default_rng(3)
+    v = rng.standard_normal(shape).astype(dtype)
+    x = minigrad.Tensor._make(v[..., ::-1].copy()[..., ::-1], requires_grad=True)
+    pool = F.avg_pool1d if len(k) == 1 else F.avg_pool2d
+    y = pool(x, k, s, p, ceil_mode, cip)
+    gy = rng.standard_normal(y.shape).astype(dtype)
+    y.backward(minigrad.tensor(gy))
+    # the divisor counts the padding (with count_include_pad), never the ceil-mode extra
+    ones = np.ones((1, 1) + shape[2:])
+    div = _windows(ones, k, s, p, d, ceil_mode, float(cip), 0.0).sum(-1)
+    ry = _windows(v.astype(np.float64), k, s, p, d, ceil_mode, 0.0).sum(-1) / div
+    pos = _positions(shape, k, s, p, d, ceil_mode)
+    rgx = _scatter(shape, pos, (gy / div)[..., None])
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-12, atol=1e-14)
+    assert y.dtype == x.grad.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(to_numpy(y), ry, **tol)
+    np.testing.assert_allclose(to_numpy(x.grad), rgx, **tol)
+
+
+def test_pool_kernels_do_not_depend_on_the_thread_split(monkeypatch):
+    """The kernels split their loop over planes; every split gives the same values."""
+    rng = np.random.default_rng(4)
+    v = rng.integers(-3, 4, (3, 5, 9, 8)).astype(np.float32)
+    results = []
+    for threads in (1, 2, 4):
+        monkeypatch.setattr(minigrad.jit, "SERIAL_BELOW", 0)
+        monkeypatch.setattr(minigrad.jit, "NUM_THREADS", threads)
+        out = []
+        for fn in (
+            lambda x: F.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+            lambda x: F.max_pool2d(x, 2),
+            lambda x: F.avg_pool2d(x, 3, 2, 1, ceil_mode=True),
+        ):
+            x = minigrad.tensor(v, requires_grad=True)
+            y = fn(x)
+            y.backward(minigrad.ones(*y.shape))
+            out += [to_numpy(y), to_numpy(x.grad)]
+        results.append(out)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_max_pool_float16_keeps_its_dtype(device):
+    """float16 takes the NumPy path on the CPU (the kernels are float32/float64)."""
+    v = np.random.default_rng(5).integers(-4, 5, (2, 3, 6, 7)).astype(np.float16)
+    x = minigrad.tensor(v, device=device, requires_grad=True)
+    y = F.max_pool2d(x, 3, 2, 1)
+    y.backward(minigrad.ones(*y.shape, dtype=minigrad.float16, device=device))
+    assert y.dtype == x.grad.dtype == minigrad.float16
+    ry, _, rgx = _max_reference(v.astype(np.float64), np.ones(y.shape), (3, 3), (2, 2),
+                                (1, 1), (1, 1), False)  # fmt: skip
+    np.testing.assert_array_equal(to_numpy(y), ry)
+    np.testing.assert_array_equal(to_numpy(x.grad), rgx)
 
 
 # --------------------------------------------------------------- errors

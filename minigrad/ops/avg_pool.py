@@ -4,13 +4,18 @@
 Average pooling sums the strided slices of every window and divides by the window sizes;
 its backward is :class:`AvgPoolBackward`, whose backward is average pooling again. Adaptive
 pooling is plain average pooling when the sizes divide, else two small averaging matrices.
-See :mod:`minigrad.ops.pool` for how pooling works.
+See :mod:`minigrad.ops.pool` for how pooling works. On the CPU, with
+:func:`minigrad.jit.enabled` and float32/float64 data, average pooling and its backward
+run as compiled loops (:mod:`minigrad.ops.pool_jit`).
 """
 
 from __future__ import annotations
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.ops import pool_jit
 from minigrad.ops.conv import _as_4d, _from_4d, _pad_array
 from minigrad.ops.pool_window import _batched, _check_input, _spec
 from minigrad.tensor import Tensor
@@ -53,6 +58,8 @@ class AvgPool(Function):
         x4 = _as_4d(x, sp.nd)
         self.xshape = x4.shape
         div = _divisor(sp, x4.shape, x.dtype, xp, self.cip, self.override)
+        if xp is np and jit.enabled() and pool_jit.handles(x, spec=sp):
+            return _from_4d(pool_jit.avg_forward(x4, sp, div), sp.nd)
         xpad = _pad_array(x4, sp.pad4)
         y = xp.zeros((x4.shape[0], x4.shape[1]) + sp.out, dtype=x.dtype)
         for _, sl in sp.offsets():
@@ -80,7 +87,10 @@ class AvgPoolBackward(Function):
         xp = backend.array_module(gy)
         sp = self.spec
         n, c, h, w = self.xshape
-        g = _as_4d(gy, sp.nd) / _divisor(sp, self.xshape, gy.dtype, xp, self.cip, self.override)
+        div = _divisor(sp, self.xshape, gy.dtype, xp, self.cip, self.override)
+        if xp is np and jit.enabled() and pool_jit.handles(gy, spec=sp):
+            return _from_4d(pool_jit.avg_backward(_as_4d(gy, sp.nd), sp, div, self.xshape), sp.nd)
+        g = _as_4d(gy, sp.nd) / div
         pt, pb, pl, pr = sp.pad4
         gx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gy.dtype)
         for _, sl in sp.offsets():

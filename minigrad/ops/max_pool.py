@@ -2,13 +2,18 @@
 
 A running maximum over the kernel offsets, keeping the offset where it was first reached;
 backward is :class:`MaxPoolScatter`, whose backward is :class:`MaxPoolGather` (Chainer's
-Grad-node pattern). See :mod:`minigrad.ops.pool` for how pooling works.
+Grad-node pattern). See :mod:`minigrad.ops.pool` for how pooling works. On the CPU,
+with :func:`minigrad.jit.enabled` and float32/float64 data, the three passes run as
+compiled loops (:mod:`minigrad.ops.pool_jit`) with the same results.
 """
 
 from __future__ import annotations
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.ops import pool_jit
 from minigrad.ops.conv import _as_4d, _from_4d, _pad_array
 from minigrad.ops.pool_window import _batched, _spec
 from minigrad.tensor import Tensor
@@ -31,6 +36,9 @@ class MaxPool(Function):
         nd = self.spec.nd
         x4 = _as_4d(x, nd)
         self.xshape = x4.shape
+        if xp is np and jit.enabled() and pool_jit.handles(x, spec=self.spec):
+            y, self.idx = pool_jit.max_forward(x4, self.spec)
+            return _from_4d(y, nd)
         xpad = _pad_array(x4, self.spec.pad4, _lowest(xp, x.dtype))
         kh, kw = self.spec.kernel
         best = idx = None
@@ -76,6 +84,8 @@ class MaxPoolScatter(Function):
         sp = self.spec
         n, c, h, w = self.xshape
         gy4 = _as_4d(gy, sp.nd)
+        if xp is np and jit.enabled() and pool_jit.handles(gy):
+            return _from_4d(pool_jit.max_scatter(gy4, self.idx, sp, self.xshape), sp.nd)
         zero = xp.zeros((), dtype=gy.dtype)
         pt, pb, pl, pr = sp.pad4
         gx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gy.dtype)
@@ -102,6 +112,9 @@ class MaxPoolGather(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        if xp is np and jit.enabled() and pool_jit.handles(x):
+            out = pool_jit.max_gather(_as_4d(x, self.spec.nd), self.idx, self.spec)
+            return _from_4d(out, self.spec.nd)
         xpad = _pad_array(_as_4d(x, self.spec.nd), self.spec.pad4)
         out = xp.zeros(self.idx.shape, dtype=x.dtype)
         for t, sl in self.spec.offsets():
