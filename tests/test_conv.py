@@ -4,15 +4,19 @@ Fixtures: tests/fixtures/conv_conv.npz, made by tests/fixtures/make_conv_fixture
 """
 
 import json
+import math
 
 import numpy as np
 import pytest
-from conftest import load_fixture, to_numpy
+from conftest import JIT_SKIP, load_fixture, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
 import minigrad.ops.conv as conv_ops
+import minigrad.ops.conv_jit as conv_jit
 from minigrad.autograd import gradcheck, gradgradcheck
+
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
 
 FIX = load_fixture("conv_conv")
 CASES = sorted(int(k.split("_")[0]) for k in FIX.files if k.endswith("_meta"))
@@ -164,6 +168,66 @@ def test_conv_no_grad_for_input_that_does_not_need_it(device):
     np.testing.assert_allclose(to_numpy(w.grad)[0, 0], expect, rtol=1e-5, atol=1e-5)
 
 
+# --------------------------------------------------------------- compiled kernels
+KERNEL_CASES = [
+    (2, (8, 8, 3, 3), {"padding": 1}),  # unit strides and the same width: one run per tap
+    (2, (8, 4, 3, 2), {"stride": (2, 3), "padding": (3, 1), "dilation": (2, 1), "groups": 2}),
+    (2, (8, 8, 2, 4), {"padding": "same", "dilation": (3, 2)}),  # asymmetric padding
+    (1, (6, 8, 5), {"stride": 2, "padding": 9}),  # windows wholly in the padding
+]
+
+
+@pytest.mark.parametrize("nd,wshape,opts", KERNEL_CASES, ids=str)
+def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layout, monkeypatch):
+    """The compiled kernels (minigrad.ops.conv_jit) against the NumPy path, on float32
+    arrays large enough for minigrad.jit to split the loops over threads (3, an uneven
+    split). The data are small integers, so every sum is exact in any order and the two
+    paths must agree bit for bit."""
+    if JIT_SKIP:
+        pytest.skip(f"Numba is {JIT_SKIP}")
+    monkeypatch.setattr(minigrad.jit, "NUM_THREADS", 3)
+    calls = []
+    for name in ("im2col", "col2im", "to_nchw"):
+        real = getattr(conv_jit, name)
+        monkeypatch.setattr(conv_jit, name, lambda *a, _f=real, _n=name: calls.append(_n) or _f(*a))
+    rng = np.random.default_rng(0)
+    x0 = rng.integers(-3, 4, (6, 8, 40, 36) if nd == 2 else (6, 8, 1500)).astype(np.float32)
+    w0 = rng.integers(-3, 4, wshape).astype(np.float32)
+    b0 = rng.integers(-3, 4, wshape[0]).astype(np.float32)
+    fn = F.conv2d if nd == 2 else F.conv1d
+    out = {}
+    for on in (False, True):
+        with minigrad.jit.enabled_as(on):
+            x, w, b = (minigrad.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+            y = fn(x, w, b, **opts)
+            gy = np.random.default_rng(1).integers(-3, 4, y.shape).astype(np.float32)
+            y.backward(minigrad.tensor(gy))
+            out[on] = [to_numpy(t) for t in (y, x.grad, w.grad, b.grad)]
+    ncols = x0.shape[1] * math.prod(wshape[2:]) * (math.prod(y.shape) // wshape[0])  # C*kh*kw*N*P
+    assert ncols >= minigrad.jit.SERIAL_BELOW  # (large enough to be split)
+    for a, b_, name in zip(out[False], out[True], ("y", "gx", "gw", "gb")):
+        assert a.dtype == b_.dtype == np.float32, name
+        np.testing.assert_array_equal(b_, a, err_msg=name)
+    expect = {"im2col", "col2im"} | ({"to_nchw"} if layout == "one-gemm" else set())
+    assert set(calls) == expect
+
+
+def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):
+    """Only float32 and float64 have compiled kernels; float16 takes the NumPy path."""
+    x = minigrad.randn(2, 3, 6, 6, requires_grad=True)
+    w = minigrad.randn(4, 3, 3, 3, requires_grad=True)
+    xh = x.detach().to(minigrad.float16).requires_grad_()
+    wh = w.detach().to(minigrad.float16).requires_grad_()
+    F.conv2d(x, w, padding=1).sum().backward()
+    for name in ("im2col", "col2im", "to_nchw"):  # a call would raise TypeError
+        monkeypatch.setattr(conv_jit, name, None)
+    yh = F.conv2d(xh, wh, padding=1)
+    yh.sum().backward()
+    assert yh.dtype == xh.grad.dtype == wh.grad.dtype == minigrad.float16
+    for a, b in ((xh.grad, x.grad), (wh.grad, w.grad)):
+        np.testing.assert_allclose(to_numpy(a).astype(np.float32), to_numpy(b), rtol=0.02, atol=0.1)
+
+
 # --------------------------------------------------------------- semantics
 def test_conv2d_same_keeps_size_with_even_kernel_and_dilation(device):
     x = minigrad.randn(2, 3, 9, 10, device=device)
@@ -188,6 +252,20 @@ def test_conv1d_equals_conv2d_of_height_one(device):
     y2 = F.conv2d(x.unsqueeze(2), w.unsqueeze(2), stride=(1, 2), padding=(0, 1),
                   dilation=(1, 2), groups=2)  # fmt: skip
     np.testing.assert_allclose(to_numpy(y1), to_numpy(y2.squeeze(2)), rtol=1e-12)
+
+
+@pytest.mark.parametrize("nd", [1, 2])
+def test_conv_empty_batch(nd, device, layout):
+    """A batch of 0 samples gives empty outputs and input gradients, zero weight and
+    bias gradients (as PyTorch)."""
+    x = minigrad.randn(0, 4, *(6,) * nd, device=device, requires_grad=True)
+    w = minigrad.randn(6, 4, *(3,) * nd, device=device, requires_grad=True)
+    b = minigrad.randn(6, device=device, requires_grad=True)
+    y = (F.conv2d if nd == 2 else F.conv1d)(x, w, b, padding=1)
+    assert y.shape == (0, 6) + (6,) * nd
+    y.sum().backward()
+    assert x.grad.shape == x.shape
+    assert not to_numpy(w.grad).any() and not to_numpy(b.grad).any()
 
 
 def test_conv_unbatched_input(device):

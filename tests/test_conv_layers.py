@@ -10,6 +10,8 @@ import minigrad
 import minigrad.nn.functional as F
 from minigrad import nn
 
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
+
 
 @pytest.mark.parametrize(
     "cls,args,kwargs,fan_in",

@@ -35,6 +35,11 @@ argument and are each other's adjoints, so every backward is again one of the th
 gradients of any order are exact.
 
 1-D convolutions are 2-D convolutions of height 1 (a free reshape of the arrays).
+
+On the CPU with :mod:`minigrad.jit` enabled (Numba installed) and float32/float64 data,
+the data movement (im2col, col2im, and the transpose of the one-GEMM output) runs as
+compiled loops from :mod:`minigrad.ops.conv_jit`; the layouts, the GEMMs and the
+results are the same.
 """
 
 from __future__ import annotations
@@ -42,7 +47,9 @@ from __future__ import annotations
 import math
 import operator
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
@@ -120,6 +127,16 @@ def _slab(i, j, ho, wo, stride, dilation):
     )
 
 
+def _use_jit(xp, *arrays):
+    """Whether the compiled kernels of :mod:`minigrad.ops.conv_jit` handle this call:
+    NumPy arrays, :func:`minigrad.jit.enabled`, and a dtype they are compiled for."""
+    if xp is not np or not jit.enabled():
+        return False
+    from minigrad.ops import conv_jit
+
+    return conv_jit.supports(*arrays)
+
+
 def _im2col(x, kh, kw, spec):
     """The column matrix of ``x`` (N, C, H, W), one contiguous copy: (C*kh*kw, N*Ho*Wo),
     or (N, C*kh*kw, Ho*Wo) when ``spec.per_sample``."""
@@ -128,6 +145,10 @@ def _im2col(x, kh, kw, spec):
     (sh, sw), (dh, dw) = spec.stride, spec.dilation
     ho = _out_size(h, kh, sh, pt, pb, dh)
     wo = _out_size(w, kw, sw, pl, pr, dw)
+    if _use_jit(backend.array_module(x), x):
+        from minigrad.ops import conv_jit
+
+        return conv_jit.im2col(x, kh, kw, spec, ho, wo), ho, wo
     if spec.per_sample:
         xpad = _pad_array(x, spec.pad)
     else:
@@ -154,8 +175,9 @@ def _gy_mat(gy, g, per_sample):
 
 
 # ------------------------------------------------------------------ raw-array kernels
-def _conv_forward(x, w, spec):
-    """y = conv(x, w) for 4-D arrays; returns ``(y, cols)``."""
+def _conv_forward(x, w, spec, b=None):
+    """y = conv(x, w) (+ ``b`` over the output channels) for 4-D arrays; returns
+    ``(y, cols)``."""
     xp = backend.array_module(x)
     n = x.shape[0]
     o, cg, kh, kw = w.shape
@@ -163,35 +185,45 @@ def _conv_forward(x, w, spec):
     cols, ho, wo = _im2col(x, kh, kw, spec)
     wmat = w.reshape(g, o // g, k)
     if spec.per_sample:  # (G, O/G, K) @ (N, G, K, P) -> (N, G, O/G, P): already NCHW
-        return xp.matmul(wmat, cols.reshape(n, g, k, ho * wo)).reshape(n, o, ho, wo), cols
-    y = xp.matmul(wmat, cols.reshape(g, k, n * ho * wo))  # (G, O/G, N*P)
-    y = y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3)
-    return xp.ascontiguousarray(y), cols
+        y = xp.matmul(wmat, cols.reshape(n, g, k, ho * wo)).reshape(n, o, ho, wo)
+    else:
+        y = xp.matmul(wmat, cols.reshape(g, k, n * ho * wo))  # (G, O/G, N*P)
+        if _use_jit(xp, y):  # transpose to NCHW and add the bias in one pass
+            from minigrad.ops import conv_jit
+
+            return conv_jit.to_nchw(y, n, o, ho * wo, b).reshape(n, o, ho, wo), cols
+        y = xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y, cols
 
 
-def _conv_grad_weight(x, gy, wshape, spec, cols=None):
-    """dL/dW for 4-D arrays: ``gy @ cols.T`` (per group)."""
+def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None):
+    """dL/dW for 4-D arrays: ``gy @ cols.T`` (per group). ``cols`` and ``gym`` may pass
+    the column matrix and :func:`_gy_mat` of ``gy`` when already computed."""
     xp = backend.array_module(gy)
     o, cg, kh, kw = wshape
     g, k = spec.groups, cg * kh * kw
     if cols is None:
         cols = _im2col(x, kh, kw, spec)[0]
-    gym = _gy_mat(gy, g, spec.per_sample)
+    if gym is None:
+        gym = _gy_mat(gy, g, spec.per_sample)
     # (cols @ gy.T).T rather than gy @ cols.T: BLAS is markedly faster with the long
     # reduction over the pixels running along the rows of both operands as stored.
+    n, p = gy.shape[0], gy.shape[2] * gy.shape[3]  # (explicit sizes: n may be 0)
     if spec.per_sample:
-        n = gy.shape[0]
-        gw = xp.matmul(cols.reshape(n, g, k, -1), gym.transpose(0, 1, 3, 2)).sum(axis=0)
+        gw = xp.matmul(cols.reshape(n, g, k, p), gym.transpose(0, 1, 3, 2)).sum(axis=0)
     else:
-        gw = xp.matmul(cols.reshape(g, k, -1), gym.transpose(0, 2, 1))  # (G, K, O/G)
+        gw = xp.matmul(cols.reshape(g, k, n * p), gym.transpose(0, 2, 1))  # (G, K, O/G)
     return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(wshape)
 
 
-def _conv_grad_input(gy, w, xshape, spec):
+def _conv_grad_input(gy, w, xshape, spec, gym=None):
     """dL/dx for 4-D arrays: the transposed convolution of ``gy`` with ``w``.
 
     The gradient columns ``W.T @ gy`` (per group) are added back into the padded input,
-    one strided slab per kernel offset (col2im).
+    one strided slab per kernel offset (col2im). ``gym`` may pass :func:`_gy_mat` of
+    ``gy`` when already computed.
     """
     xp = backend.array_module(gy)
     n, c, h, wd = xshape
@@ -200,7 +232,13 @@ def _conv_grad_input(gy, w, xshape, spec):
     pt, pb, pl, pr = spec.pad
     ho, wo = gy.shape[2:]
     wmat = w.reshape(g, o // g, k).transpose(0, 2, 1)  # (G, K, O/G)
-    gcols = xp.matmul(wmat, _gy_mat(gy, g, spec.per_sample))
+    if gym is None:
+        gym = _gy_mat(gy, g, spec.per_sample)
+    gcols = xp.matmul(wmat, gym)
+    if _use_jit(xp, gcols):  # scatter-add straight into (N, C, H, W), plane by plane
+        from minigrad.ops import conv_jit
+
+        return conv_jit.col2im(gcols, xshape, kh, kw, spec, ho, wo)
     hp, wp = h + pt + pb, wd + pl + pr
     if spec.per_sample:  # gcols (N, G, K, P); gx in (N, C, Hp, Wp)
         gcols = gcols.reshape(n, c, kh, kw, ho, wo)
@@ -225,16 +263,17 @@ class ConvNd(Function):
 
     def forward(self, x, w, b=None):
         nd = self.spec.nd
-        y, self.cols = _conv_forward(_as_4d(x, nd), _as_4d(w, nd), self.spec)
-        if b is not None:
-            y += b.reshape(1, -1, 1, 1)
+        y, self.cols = _conv_forward(_as_4d(x, nd), _as_4d(w, nd), self.spec, b)
         return _from_4d(y, nd)
 
     def backward(self, gy):
         x, w, b = self.inputs
         nx, nw, nb = self.needs_input_grad
-        gx = ConvNdGradInput(self.spec, x.shape)(gy, w) if nx else None
-        gw = ConvNdGradWeight(self.spec, w.shape, self.cols)(x, gy) if nw else None
+        gym = None
+        if nx and nw and not self.spec.per_sample:  # one transposing copy of gy for both
+            gym = _gy_mat(_as_4d(gy.data, self.spec.nd), self.spec.groups, False)
+        gx = ConvNdGradInput(self.spec, x.shape, gym)(gy, w) if nx else None
+        gw = ConvNdGradWeight(self.spec, w.shape, self.cols, gym)(x, gy) if nw else None
         gb = gy.sum(dim=(0, 2) if self.spec.nd == 1 else (0, 2, 3)) if nb else None
         return gx, gw, gb
 
@@ -246,13 +285,14 @@ class ConvNdGradInput(Function):
     weight gradient (for ``W``).
     """
 
-    def __init__(self, spec, xshape):
-        self.spec, self.xshape = spec, tuple(xshape)
+    def __init__(self, spec, xshape, gym=None):
+        self.spec, self.xshape, self.gym = spec, tuple(xshape), gym
 
     def forward(self, gy, w):
         nd = self.spec.nd
         xshape = self.xshape if nd == 2 else self.xshape[:2] + (1,) + self.xshape[2:]
-        gx = _conv_grad_input(_as_4d(gy, nd), _as_4d(w, nd), xshape, self.spec)
+        gym, self.gym = self.gym, None
+        gx = _conv_grad_input(_as_4d(gy, nd), _as_4d(w, nd), xshape, self.spec, gym)
         return _from_4d(gx, nd)
 
     def backward(self, ggx):
@@ -267,16 +307,18 @@ class ConvNdGradWeight(Function):
     """``gW = gy @ im2col(x).T``: the weight gradient of :class:`ConvNd`.
 
     Linear in ``x`` and in ``gy``; its backward is a transposed convolution (for ``x``)
-    and a convolution (for ``gy``). ``cols`` may pass the forward's column matrix.
+    and a convolution (for ``gy``). ``cols`` may pass the forward's column matrix, and
+    ``gym`` the GEMM operand of ``gy`` (:func:`_gy_mat`).
     """
 
-    def __init__(self, spec, wshape, cols=None):
-        self.spec, self.wshape, self.cols = spec, tuple(wshape), cols
+    def __init__(self, spec, wshape, cols=None, gym=None):
+        self.spec, self.wshape, self.cols, self.gym = spec, tuple(wshape), cols, gym
 
     def forward(self, x, gy):
         nd = self.spec.nd
         wshape = self.wshape if nd == 2 else self.wshape[:2] + (1,) + self.wshape[2:]
-        gw = _conv_grad_weight(_as_4d(x, nd), _as_4d(gy, nd), wshape, self.spec, self.cols)
+        gym, self.gym = self.gym, None
+        gw = _conv_grad_weight(_as_4d(x, nd), _as_4d(gy, nd), wshape, self.spec, self.cols, gym)
         return gw.reshape(self.wshape)
 
     def backward(self, ggw):
