@@ -323,23 +323,23 @@ def forward(lay, x2, w, b, eps, center, acc):
     T, L, c, B = lay.T, lay.L, lay.c, lay.B
     xa = _as_acc(x2, acc)
     y = np.empty((T, L), dtype=acc)
-    work = xa.size
+    size = xa.size  # (a kernel's work: elements read plus written)
     if not lay.per_sample:
         xv, yv = (xa.reshape(T, c), y.reshape(T, c)) if B == 1 else (
             xa.reshape(T, c, B), y.reshape(T, c, B))  # fmt: skip
         mean, var = np.empty(c), np.empty(c)
-        (_shared_stats_2d if B == 1 else _shared_stats).run(c, work, xv, center, mean, var)
+        (_shared_stats_2d if B == 1 else _shared_stats).run(c, size, xv, center, mean, var)
         invstd = 1.0 / np.sqrt(var + eps)
         k = invstd if w is None else invstd * w
         shift = -mean * k if b is None else b - mean * k
         rows = T if B == 1 else T * c
-        _shared_affine.run(rows, work, xv, k.astype(acc), shift.astype(acc), yv)
+        _shared_affine.run(rows, 2 * size, xv, k.astype(acc), shift.astype(acc), yv)
     else:
         we, be = _spelled_out(lay, w, acc), _spelled_out(lay, b, acc)
         n = T * c
         mean, var, invstd = np.empty(n), np.empty(n), np.empty(n)
         _sample_fwd.run(
-            n, work, xa.reshape(T, c, B), center, float(eps), we, be, w is not None,
+            n, 2 * size, xa.reshape(T, c, B), center, float(eps), we, be, w is not None,
             b is not None, y.reshape(T, c, B), mean, var, invstd,
         )  # fmt: skip
     y = y.astype(x2.dtype, copy=False)
@@ -354,13 +354,13 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
     inv = invstd.astype(np.float64)
     m = np.zeros_like(inv) if mean is None else mean.astype(np.float64)
     dx = out if out.dtype == acc else np.empty((T, L), dtype=acc)
-    work = xa.size
+    size = xa.size  # (a kernel's work: elements read plus written)
     gw = gb = None
     if not lay.per_sample:
         sh = (T, c) if B == 1 else (T, c, B)
         gv, xv, dv = ga.reshape(sh), xa.reshape(sh), dx.reshape(sh)
         sg, sgx = np.empty(c), np.empty(c)
-        (_shared_bwd_sums_2d if B == 1 else _shared_bwd_sums).run(c, work, gv, xv, m, sg, sgx)
+        (_shared_bwd_sums_2d if B == 1 else _shared_bwd_sums).run(c, 2 * size, gv, xv, m, sg, sgx)
         gw, gb = sgx * inv, sg  # sum(dy * xhat), sum(dy)
         M = T * B
         k = inv if w is None else inv * w
@@ -368,7 +368,7 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
         c2 = sgx * inv * inv / M
         # dx = k * (g - c1 - (x - m) * c2) = g * k + x * (-k c2) + k (m c2 - c1)
         p, q, r = k.astype(acc), (-k * c2).astype(acc), (k * (m * c2 - c1)).astype(acc)
-        _shared_bwd_dx.run(T if B == 1 else T * c, work, gv, xv, p, q, r, dv)
+        _shared_bwd_dx.run(T if B == 1 else T * c, 3 * size, gv, xv, p, q, r, dv)
     else:
         K = lay.K
         Q = B if K is None else L // K  # elements per affine entry
@@ -384,7 +384,7 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
         pw = np.empty((n, B // Q)) if Q > 1 else np.empty((chunks, c, B), acc)
         pb = np.empty_like(pw)
         _sample_bwd.run(
-            chunks, work, ga.reshape(sh), xa.reshape(sh), center, m, inv, wq, has_w, Q, S,
+            chunks, 3 * size, ga.reshape(sh), xa.reshape(sh), center, m, inv, wq, has_w, Q, S,
             dx.reshape(sh), pw, pb,
         )  # fmt: skip
         if K is None:  # no affine parameters
