@@ -186,6 +186,7 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     if JIT_SKIP:
         pytest.skip(f"Numba is {JIT_SKIP}")
     monkeypatch.setattr(minigrad.jit, "NUM_THREADS", 3)
+    monkeypatch.setattr(minigrad.jit, "SERIAL_BELOW", 1 << 16)  # split these arrays
     calls = []
     for name in ("im2col", "col2im", "to_nchw"):
         real = getattr(conv_jit, name)

@@ -140,8 +140,9 @@ def test_concurrent_callers_get_their_own_results(monkeypatch):
 
 
 @needs_numba
-def test_large_inputs_take_the_threaded_path():
+def test_large_inputs_take_the_threaded_path(monkeypatch):
     """Above SERIAL_BELOW the loop is split; values agree with the NumPy path."""
+    monkeypatch.setattr(jit, "SERIAL_BELOW", 1 << 16)
     shape = (8, 16, 32, 32)  # 131072 elements: over the threshold
     assert np.prod(shape) >= jit.SERIAL_BELOW
     for name, fn, k in [
