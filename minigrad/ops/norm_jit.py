@@ -68,23 +68,26 @@ def _shared_stats(lo, hi, x, center, mean, var):
 @kernel
 def _shared_stats_2d(lo, hi, x, center, mean, var):
     """:func:`_shared_stats` of an ``(A, C)`` array (``B == 1``), channels ``lo:hi``;
-    loops run along rows."""
+    loops run along rows, into local accumulators (which the compiler vectorizes)."""
     A, C = x.shape
-    for c in range(lo, hi):
-        mean[c] = 0.0
-        var[c] = 0.0
+    n = hi - lo
+    m = np.zeros(n)
     if center:
         for a in range(A):
-            for c in range(lo, hi):
-                mean[c] += x[a, c]
-        for c in range(lo, hi):
-            mean[c] /= A
+            row = x[a, lo:hi]
+            for i in range(n):
+                m[i] += row[i]
+        for i in range(n):
+            m[i] /= A
+    q = np.zeros(n)
     for a in range(A):
-        for c in range(lo, hi):
-            d = x[a, c] - mean[c]
-            var[c] += d * d
-    for c in range(lo, hi):
-        var[c] /= A
+        row = x[a, lo:hi]
+        for i in range(n):
+            d = row[i] - m[i]
+            q[i] += d * d
+    for i in range(n):
+        mean[lo + i] = m[i]
+        var[lo + i] = q[i] / A
 
 
 @kernel
@@ -93,8 +96,10 @@ def _shared_affine(lo, hi, x, k, b, y):
     c``), or of ``(A, C)`` arrays (row ``a``)."""
     if x.ndim == 2:
         for a in range(lo, hi):
+            xr = x[a]
+            yr = y[a]
             for c in range(x.shape[1]):
-                y[a, c] = x[a, c] * k[c] + b[c]
+                yr[c] = xr[c] * k[c] + b[c]
         return
     A, C, B = x.shape
     for r in range(lo, hi):
@@ -132,15 +137,22 @@ def _shared_bwd_sums(lo, hi, g, x, mean, sg, sgx):
 
 @kernel
 def _shared_bwd_sums_2d(lo, hi, g, x, mean, sg, sgx):
-    """:func:`_shared_bwd_sums` of ``(A, C)`` arrays, channels ``lo:hi``."""
+    """:func:`_shared_bwd_sums` of ``(A, C)`` arrays, channels ``lo:hi`` (local
+    accumulators, as in :func:`_shared_stats_2d`)."""
     A, C = x.shape
-    for c in range(lo, hi):
-        sg[c] = 0.0
-        sgx[c] = 0.0
+    n = hi - lo
+    m = mean[lo:hi]
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
     for a in range(A):
-        for c in range(lo, hi):
-            sg[c] += g[a, c]
-            sgx[c] += g[a, c] * (x[a, c] - mean[c])
+        gr = g[a, lo:hi]
+        xr = x[a, lo:hi]
+        for i in range(n):
+            s1[i] += gr[i]
+            s2[i] += gr[i] * (xr[i] - m[i])
+    for i in range(n):
+        sg[lo + i] = s1[i]
+        sgx[lo + i] = s2[i]
 
 
 @kernel
@@ -148,8 +160,11 @@ def _shared_bwd_dx(lo, hi, g, x, p, q, r, dx):
     """``dx = g * p[c] + x * q[c] + r[c]`` on rows ``lo:hi`` (as :func:`_shared_affine`)."""
     if x.ndim == 2:
         for a in range(lo, hi):
+            gr = g[a]
+            xr = x[a]
+            dr = dx[a]
             for c in range(x.shape[1]):
-                dx[a, c] = g[a, c] * p[c] + x[a, c] * q[c] + r[c]
+                dr[c] = gr[c] * p[c] + xr[c] * q[c] + r[c]
         return
     A, C, B = x.shape
     for j in range(lo, hi):
