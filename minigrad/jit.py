@@ -152,7 +152,7 @@ class Kernel:
         job.wait()
 
 
-CHUNKS_PER_THREAD = 2
+CHUNKS_PER_THREAD = 1
 """Chunks of a split loop per thread (see :meth:`Kernel.run`)."""
 
 
