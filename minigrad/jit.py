@@ -186,13 +186,18 @@ class _Job:
 
 
 _pool_state = {"pool": None, "pid": None}
+_pool_lock = threading.Lock()
 
 
 def _pool():
     st = _pool_state
     if st["pool"] is None or st["pid"] != os.getpid():  # (a forked child needs its own)
-        st["pool"] = ThreadPoolExecutor(NUM_THREADS - 1, thread_name_prefix="minigrad-jit")
-        st["pid"] = os.getpid()
+        with _pool_lock:
+            if st["pool"] is None or st["pid"] != os.getpid():
+                st["pool"] = ThreadPoolExecutor(
+                    max(1, NUM_THREADS - 1), thread_name_prefix="minigrad-jit"
+                )
+                st["pid"] = os.getpid()
     return st["pool"]
 
 
