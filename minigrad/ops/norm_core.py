@@ -54,6 +54,7 @@ import numpy as np
 
 from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.ops import norm_jit
 from minigrad.ops.norm_kernels import (
     bwd_combine,
     chan_dot,
@@ -170,8 +171,6 @@ class Normalize(Function):
             return xp.empty(x.shape, dtype=x.dtype)
         x2 = self.x2 = x.reshape(T, L)  # saved for backward (with mean and invstd)
         if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
-            from minigrad.ops import norm_jit
-
             y2, mean, var, invstd = norm_jit.forward(lay, x2, wa, ba, self.eps, self.center, acc)
             self.mean, self.var, self.invstd = mean, var, invstd
             return y2.reshape(x.shape)
@@ -315,8 +314,6 @@ class NormalizeGrad(Function):
                 outs.append(xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype))
             return tuple(outs)
         if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
-            from minigrad.ops import norm_jit
-
             gw, gb = norm_jit.backward(
                 lay, f.x2, gy.reshape(T, L), wa, f.mean, invstd, f.center,
                 self.has_weight, self.has_bias, acc, dx2,
