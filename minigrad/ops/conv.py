@@ -51,6 +51,7 @@ import numpy as np
 
 from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.ops import conv_jit
 from minigrad.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d"]
@@ -132,8 +133,6 @@ def _use_jit(xp, *arrays):
     NumPy arrays, :func:`minigrad.jit.enabled`, and a dtype they are compiled for."""
     if xp is not np or not jit.enabled():
         return False
-    from minigrad.ops import conv_jit
-
     return conv_jit.supports(*arrays)
 
 
@@ -146,8 +145,6 @@ def _im2col(x, kh, kw, spec):
     ho = _out_size(h, kh, sh, pt, pb, dh)
     wo = _out_size(w, kw, sw, pl, pr, dw)
     if _use_jit(backend.array_module(x), x):
-        from minigrad.ops import conv_jit
-
         return conv_jit.im2col(x, kh, kw, spec, ho, wo), ho, wo
     if spec.per_sample:
         xpad = _pad_array(x, spec.pad)
@@ -189,8 +186,6 @@ def _conv_forward(x, w, spec, b=None):
     else:
         y = xp.matmul(wmat, cols.reshape(g, k, n * ho * wo))  # (G, O/G, N*P)
         if _use_jit(xp, y):  # transpose to NCHW and add the bias in one pass
-            from minigrad.ops import conv_jit
-
             return conv_jit.to_nchw(y, n, o, ho * wo, b).reshape(n, o, ho, wo), cols
         y = xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
     if b is not None:
@@ -236,8 +231,6 @@ def _conv_grad_input(gy, w, xshape, spec, gym=None):
         gym = _gy_mat(gy, g, spec.per_sample)
     gcols = xp.matmul(wmat, gym)
     if _use_jit(xp, gcols):  # scatter-add straight into (N, C, H, W), plane by plane
-        from minigrad.ops import conv_jit
-
         return conv_jit.col2im(gcols, xshape, kh, kw, spec, ho, wo)
     hp, wp = h + pt + pb, wd + pl + pr
     if spec.per_sample:  # gcols (N, G, K, P); gx in (N, C, Hp, Wp)
