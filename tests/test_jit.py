@@ -156,3 +156,57 @@ def test_large_inputs_take_the_threaded_path(monkeypatch):
             got = _run(fn, shape, k, "float32")
         for a, b in zip(ref, got):
             np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+# ----------------------------------------------------------------------- ReLU
+@needs_numba
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_relu_kernels_match_the_numpy_path(dtype, monkeypatch):
+    """Values, gradients and second derivatives agree bit for bit, including NaN, +-inf,
+    -0.0 (which becomes +0.0), a non-contiguous input and a split over threads."""
+    monkeypatch.setattr(jit, "SERIAL_BELOW", 1 << 10)
+    monkeypatch.setattr(jit, "NUM_THREADS", 3)
+    jit._pool_state["pool"] = None
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((70, 90)).astype(dtype)
+    base[0, :4] = [np.nan, np.inf, -np.inf, -0.0]
+    gy = rng.standard_normal((90, 70)).astype(dtype)
+    out = {}
+    for on in (False, True):
+        with jit.enabled_as(on):
+            x = minigrad.tensor(base, requires_grad=True)
+            v = minigrad.tensor(gy, requires_grad=True)
+            y = x.t().relu()  # (a non-contiguous input)
+            (g,) = minigrad.grad(y, x, v, create_graph=True)
+            (gv,) = minigrad.grad((g * g).sum(), v)  # through the gradient's own backward
+            out[on] = [to_numpy(t) for t in (y.detach(), g.detach(), gv)]
+    jit._pool_state["pool"] = None
+    for a, b in zip(out[False], out[True]):
+        assert a.dtype == b.dtype == np.dtype(dtype)
+        np.testing.assert_array_equal(a, b)
+    if dtype != "float16":  # (float16 stays on NumPy: its maximum keeps -0.0)
+        assert not np.signbit(out[True][0][3, 0])  # relu(-0.0) is +0.0, as NumPy's
+
+
+@needs_numba
+def test_relu_kernel_path_is_differentiable_twice():
+    from minigrad.autograd import gradcheck, gradgradcheck
+
+    with jit.enabled_as(True):
+        x = minigrad.tensor(np.array([-1.5, -0.3, 0.4, 2.0, 3.1]), requires_grad=True)
+        assert gradcheck(lambda t: t.relu() * t, (x,))
+        assert gradgradcheck(lambda t: t.relu() * t, (x,))
+
+
+@needs_numba
+def test_relu_output_modified_in_place_is_caught():
+    """The compiled backward reads the output, as PyTorch's does: changing the output
+    in place before backward raises instead of giving a wrong gradient."""
+    with jit.enabled_as(True):
+        x = minigrad.tensor([-1.0, 2.0], requires_grad=True)
+        y = x.relu()
+        z = y * 1.0
+        with minigrad.no_grad():
+            y.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.sum().backward()

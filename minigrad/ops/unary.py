@@ -7,8 +7,11 @@ broadcasting live in :mod:`minigrad.ops.elementwise`, which re-exports these.
 
 from __future__ import annotations
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.ops import relu_jit
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -113,11 +116,36 @@ class Sigmoid(Function):
 
 class ReLU(Function):
     def forward(self, x):
+        xp = backend.array_module(x)
+        if xp is np and jit.enabled() and relu_jit.handles(x):  # one compiled pass
+            self.mask = None
+            self.out = relu_jit.relu(x)  # backward reads the output, as PyTorch's
+            return self.out
         self.mask = x > 0
-        return backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
+        return xp.maximum(x, 0)  # keeps NaN, gives +0 (not -0)
 
     def backward(self, gy):
+        if self.mask is None:
+            return ReLUGrad(self.output().data)(gy)
         return gy * Tensor._make(self.mask)
+
+
+class ReLUGrad(Function):
+    """``gy * (y > 0)`` for ReLU's output ``y`` (the backward of :class:`ReLU` on the
+    compiled path). Linear in ``gy``, so its backward is itself."""
+
+    uses_input_values = False  # backward reads only the saved output
+
+    def __init__(self, y):
+        self.y = y
+
+    def forward(self, gy):
+        if relu_jit.handles(gy, self.y) and jit.enabled():
+            return relu_jit.relu_grad(gy, self.y)
+        return gy * (self.y > 0)
+
+    def backward(self, ggy):
+        return ReLUGrad(self.y)(ggy)
 
 
 def neg(x):
