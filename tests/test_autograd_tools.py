@@ -166,3 +166,22 @@ def test_detect_anomaly_is_off_after_the_block(device):
     with np.errstate(all="ignore"):
         y = x.log()  # no error outside the block
     assert np.isnan(float(y.detach().cpu().item()))
+
+
+def test_detect_anomaly_keeps_user_frames_under_a_folder_named_minigrad(tmp_path, device):
+    # a user's script (or a clone of this project) in a folder called "minigrad" is still the
+    # user's code: only the installed package's own frames are dropped from the creation site
+    user_dir = tmp_path / "minigrad" / "experiments"
+    user_dir.mkdir(parents=True)
+    script = user_dir / "user_script.py"
+    script.write_text("def make(x):\n    return x.sqrt()  # marker-user-file-under-minigrad\n")
+    namespace = {}
+    exec(compile(script.read_text(), str(script), "exec"), namespace)
+    x = minigrad.tensor(np.array([0.0, 4.0]), device=device, requires_grad=True)
+    with detect_anomaly():
+        y = namespace["make"](x)
+        with pytest.raises(AnomalyError) as info:
+            y.sum().backward()
+    msg = str(info.value)
+    assert str(script) in msg
+    assert "marker-user-file-under-minigrad" in msg

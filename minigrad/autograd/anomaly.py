@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import traceback
 
 __all__ = ["detect_anomaly", "AnomalyError"]
@@ -23,6 +24,16 @@ class AnomalyError(RuntimeError):
     """
 
 
+# the installed package's own directory (with a trailing separator): frames from files under
+# it are the engine's; every other frame, wherever it lives, is the user's code (a clone or a
+# project folder may well be called "minigrad" too)
+_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+
+
+def _is_engine_frame(filename: str) -> bool:
+    return os.path.abspath(filename).startswith(_PACKAGE_DIR)
+
+
 class _Anomaly:
     enabled = False
     in_backward = False  # ops run by a backward formula are blamed on that backward
@@ -30,7 +41,7 @@ class _Anomaly:
     @staticmethod
     def creation_stack() -> str:
         frames = traceback.extract_stack()[:-3]  # drop the autograd frames
-        frames = [f for f in frames if "/minigrad/" not in f.filename] or frames
+        frames = [f for f in frames if not _is_engine_frame(f.filename)] or frames
         return "".join(traceback.format_list(frames[-4:]))
 
 
