@@ -158,7 +158,7 @@ def __getattr__(name):
     """Import subpackages and checkpoint functions on first use (keeps import light)."""
     import importlib
 
-    if name in ("nn", "optim", "data", "viz", "experiments"):
+    if name in ("nn", "optim", "data", "utils", "viz", "experiments"):
         return importlib.import_module(f"minigrad.{name}")
     if name in ("save", "load"):
         return getattr(importlib.import_module("minigrad.serialization"), name)
