@@ -1,0 +1,645 @@
+"""Recurrent layers with PyTorch's semantics: :class:`RNN`, :class:`LSTM`, :class:`GRU` and
+the single-step :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell`.
+
+Parameters are named and shaped as in PyTorch (``weight_ih_l0``, ``weight_hh_l0``,
+``bias_ih_l0``, ``bias_hh_l0``, ``..._reverse`` for the backward direction; gates stacked
+in PyTorch's order: LSTM i, f, g, o; GRU r, z, n), so a PyTorch ``state_dict`` loads as
+it is. Every weight starts as U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+
+How a layer runs (no Python loop over the batch; one loop over time):
+
+1. the input projection ``W_ih x_t + b_ih`` of every time step in one matmul;
+2. per step, the hidden projection ``W_hh h + b_hh`` (one matmul) and the gate math as one
+   fused Function (:mod:`minigrad.ops.rnn_cell`), whose backward is closed-form;
+3. the outputs of all steps stacked in one op.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+from minigrad import backend
+from minigrad.dtypes import as_dtype, get_default_dtype
+from minigrad.nn import init
+from minigrad.nn.module import Module, Parameter
+from minigrad.ops.dropout import dropout as _dropout
+from minigrad.ops.linear import Linear as _Linear
+from minigrad.ops.rnn_cell import (
+    GRUCellFunction,
+    LSTMCellFunction,
+    stack_steps,
+    unbind_steps,
+)
+from minigrad.ops.shape import cat
+from minigrad.tensor import Tensor
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _param(shape, device, dtype) -> Parameter:
+    dev = backend.device(device)
+    dt = as_dtype(dtype) if dtype is not None else get_default_dtype()
+    return Parameter(Tensor._make(dev.xp.empty(shape, dtype=dt)))
+
+
+def _zeros_like_state(ref, shape) -> Tensor:
+    return Tensor._make(ref.xp.zeros(shape, dtype=ref.dtype))
+
+
+def _step(mode, xg, h, c, w_hh, b_hh):
+    """One time step of one direction: returns the new ``(h, c)`` (``c`` None but LSTM)."""
+    hg = _Linear()(h, w_hh, b_hh)
+    if mode == "LSTM":
+        return LSTMCellFunction()(xg, hg, c)
+    if mode == "GRU":
+        return GRUCellFunction()(xg, hg, h), None
+    a = xg + hg
+    return (a.tanh() if mode == "RNN_TANH" else a.relu()), None
+
+
+def _check_dtype(name, input, weight):
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"{name}: input must have the dtype of the parameters, {weight.dtype}, got "
+            f"{input.dtype}; convert one with .to(dtype)"
+        )
+
+
+class RNNBase(Module):
+    """The multi-layer recurrent layer behind :class:`RNN`, :class:`LSTM` and :class:`GRU`.
+
+    Parameters
+    ----------
+    mode : str
+        ``'LSTM'``, ``'GRU'``, ``'RNN_TANH'`` or ``'RNN_RELU'``.
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    num_layers : int
+        Stacked layers (default 1).
+    bias : bool
+        Whether the layers have ``b_ih`` and ``b_hh`` (default True).
+    batch_first : bool
+        Inputs and outputs are ``(batch, seq, feature)`` instead of ``(seq, batch,
+        feature)`` (default False). The states ``h_n``/``c_n`` are never batch first.
+    dropout : float
+        Dropout on the outputs of every layer but the last, in training (default 0).
+    bidirectional : bool
+        Run a second direction from the end of the sequence; outputs are concatenated
+        (default False).
+    proj_size : int
+        Only 0 (LSTM projections are not implemented).
+    device, dtype : optional
+        Where and in what dtype the parameters live (default: default device, float32).
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> m = nn.RNNBase("GRU", 4, 8, num_layers=2)
+    >>> [k for k in m.state_dict()][:4]
+    ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0']
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device=None,
+                 dtype=None):  # fmt: skip
+        super().__init__()
+        name = type(self).__name__
+        if mode not in _GATES:
+            raise ValueError(f"{name}: unknown mode {mode!r}; expected one of {sorted(_GATES)}")
+        if (
+            not isinstance(dropout, numbers.Number)
+            or not 0 <= dropout <= 1
+            or isinstance(dropout, bool)
+        ):
+            raise ValueError(
+                f"{name}: dropout should be a number in range [0, 1] representing the "
+                f"probability of an element being zeroed, got {dropout!r}"
+            )
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be a positive int, got {hidden_size!r}")
+        if not isinstance(input_size, int) or input_size < 0:
+            raise ValueError(f"{name}: input_size must be a non-negative int, got {input_size!r}")
+        if not isinstance(num_layers, int) or num_layers <= 0:
+            raise ValueError(f"{name}: num_layers must be a positive int, got {num_layers!r}")
+        if proj_size != 0:
+            raise NotImplementedError(
+                f"{name}: proj_size={proj_size} (LSTM projections) is not implemented; use 0"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                f"{name}: dropout option adds dropout after all but last recurrent layer, so "
+                f"non-zero dropout expects num_layers greater than 1, but got dropout={dropout} "
+                f"and num_layers={num_layers}",
+                stacklevel=2,
+            )
+        self.mode = mode
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bias = bias
+        self.batch_first = batch_first
+        self.dropout = float(dropout)
+        self.bidirectional = bidirectional
+        self.proj_size = proj_size
+        gate_size = _GATES[mode] * hidden_size
+        num_directions = 2 if bidirectional else 1
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            layer_in = input_size if layer == 0 else hidden_size * num_directions
+            for direction in range(num_directions):
+                sfx = f"_l{layer}" + ("_reverse" if direction == 1 else "")
+                shapes = [
+                    ("weight_ih", (gate_size, layer_in)),
+                    ("weight_hh", (gate_size, hidden_size)),
+                ]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for pname, shape in shapes:
+                    setattr(self, pname + sfx, _param(shape, device, dtype))
+                    self._flat_weights_names.append(pname + sfx)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.LSTM(3, 4)
+        >>> m.reset_parameters()
+        >>> bool(m.weight_hh_l0.abs().max() <= 0.5)
+        True
+        """
+        stdv = 1.0 / math.sqrt(self.hidden_size)
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def flatten_parameters(self) -> None:
+        """Accepted for PyTorch compatibility (cuDNN weight packing); does nothing here.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> nn.GRU(2, 3).flatten_parameters()
+        """
+
+    @property
+    def all_weights(self):
+        """The parameters grouped per layer and direction, as in PyTorch.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> [len(w) for w in nn.GRU(2, 3, bidirectional=True).all_weights]
+        [4, 4]
+        """
+        n = 4 if self.bias else 2
+        names = self._flat_weights_names
+        return [[getattr(self, k) for k in names[i : i + n]] for i in range(0, len(names), n)]
+
+    def _check_state(self, h, expected, what):
+        if tuple(h.shape) != expected:
+            raise RuntimeError(
+                f"{type(self).__name__}: expected {what} of size {expected}, got {tuple(h.shape)}"
+            )
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        is_lstm = self.mode == "LSTM"
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"{name}: expected input to be 2D (unbatched) or 3D (batched), got "
+                f"{input.ndim}D input of shape {tuple(input.shape)}"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: input.size(-1) must be equal to input_size. Expected "
+                f"{self.input_size}, got {input.shape[-1]}"
+            )
+        w0 = getattr(self, self._flat_weights_names[0])
+        _check_dtype(name, input, w0)
+        batched = input.ndim == 3
+        states = None
+        if hx is not None:
+            states = list(hx) if is_lstm else [hx]
+            if is_lstm and (not isinstance(hx, tuple | list) or len(hx) != 2):
+                raise RuntimeError(f"{name}: hx must be a tuple (h_0, c_0)")
+            want = 3 if batched else 2
+            for s in states:
+                if s.ndim != want:
+                    raise RuntimeError(
+                        f"{name}: for {'batched 3-D' if batched else 'unbatched 2-D'} input, "
+                        f"hx should also be {want}-D but got {s.ndim}-D tensor"
+                    )
+                _check_dtype(name, s, w0)
+        if not batched:
+            input = input.unsqueeze(1)
+            if states is not None:
+                states = [s.unsqueeze(1) for s in states]
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        T, B = input.shape[0], input.shape[1]
+        D = 2 if self.bidirectional else 1
+        L, H = self.num_layers, self.hidden_size
+        if states is not None:
+            for s, what in zip(states, ("hidden state", "cell state")):
+                self._check_state(s, (L * D, B, H), what)
+            h0s = unbind_steps(states[0])
+            c0s = unbind_steps(states[1]) if is_lstm else [None] * (L * D)
+        else:
+            zero = _zeros_like_state(input, (B, H))
+            h0s = [zero] * (L * D)
+            c0s = [zero if is_lstm else None] * (L * D)
+        hn, cn = [], []
+        layer_in = input
+        names = self._flat_weights_names
+        per = 4 if self.bias else 2
+        for layer in range(L):
+            outs = []
+            for d in range(D):
+                k = layer * D + d
+                params = [getattr(self, n) for n in names[k * per : (k + 1) * per]]
+                w_ih, w_hh = params[0], params[1]
+                b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
+                steps = unbind_steps(_Linear()(layer_in, w_ih, b_ih))
+                h, c = h0s[k], c0s[k]
+                out = [None] * T
+                for t in range(T - 1, -1, -1) if d == 1 else range(T):
+                    h, c = _step(self.mode, steps[t], h, c, w_hh, b_hh)
+                    out[t] = h
+                outs.append(stack_steps(out))
+                hn.append(h)
+                cn.append(c)
+            layer_in = outs[0] if D == 1 else cat(outs, 2)
+            if self.dropout > 0 and self.training and layer < L - 1:
+                layer_in = _dropout(layer_in, self.dropout, True)
+        output = layer_in
+        h_n = stack_steps(hn)
+        c_n = stack_steps(cn) if is_lstm else None
+        if not batched:
+            output = output.squeeze(1)
+            h_n = h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if is_lstm else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return (output, (h_n, c_n)) if is_lstm else (output, h_n)
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            s += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        if self.batch_first is not False:
+            s += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            s += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            s += f", bidirectional={self.bidirectional}"
+        return s
+
+
+class RNN(RNNBase):
+    """Elman RNN: ``h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)`` (or ReLU).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    num_layers : int
+        Stacked layers (default 1).
+    nonlinearity : str
+        ``'tanh'`` (default) or ``'relu'``.
+    bias, batch_first, dropout, bidirectional, device, dtype
+        As in :class:`RNNBase`.
+
+    Shapes: ``input`` ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``, or
+    ``(L, H_in)`` unbatched), ``h_0`` ``(D * num_layers, N, H_out)`` (zeros when omitted);
+    returns ``output`` ``(L, N, D * H_out)`` and ``h_n`` ``(D * num_layers, N, H_out)``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> rnn = nn.RNN(10, 20, 2)
+    >>> output, h_n = rnn(minigrad.randn(5, 3, 10), minigrad.randn(2, 3, 20))
+    >>> output.shape, h_n.shape
+    ((5, 3, 20), (2, 3, 20))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device=None,
+                 dtype=None):  # fmt: skip
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"RNN: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'"
+            )
+        self.nonlinearity = nonlinearity
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)  # fmt: skip
+
+    def extra_repr(self) -> str:
+        s = super().extra_repr()
+        return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
+
+
+class LSTM(RNNBase):
+    """Long short-term memory, PyTorch's formulation (gate order i, f, g, o)::
+
+        i, f, o = sigmoid(W_i* x + b_i* + W_h* h + b_h*)    g = tanh(...)
+        c' = f * c + i * g                                h' = o * tanh(c')
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    num_layers : int
+        Stacked layers (default 1).
+    bias, batch_first, dropout, bidirectional, proj_size, device, dtype
+        As in :class:`RNNBase` (``proj_size`` must be 0).
+
+    ``forward(input, (h_0, c_0))`` returns ``output, (h_n, c_n)``; the states default to
+    zeros; shapes as in :class:`RNN`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> lstm = nn.LSTM(10, 20, batch_first=True, bidirectional=True)
+    >>> output, (h_n, c_n) = lstm(minigrad.randn(3, 5, 10))
+    >>> output.shape, h_n.shape, c_n.shape
+    ((3, 5, 40), (2, 3, 20), (2, 3, 20))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device=None, dtype=None):  # fmt: skip
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype)  # fmt: skip
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit, PyTorch's formulation (gate order r, z, n)::
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)   z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))  h' = (1 - z) * n + z * h
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    num_layers : int
+        Stacked layers (default 1).
+    bias, batch_first, dropout, bidirectional, device, dtype
+        As in :class:`RNNBase`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> gru = nn.GRU(10, 20, 2)
+    >>> output, h_n = gru(minigrad.randn(5, 10))  # unbatched
+    >>> output.shape, h_n.shape
+    ((5, 20), (2, 20))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device=None, dtype=None):  # fmt: skip
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype)  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ cells
+class RNNCellBase(Module):
+    """One recurrent step with parameters ``weight_ih``, ``weight_hh``, ``bias_ih``,
+    ``bias_hh`` (gates stacked as in PyTorch), all U(-1/sqrt(hidden), 1/sqrt(hidden)).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    bias : bool
+        Whether there are biases (default True).
+    num_chunks : int
+        Gates stacked in the weights (1 RNN, 4 LSTM, 3 GRU).
+    device, dtype : optional
+        Where and in what dtype the parameters live.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> nn.RNNCellBase(3, 4, True, 3).weight_ih.shape
+    (12, 3)
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device=None, dtype=None):  # fmt: skip
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(hidden_size, int) or hidden_size <= 0:
+            raise ValueError(f"{name}: hidden_size must be a positive int, got {hidden_size!r}")
+        if not isinstance(input_size, int) or input_size < 0:
+            raise ValueError(f"{name}: input_size must be a non-negative int, got {input_size!r}")
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.bias = bias
+        self.weight_ih = _param((num_chunks * hidden_size, input_size), device, dtype)
+        self.weight_hh = _param((num_chunks * hidden_size, hidden_size), device, dtype)
+        if bias:
+            self.bias_ih = _param((num_chunks * hidden_size,), device, dtype)
+            self.bias_hh = _param((num_chunks * hidden_size,), device, dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every weight and bias from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> c = nn.GRUCell(3, 4)
+        >>> c.reset_parameters()
+        >>> bool(c.weight_ih.abs().max() <= 0.5)
+        True
+        """
+        stdv = 1.0 / math.sqrt(self.hidden_size)
+        for w in self.parameters():
+            init.uniform_(w, -stdv, stdv)
+
+    def _prepare(self, input, states):
+        """Check shapes; add a batch dimension to unbatched input and states."""
+        name = type(self).__name__
+        if input.ndim not in (1, 2):
+            raise ValueError(
+                f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead (shape "
+                f"{tuple(input.shape)})"
+            )
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(
+                f"{name}: input has inconsistent input_size: got {input.shape[-1]} expected "
+                f"{self.input_size}"
+            )
+        _check_dtype(name, input, self.weight_ih)
+        batched = input.ndim == 2
+        if not batched:
+            input = input.unsqueeze(0)
+        B, H = input.shape[0], self.hidden_size
+        out = []
+        for s in states:
+            if s is None:
+                s = _zeros_like_state(input, (B, H))
+            else:
+                if s.ndim != (2 if batched else 1):
+                    raise RuntimeError(
+                        f"{name}: Expected hidden state to be {2 if batched else 1}D for "
+                        f"{'batched' if batched else 'unbatched'} input, got {s.ndim}D"
+                    )
+                _check_dtype(name, s, self.weight_ih)
+                if not batched:
+                    s = s.unsqueeze(0)
+                if tuple(s.shape) != (B, H):
+                    raise RuntimeError(
+                        f"{name}: hidden state has shape {tuple(s.shape)}, expected {(B, H)}"
+                    )
+            out.append(s)
+        return input, out, batched
+
+    def _projections(self, input, h):
+        xg = _Linear()(input, self.weight_ih, self.bias_ih)
+        hg = _Linear()(h, self.weight_hh, self.bias_hh)
+        return xg, hg
+
+    def extra_repr(self) -> str:
+        s = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            s += f", bias={self.bias}"
+        nl = getattr(self, "nonlinearity", "tanh")
+        if nl != "tanh":
+            s += f", nonlinearity={nl!r}"
+        return s
+
+
+class RNNCell(RNNCellBase):
+    """One Elman RNN step: ``h' = tanh(W_ih x + b_ih + W_hh h + b_hh)`` (or ReLU).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    bias : bool
+        Whether there are biases (default True).
+    nonlinearity : str
+        ``'tanh'`` (default) or ``'relu'``.
+    device, dtype : optional
+        Where and in what dtype the parameters live.
+
+    ``forward(input, hx=None)``: ``input`` ``(N, H_in)`` or ``(H_in,)``, ``hx`` of the
+    matching ``(N, H)`` or ``(H,)`` (zeros when omitted); returns ``h'``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> cell = nn.RNNCell(10, 20)
+    >>> h = None
+    >>> for x in minigrad.randn(6, 3, 10):
+    ...     h = cell(x, h)
+    >>> h.shape
+    (3, 20)
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device=None, dtype=None):  # fmt: skip
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(
+                f"RNNCell: unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'"
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
+
+    def forward(self, input, hx=None):
+        input, (h,), batched = self._prepare(input, [hx])
+        xg, hg = self._projections(input, h)
+        a = xg + hg
+        h = a.tanh() if self.nonlinearity == "tanh" else a.relu()
+        return h if batched else h.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step (gate order i, f, g, o, as :class:`LSTM`).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    bias : bool
+        Whether there are biases (default True).
+    device, dtype : optional
+        Where and in what dtype the parameters live.
+
+    ``forward(input, (h, c)=None)`` returns ``(h', c')``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> cell = nn.LSTMCell(10, 20)
+    >>> h, c = cell(minigrad.randn(3, 10))
+    >>> h.shape, c.shape
+    ((3, 20), (3, 20))
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None):  # fmt: skip
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
+
+    def forward(self, input, hx=None):
+        if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
+            raise RuntimeError("LSTMCell: hx must be a tuple (h, c)")
+        input, (h, c), batched = self._prepare(input, list(hx) if hx is not None else [None, None])
+        xg, hg = self._projections(input, h)
+        h, c = LSTMCellFunction()(xg, hg, c)
+        return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step (gate order r, z, n, as :class:`GRU`).
+
+    Parameters
+    ----------
+    input_size, hidden_size : int
+        Features of the input and of the hidden state.
+    bias : bool
+        Whether there are biases (default True).
+    device, dtype : optional
+        Where and in what dtype the parameters live.
+
+    ``forward(input, hx=None)`` returns ``h'``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.GRUCell(10, 20)(minigrad.randn(10)).shape
+    (20,)
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None,
+                 dtype=None):  # fmt: skip
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
+
+    def forward(self, input, hx=None):
+        input, (h,), batched = self._prepare(input, [hx])
+        xg, hg = self._projections(input, h)
+        h = GRUCellFunction()(xg, hg, h)
+        return h if batched else h.squeeze(0)

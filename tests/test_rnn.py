@@ -1,0 +1,296 @@
+"""Recurrent layers and cells (minigrad.nn.rnn, minigrad.ops.rnn_cell): values and gradients
+against PyTorch (tests/fixtures/rnn.npz, made by make_rnn_fixtures.py), gradcheck and
+gradgradcheck in float64, shapes, state-dict keys, dropout between layers, errors."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import load_fixture, to_numpy
+
+import minigrad
+from minigrad import nn
+from minigrad.autograd.checks import gradcheck, gradgradcheck
+from minigrad.ops.rnn_cell import gru_cell, lstm_cell, stack_steps, unbind_steps
+
+FIX = load_fixture("rnn")
+CONFIGS = json.loads(str(FIX["configs"]))
+
+
+def _t(a, device, requires_grad=False):
+    t = minigrad.tensor(np.ascontiguousarray(a), device=device)
+    t.requires_grad = requires_grad
+    return t
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_matches_pytorch(name, device):
+    meta = json.loads(str(FIX[f"{name}__meta"]))
+    m = getattr(nn, meta["class"])(**meta["kwargs"], dtype=minigrad.float64, device=device)
+    # the state dict has PyTorch's keys, in PyTorch's order, and a PyTorch state dict loads
+    assert list(m.state_dict().keys()) == meta["state_dict_keys"]
+    m.load_state_dict({k: _t(FIX[f"{name}__param__{k}"], device) for k in meta["params"]})
+    x = _t(FIX[f"{name}__x"], device, True)
+    states = []
+    if meta["state"]:
+        states = [_t(FIX[f"{name}__{n}"], device, True) for n in ("h0", "c0")
+                  if f"{name}__{n}" in FIX]  # fmt: skip
+    is_lstm = meta["class"].startswith("LSTM")
+    hx = (tuple(states) if is_lstm else states[0]) if states else None
+    res = m(x, hx)
+    if meta["class"].endswith("Cell"):
+        outs = list(res) if is_lstm else [res]
+    else:
+        outs = [res[0]] + (list(res[1]) if is_lstm else [res[1]])
+    loss = 0
+    for n, o in zip(meta["outputs"], outs):
+        np.testing.assert_allclose(to_numpy(o), FIX[f"{name}__{n}"], rtol=1e-10, atol=1e-12)
+        loss = loss + (o * _t(FIX[f"{name}__w_{n}"], device)).sum()
+    loss.backward()
+    np.testing.assert_allclose(to_numpy(x.grad), FIX[f"{name}__grad_x"], rtol=1e-9, atol=1e-12)
+    for s, n in zip(states, ("h0", "c0")):
+        np.testing.assert_allclose(
+            to_numpy(s.grad), FIX[f"{name}__grad_{n}"], rtol=1e-9, atol=1e-12
+        )
+    for k in meta["params"]:
+        np.testing.assert_allclose(
+            to_numpy(getattr(m, k).grad), FIX[f"{name}__grad__{k}"], rtol=1e-9, atol=1e-12,
+            err_msg=k,
+        )  # fmt: skip
+
+
+# ------------------------------------------------------------------ fused cells, float64
+def test_lstm_cell_gradcheck(device):
+    B, H = 2, 3
+    xg = minigrad.randn(B, 4 * H, dtype=minigrad.float64, device=device, requires_grad=True)
+    hg = minigrad.randn(B, 4 * H, dtype=minigrad.float64, device=device, requires_grad=True)
+    c = minigrad.randn(B, H, dtype=minigrad.float64, device=device, requires_grad=True)
+    assert gradcheck(lambda a, b, c: lstm_cell(a, b, c), (xg, hg, c))
+    assert gradgradcheck(lambda a, b, c: lstm_cell(a, b, c), (xg, hg, c))
+    # only one of the two outputs used: the other's gradient is None in backward
+    assert gradcheck(lambda a, b, c: lstm_cell(a, b, c)[0], (xg, hg, c))
+    assert gradgradcheck(lambda a, b, c: lstm_cell(a, b, c)[1], (xg, hg, c))
+
+
+def test_gru_cell_gradcheck(device):
+    B, H = 2, 3
+    xg = minigrad.randn(B, 3 * H, dtype=minigrad.float64, device=device, requires_grad=True)
+    hg = minigrad.randn(B, 3 * H, dtype=minigrad.float64, device=device, requires_grad=True)
+    h = minigrad.randn(B, H, dtype=minigrad.float64, device=device, requires_grad=True)
+    assert gradcheck(gru_cell, (xg, hg, h))
+    assert gradgradcheck(gru_cell, (xg, hg, h))
+
+
+def test_cell_wrong_gradient_is_caught(device):
+    """The fixture and gradcheck comparisons can fail: a perturbed closed form is caught."""
+    from minigrad.ops import rnn_cell
+
+    B, H = 2, 2
+    kw = {"dtype": minigrad.float64, "device": device, "requires_grad": True}
+    args = [minigrad.randn(B, 3 * H, **kw), minigrad.randn(B, 3 * H, **kw)]
+    args.append(minigrad.randn(B, H, **kw))
+    orig = rnn_cell.GRUCellFunction._backward_arrays
+
+    def wrong(self, gy, hg, h):
+        gx, ghg, gh = orig(self, gy, hg, h)
+        return gx, ghg, gh * 1.01
+
+    rnn_cell.GRUCellFunction._backward_arrays = wrong
+    try:
+        assert not gradcheck(gru_cell, args, raise_exception=False)
+    finally:
+        rnn_cell.GRUCellFunction._backward_arrays = orig
+
+
+def test_steps_gradcheck(device):
+    x = minigrad.randn(3, 2, dtype=minigrad.float64, device=device, requires_grad=True)
+
+    def f(x):
+        s = unbind_steps(x)
+        return stack_steps([s[2] * s[0], s[1]])  # a step unused, reordered
+
+    assert gradcheck(f, (x,))
+    assert gradgradcheck(f, (x,))
+
+
+def _functional(m, names):
+    """fn(x, h0[, c0], *params) running module m with the given tensors as parameters."""
+
+    def fn(x, *rest):
+        ns = len(rest) - len(names)
+        for k, p in zip(names, rest[ns:]):
+            m._parameters[k] = p
+        states = rest[:ns]
+        hx = None
+        if states:
+            hx = tuple(states) if m.mode == "LSTM" else states[0]
+        out, hn = m(x, hx)
+        return (out,) + (tuple(hn) if m.mode == "LSTM" else (hn,))
+
+    return fn
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH", "RNN_RELU"])
+def test_layer_gradcheck_all_inputs(mode, device):
+    """Input, initial states and every weight of a 2-layer bidirectional layer."""
+    kw = {"num_layers": 2, "bidirectional": True, "dtype": minigrad.float64, "device": device}
+    if mode.startswith("RNN"):
+        m = nn.RNN(2, 2, nonlinearity="tanh" if mode == "RNN_TANH" else "relu", **kw)
+    else:
+        m = getattr(nn, mode)(2, 2, **kw)
+    names = list(m._flat_weights_names)
+    params = [getattr(m, k).detach().requires_grad_() for k in names]
+    x = minigrad.randn(3, 2, 2, dtype=minigrad.float64, device=device, requires_grad=True)
+    states = [minigrad.randn(4, 2, 2, dtype=minigrad.float64, device=device, requires_grad=True)
+              for _ in range(2 if mode == "LSTM" else 1)]  # fmt: skip
+    assert gradcheck(_functional(m, names), (x, *states, *params))
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_layer_gradgradcheck(mode, device):
+    m = getattr(nn, mode)(2, 2, bidirectional=True, dtype=minigrad.float64, device=device)
+    names = list(m._flat_weights_names)
+    params = [getattr(m, k).detach().requires_grad_() for k in names]
+    x = minigrad.randn(2, 1, 2, dtype=minigrad.float64, device=device, requires_grad=True)
+    assert gradgradcheck(_functional(m, names), (x, *params))
+
+
+# ------------------------------------------------------------------ module semantics
+def test_state_dict_keys_and_shapes():
+    m = nn.LSTM(3, 5, num_layers=2, bidirectional=True)
+    sd = m.state_dict()
+    assert list(sd)[:8] == [
+        "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+        "weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse",
+        "bias_hh_l0_reverse",
+    ]  # fmt: skip
+    assert sd["weight_ih_l0"].shape == (20, 3)
+    assert sd["weight_ih_l1"].shape == (20, 10)  # layer 1 reads both directions
+    assert sd["weight_hh_l1_reverse"].shape == (20, 5)
+    assert len(list(nn.GRU(3, 5, bias=False).parameters())) == 2
+
+
+@pytest.mark.parametrize("cls,gates", [("RNN", 1), ("LSTM", 4), ("GRU", 3)])
+def test_default_init_range(cls, gates):
+    m = getattr(nn, cls)(4, 16)
+    for p in m.parameters():
+        a = to_numpy(p)
+        assert a.dtype == np.float32
+        assert np.abs(a).max() <= 0.25 and np.abs(a).max() > 0.2  # U(-1/4, 1/4), 64+ draws
+    assert m.weight_ih_l0.shape == (gates * 16, 4)
+
+
+def test_float32_stays_float32(device):
+    m = nn.GRU(3, 4, device=device)
+    x = minigrad.randn(5, 2, 3, device=device, requires_grad=True)
+    out, hn = m(x)
+    assert out.dtype == minigrad.float32 and hn.dtype == minigrad.float32
+    out.sum().backward()
+    assert x.grad.dtype == minigrad.float32 and m.weight_hh_l0.grad.dtype == minigrad.float32
+
+
+def test_batch_first_equals_time_first(device):
+    m = nn.LSTM(3, 4, num_layers=2, device=device)
+    mb = nn.LSTM(3, 4, num_layers=2, batch_first=True, device=device)
+    mb.load_state_dict(m.state_dict())
+    x = minigrad.randn(6, 2, 3, device=device)
+    o, (h, c) = m(x)
+    ob, (hb, cb) = mb(x.transpose(0, 1))
+    np.testing.assert_allclose(to_numpy(ob.transpose(0, 1)), to_numpy(o), rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(hb), to_numpy(h), rtol=1e-6)
+    assert hb.shape == (2, 2, 4)  # states are never batch first
+
+
+def test_unbatched_equals_batch_of_one(device):
+    m = nn.GRU(3, 4, bidirectional=True, device=device)
+    x = minigrad.randn(5, 3, device=device)
+    o, h = m(x)
+    o1, h1 = m(x.unsqueeze(1))
+    assert o.shape == (5, 8) and h.shape == (2, 4)
+    np.testing.assert_allclose(to_numpy(o), to_numpy(o1.squeeze(1)), rtol=1e-6)
+    np.testing.assert_allclose(to_numpy(h), to_numpy(h1.squeeze(1)), rtol=1e-6)
+
+
+def test_layer_equals_its_cell_stepped(device):
+    """nn.LSTM with one layer is nn.LSTMCell applied step by step with the same weights."""
+    m = nn.LSTM(3, 4, device=device)
+    cell = nn.LSTMCell(3, 4, device=device)
+    cell.load_state_dict({k[:-3]: v for k, v in m.state_dict().items()})
+    x = minigrad.randn(5, 2, 3, device=device)
+    out, (hn, cn) = m(x)
+    h = c = minigrad.zeros(2, 4, device=device)
+    for t in range(5):
+        h, c = cell(x[t], (h, c))
+        np.testing.assert_allclose(to_numpy(h), to_numpy(out[t]), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(to_numpy(c), to_numpy(cn[0]), rtol=1e-5, atol=1e-7)
+
+
+def test_dropout_between_layers(device):
+    m = nn.GRU(3, 8, num_layers=2, dropout=0.5, device=device)
+    ref = nn.GRU(3, 8, num_layers=2, device=device)
+    ref.load_state_dict(m.state_dict())
+    x = minigrad.randn(4, 16, 3, device=device)
+    o_train, _ = m(x)
+    o_ref, _ = ref(x)
+    assert not np.allclose(to_numpy(o_train), to_numpy(o_ref))
+    m.eval()
+    np.testing.assert_allclose(to_numpy(m(x)[0]), to_numpy(o_ref), rtol=1e-6)
+    # a single layer has nothing between layers: no dropout even in training (and a warning)
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        one = nn.GRU(3, 8, dropout=0.5, device=device)
+    ref1 = nn.GRU(3, 8, device=device)
+    ref1.load_state_dict(one.state_dict())
+    np.testing.assert_allclose(to_numpy(one(x)[0]), to_numpy(ref1(x)[0]), rtol=1e-6)
+
+
+def test_repr():
+    assert repr(nn.LSTM(10, 20, 2)) == "LSTM(10, 20, num_layers=2)"
+    assert repr(nn.GRU(1, 2, batch_first=True, bidirectional=True)) == (
+        "GRU(1, 2, batch_first=True, bidirectional=True)"
+    )
+    assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity='relu')"
+    assert repr(nn.GRUCell(3, 4, bias=False)) == "GRUCell(3, 4, bias=False)"
+
+
+def test_errors():
+    m = nn.LSTM(3, 4, num_layers=2)
+    with pytest.raises(RuntimeError, match="input_size. Expected 3, got 5"):
+        m(minigrad.randn(2, 1, 5))
+    with pytest.raises(RuntimeError, match=r"hidden state of size \(2, 1, 4\)"):
+        m(minigrad.randn(2, 1, 3), (minigrad.zeros(1, 1, 4), minigrad.zeros(2, 1, 4)))
+    with pytest.raises(RuntimeError, match="tuple"):
+        m(minigrad.randn(2, 1, 3), minigrad.zeros(2, 1, 4))
+    with pytest.raises(RuntimeError, match="dtype"):
+        m(minigrad.randn(2, 1, 3, dtype=minigrad.float64))
+    with pytest.raises(ValueError, match="2D .unbatched. or 3D"):
+        m(minigrad.randn(3))
+    with pytest.raises(ValueError, match="dropout"):
+        nn.GRU(3, 4, dropout=1.5)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        nn.RNN(3, 4, nonlinearity="sigmoid")
+    with pytest.raises(RuntimeError, match="inconsistent input_size"):
+        nn.GRUCell(3, 4)(minigrad.randn(2, 5))
+    with pytest.raises(RuntimeError, match=r"shape \(3, 4\), expected \(2, 4\)"):
+        nn.GRUCell(3, 4)(minigrad.randn(2, 3), minigrad.zeros(3, 4))
+    with pytest.raises(RuntimeError, match="lstm_cell"):
+        lstm_cell(minigrad.zeros(1, 8), minigrad.zeros(1, 8), minigrad.zeros(1, 3))
+
+
+def test_trains(device):
+    """A GRU learns to output the running sum's sign of its input (loss drops)."""
+    from minigrad.optim import Adam
+
+    m = nn.GRU(1, 8, device=device)
+    head = nn.Linear(8, 1, device=device)
+    opt = Adam(list(m.parameters()) + list(head.parameters()), lr=0.05)
+    x = minigrad.randn(6, 32, 1, device=device)
+    y = minigrad.tensor((np.cumsum(to_numpy(x), 0) > 0).astype(np.float32), device=device)
+    losses = []
+    for _ in range(60):
+        out, _ = m(x)
+        loss = nn.functional.binary_cross_entropy_with_logits(head(out), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
