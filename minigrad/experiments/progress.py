@@ -1,11 +1,11 @@
-"""Progress display: a tqdm bar when tqdm is installed, plain lines otherwise."""
+"""Progress display: a tqdm bar on a terminal when tqdm is installed, plain lines otherwise."""
 
 from __future__ import annotations
 
 import sys
 import time
 
-__all__ = ["ProgressBar", "has_tqdm"]
+__all__ = ["ProgressBar", "has_tqdm", "resolve_mode"]
 
 
 def has_tqdm() -> bool:
@@ -15,6 +15,36 @@ def has_tqdm() -> bool:
     except ImportError:
         return False
     return True
+
+
+def resolve_mode(mode="auto", stream=None) -> str:
+    """The concrete display of a progress ``mode``: ``'bar'``, ``'plain'`` or ``'none'``.
+
+    ``auto`` (or ``True``) is a tqdm bar when tqdm is installed and ``stream`` (default
+    ``sys.stderr``) is a terminal, plain lines otherwise (a log file gets no bar redraws).
+
+    Examples
+    --------
+    >>> import io
+    >>> resolve_mode("auto", stream=io.StringIO())
+    'plain'
+    >>> resolve_mode(False)
+    'none'
+    """
+    if mode is True:
+        mode = "auto"
+    if mode is False or mode is None:
+        mode = "none"
+    if mode == "auto":
+        stream = stream if stream is not None else sys.stderr
+        try:
+            tty = bool(stream.isatty())
+        except (AttributeError, ValueError):
+            tty = False
+        mode = "bar" if tty and has_tqdm() else "plain"
+    if mode not in ("bar", "plain", "none"):
+        raise ValueError(f"progress mode must be auto, bar, plain or none, got {mode!r}")
+    return mode
 
 
 class ProgressBar:
@@ -27,8 +57,8 @@ class ProgressBar:
     desc : str
         Label (the run id).
     mode : {'auto', 'bar', 'plain', 'none'} or bool
-        ``auto`` uses tqdm when installed and plain lines otherwise; ``True`` is
-        ``auto`` and ``False`` is ``none``.
+        ``auto`` uses a tqdm bar when tqdm is installed and the stream is a terminal,
+        plain lines otherwise; ``True`` is ``auto`` and ``False`` is ``none``.
     stream : file, optional
         Where plain lines go (default ``sys.stderr``).
 
@@ -43,22 +73,17 @@ class ProgressBar:
     """
 
     def __init__(self, total: int, desc: str = "", mode="auto", stream=None):
-        if mode is True:
-            mode = "auto"
-        if mode is False or mode is None:
-            mode = "none"
-        if mode == "auto":
-            mode = "bar" if has_tqdm() else "plain"
-        if mode not in ("bar", "plain", "none"):
-            raise ValueError(f"progress mode must be auto, bar, plain or none, got {mode!r}")
-        self.mode, self.desc, self.total = mode, desc, total
         self.stream = stream if stream is not None else sys.stderr
+        mode = resolve_mode(mode, self.stream)
+        self.mode, self.desc, self.total = mode, desc, total
         self.count, self.t0 = 0, time.perf_counter()
         self._bar = None
         if mode == "bar":
             from tqdm import tqdm
 
-            self._bar = tqdm(total=total, desc=desc, leave=False, dynamic_ncols=True)
+            self._bar = tqdm(
+                total=total, desc=desc, leave=False, dynamic_ncols=True, file=self.stream
+            )
 
     def update(self, loss: float, acc: float) -> None:
         """Advance one step."""

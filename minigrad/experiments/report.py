@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 from minigrad.experiments import figures
-from minigrad.experiments.grid import read_results
 from minigrad.experiments.results import (
     fmt_mean_std,
     machine_info,
+    malformed_note,
+    scan_results,
     summarize,
     varying_axes,
     view,
@@ -129,7 +130,10 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
     Raises
     ------
     FileNotFoundError
-        When the folder holds no results.
+        When the folder holds no results file.
+    ValueError
+        When the results file holds no valid record (the message counts the malformed
+        lines). Some malformed lines among valid ones are skipped and noted in the report.
 
     Examples
     --------
@@ -144,9 +148,13 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
     'report.md'
     """
     out = Path(out_dir)
-    records = read_results(out)
+    results_file = out / "results.jsonl"
+    if not results_file.is_file():
+        raise FileNotFoundError(f"no results in {results_file}: run a grid there first")
+    records, malformed = scan_results(results_file)
     if not records:
-        raise FileNotFoundError(f"no results in {out / 'results.jsonl'}: run a grid there first")
+        detail = f"; {malformed_note(results_file, malformed)}" if malformed else ""
+        raise ValueError(f"{results_file} holds no valid result record{detail}")
     axes = varying_axes(records)
     rows = summarize(records, axes)
     meta = read_meta(out)
@@ -158,6 +166,8 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
     n_err = sum(r.get("status") == "error" for r in records)
     seeds = sorted({r["config"].get("seed") for r in records})
     scaled = "base_lr" in view(records[0])
+    if malformed:
+        lines += [f"**Note:** {malformed_note('results.jsonl', malformed)}.", ""]
     lines += [
         f"{len(records)} runs ({n_ok} finished, {n_div} diverged, {n_err} failed) over "
         f"seeds {seeds}. Varying: {', '.join(axes) or 'nothing'}. Fixed: "

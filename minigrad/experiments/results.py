@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import platform
@@ -11,10 +12,79 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-__all__ = ["varying_axes", "group_records", "summarize", "fmt_mean_std", "machine_info"]
+__all__ = [
+    "scan_results",
+    "malformed_note",
+    "varying_axes", "group_records", "summarize", "fmt_mean_std", "machine_info"]
 
 #: Config fields that never define a group.
 _IGNORED = ("seed", "tags", "device", "data_root")
+
+
+def scan_results(path) -> tuple:
+    """Read a results file, keeping count of the lines it cannot use.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``results.jsonl`` file, or the folder that holds one.
+
+    Returns
+    -------
+    (records, malformed)
+        The records (first line per ``run_id`` wins) and the 1-based numbers of the lines
+        that are not a JSON object with a ``run_id`` (garbage, or a write cut by a kill).
+
+    Raises
+    ------
+    FileNotFoundError
+        When there is no results file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
+    >>> _ = p.write_text('{"run_id": "a"}\\ngarbage\\n{"run_id": "a"}\\n{"run_id": "b"')
+    >>> recs, bad = scan_results(p)
+    >>> [r["run_id"] for r in recs], bad
+    (['a'], [2, 4])
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "results.jsonl"
+    records, seen, malformed = [], set(), []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for number, line in enumerate(f, 1):
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                rec = None
+            if not isinstance(rec, dict) or not isinstance(rec.get("run_id"), str):
+                malformed.append(number)
+                continue
+            if rec["run_id"] in seen:
+                continue
+            seen.add(rec["run_id"])
+            records.append(rec)
+    return records, malformed
+
+
+def malformed_note(path, malformed) -> str:
+    """One line saying how many lines of a results file were skipped, and which.
+
+    Examples
+    --------
+    >>> malformed_note("out/results.jsonl", [3, 9])
+    'out/results.jsonl: 2 malformed lines skipped (lines 3, 9)'
+    """
+    shown = ", ".join(map(str, malformed[:10])) + (", ..." if len(malformed) > 10 else "")
+    noun = "line" if len(malformed) == 1 else "lines"
+    return f"{path}: {len(malformed)} malformed {noun} skipped ({noun} {shown})"
 
 
 def _key(value):
