@@ -1,4 +1,6 @@
-"""Learning-rate schedules: StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, LambdaLR.
+"""Learning-rate schedules: StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, LambdaLR,
+ExponentialLR, ConstantLR, PolynomialLR, OneCycleLR, ReduceLROnPlateau, SequentialLR,
+ChainedScheduler, CosineAnnealingWarmRestarts.
 
 A scheduler changes ``group['lr']`` of its optimizer's parameter groups each time its
 :meth:`~LRScheduler.step` is called (usually once per epoch, after ``optimizer.step()``).
@@ -10,6 +12,8 @@ The formulas are PyTorch's recursive ("chainable") forms, so the learning rates 
 from __future__ import annotations
 
 import math
+import warnings
+from bisect import bisect_right
 from collections import Counter
 
 from minigrad.optim.optimizer import Optimizer
@@ -21,6 +25,14 @@ __all__ = [
     "CosineAnnealingLR",
     "LinearLR",
     "LambdaLR",
+    "ExponentialLR",
+    "ConstantLR",
+    "PolynomialLR",
+    "OneCycleLR",
+    "ReduceLROnPlateau",
+    "SequentialLR",
+    "ChainedScheduler",
+    "CosineAnnealingWarmRestarts",
 ]
 
 
@@ -77,10 +89,16 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """Reset the step count and set the learning rates of the first epoch."""
         self._step_count = 0
         self._is_initial = True
-        self.step()
-        self._is_initial = False
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for the current ``last_epoch`` (implemented by subclasses)."""
@@ -100,8 +118,11 @@ class LRScheduler:
         """
         return self._last_lr
 
-    def step(self) -> None:
+    def step(self, epoch: int | None = None) -> None:
         """Advance one epoch and set each group's ``'lr'``.
+
+        ``epoch`` (deprecated in PyTorch, and warned about likewise) jumps to that epoch
+        using the closed form of the schedule where it has one.
 
         Examples
         --------
@@ -116,8 +137,25 @@ class LRScheduler:
         0.5
         """
         self._step_count += 1
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        if epoch is not None:
+            warnings.warn(
+                "The epoch parameter in `scheduler.step()` was not necessary and is being "
+                "deprecated where possible. Please use `scheduler.step()` to step the "
+                "scheduler.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed = getattr(self, "_get_closed_form_lr", None)
+            values = closed() if closed is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
@@ -199,6 +237,9 @@ class StepLR(LRScheduler):
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [b * self.gamma ** (self.last_epoch // self.step_size) for b in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` at each milestone epoch.
@@ -237,6 +278,10 @@ class MultiStepLR(LRScheduler):
         if self.last_epoch not in self.milestones:
             return self._lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        k = bisect_right(sorted(self.milestones.elements()), self.last_epoch)
+        return [b * self.gamma**k for b in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -290,6 +335,10 @@ class CosineAnnealingLR(LRScheduler):
             ]
         ratio = (1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
         return [ratio * (lr - lo) + lo for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        t, T, lo = self.last_epoch, self.T_max, self.eta_min
+        return [lo + (b - lo) * (1 + math.cos(math.pi * t / T)) / 2 for b in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -362,6 +411,11 @@ class LinearLR(LRScheduler):
         f = 1.0 + d / (self.total_iters * self.start_factor + (self.last_epoch - 1) * d)
         return [lr * f for lr in self._lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        d = self.end_factor - self.start_factor
+        f = self.start_factor + d * min(self.total_iters, self.last_epoch) / self.total_iters
+        return [b * f for b in self.base_lrs]
+
 
 class LambdaLR(LRScheduler):
     """Set the learning rate to ``initial_lr * lr_lambda(epoch)``.
@@ -405,3 +459,148 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         return [b * f(self.last_epoch) for f, b in zip(self.lr_lambdas, self.base_lrs)]
+
+
+class ExponentialLR(LRScheduler):
+    """Multiply the learning rate by ``gamma`` every epoch.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer.
+    gamma : float
+        Multiplicative factor per epoch.
+    last_epoch : int
+        See :class:`LRScheduler`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import SGD
+    >>> from minigrad.optim.lr_scheduler import ExponentialLR
+    >>> opt = SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = ExponentialLR(opt, gamma=0.5)
+    >>> opt.step(); sched.step(); opt.step(); sched.step(); sched.get_last_lr()
+    [0.25]
+    """
+
+    def __init__(self, optimizer, gamma: float, last_epoch: int = -1):
+        self.gamma = gamma
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial:
+            return self._lrs()
+        return [lr * self.gamma for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [b * self.gamma**self.last_epoch for b in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply the learning rate by ``factor`` for the first ``total_iters`` epochs.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer.
+    factor : float
+        Factor in [0, 1] applied until ``total_iters`` (default 1/3).
+    total_iters : int
+        Number of epochs with the reduced rate (default 5).
+    last_epoch : int
+        See :class:`LRScheduler`.
+
+    Raises
+    ------
+    ValueError
+        If ``factor`` is outside [0, 1].
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import SGD
+    >>> from minigrad.optim.lr_scheduler import ConstantLR
+    >>> opt = SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = ConstantLR(opt, factor=0.5, total_iters=2)
+    >>> lrs = []
+    >>> for _ in range(4):
+    ...     lrs.append(sched.get_last_lr()[0]); opt.step(); sched.step()
+    >>> lrs
+    [0.5, 0.5, 1.0, 1.0]
+    """
+
+    def __init__(self, optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1):  # fmt: skip
+        if factor > 1.0 or factor < 0:
+            raise ValueError(
+                f"ConstantLR: constant multiplicative factor expected to be between 0 and 1, "
+                f"got {factor}"
+            )
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        f = self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor)
+        return [b * f for b in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay the learning rate as ``(1 - t / total_iters) ** power`` down to 0.
+
+    Parameters
+    ----------
+    optimizer : Optimizer
+        The optimizer.
+    total_iters : int
+        Epochs until the rate reaches 0 (default 5).
+    power : float
+        Power of the polynomial (default 1).
+    last_epoch : int
+        See :class:`LRScheduler`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import SGD
+    >>> from minigrad.optim.lr_scheduler import PolynomialLR
+    >>> opt = SGD([minigrad.zeros(1, requires_grad=True)], lr=1.0)
+    >>> sched = PolynomialLR(opt, total_iters=4)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(round(sched.get_last_lr()[0], 6)); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 0.75, 0.5, 0.25, 0.0]
+    """
+
+    def __init__(self, optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1):  # fmt: skip
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return self._lrs()
+        t, n = self.last_epoch, self.total_iters
+        f = ((1.0 - t / n) / (1.0 - (t - 1) / n)) ** self.power
+        return [lr * f for lr in self._lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        f = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [b * f for b in self.base_lrs]
+
+
+# Schedules in files of their own, exported here as in torch.optim.lr_scheduler.
+from minigrad.optim.one_cycle import OneCycleLR  # noqa: E402
+from minigrad.optim.plateau import ReduceLROnPlateau  # noqa: E402
+from minigrad.optim.scheduler_chain import ChainedScheduler, SequentialLR  # noqa: E402
+from minigrad.optim.warm_restarts import CosineAnnealingWarmRestarts  # noqa: E402

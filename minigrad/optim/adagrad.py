@@ -1,0 +1,153 @@
+"""Adagrad, with PyTorch's exact update.
+
+For each parameter ``p`` with gradient ``g`` at step ``t`` (starting at 1)::
+
+    g = -g if maximize
+    g = g + weight_decay * p
+    clr = lr / (1 + (t - 1) * lr_decay)
+    s = s + g * g                          (s starts at initial_accumulator_value)
+    p = p - clr * g / (sqrt(s) + eps)
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+__all__ = ["Adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011), as ``torch.optim.Adagrad``.
+
+    The accumulators are created for every parameter when the optimizer is built (as in
+    PyTorch), so ``state_dict()`` holds them before the first step.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr : float
+        Learning rate (default 1e-2).
+    lr_decay : float
+        Learning-rate decay per step (default 0).
+    weight_decay : float
+        L2 penalty added to the gradient (default 0).
+    initial_accumulator_value : float
+        Starting value of the sum of squared gradients (default 0).
+    eps : float
+        Added to the denominator (default 1e-10).
+    foreach, differentiable, fused : optional
+        Accepted for PyTorch compatibility.
+    maximize : bool
+        Maximize the objective instead of minimizing it.
+
+    Raises
+    ------
+    ValueError
+        For a negative lr, lr_decay, weight decay, initial accumulator value or eps.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import Adagrad
+    >>> w = minigrad.tensor([1.0, -2.0], requires_grad=True)
+    >>> opt = Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step()
+    >>> w  # the first step moves each weight by lr
+    tensor([ 0.9, -1.9], requires_grad=True)
+    """
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        foreach=None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        fused=None,
+    ):
+        for name, v in (
+            ("learning rate", lr),
+            ("lr_decay value", lr_decay),
+            ("weight_decay value", weight_decay),
+            ("initial_accumulator_value value", initial_accumulator_value),
+            ("epsilon value", eps),
+        ):
+            if not 0.0 <= v:
+                raise ValueError(f"Adagrad: Invalid {name}: {v} (expected >= 0)")
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            eps=eps,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            fused=fused,
+        )
+        super().__init__(params, defaults)
+        for group in self.param_groups:
+            init = float(group["initial_accumulator_value"])
+            for p in group["params"]:
+                state = self.state[p]
+                state["step"] = 0
+                state["sum"] = Tensor._make(p.xp.full_like(p.data, init))
+
+    def step(self, closure=None):
+        """Perform one Adagrad step on every parameter that has a gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+
+        Returns
+        -------
+        Tensor or None
+            The closure's loss, or ``None`` without a closure.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import Adagrad
+        >>> w = minigrad.tensor([1.0], requires_grad=True)
+        >>> opt = Adagrad([w], lr=0.1)
+        >>> (w * w).sum().backward(); opt.step(); opt.state[w]["sum"]
+        tensor([4.])
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
+                eps, wd = float(group["eps"]), float(group["weight_decay"])
+                maximize = group["maximize"]
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    g = p.grad.data
+                    if maximize:
+                        g = -g
+                    state = self.state[p]
+                    if len(state) == 0:  # a group added after construction
+                        init = float(group["initial_accumulator_value"])
+                        state["step"] = 0
+                        state["sum"] = Tensor._make(p.xp.full_like(p.data, init))
+                    state["step"] += 1
+                    if wd != 0:
+                        g = g + wd * p.data
+                    clr = lr / (1 + (state["step"] - 1) * lr_decay)
+                    s = state["sum"].data
+                    s += g * g
+                    std = p.xp.sqrt(s)
+                    std += eps
+                    p.data -= clr * (g / std)
+                    p._version += 1
+        return loss
