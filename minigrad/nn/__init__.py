@@ -14,3 +14,4 @@ from minigrad.nn.loss import *  # noqa: F403
 from minigrad.nn.module import *  # noqa: F403
 from minigrad.nn.norm import *  # noqa: F403
 from minigrad.nn.pool import *  # noqa: F403
+from minigrad.nn.sync_batchnorm import *  # noqa: F403

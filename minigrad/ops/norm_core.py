@@ -54,6 +54,7 @@ import numpy as np
 
 from minigrad import backend, jit
 from minigrad.autograd.function import Function
+from minigrad.autograd.grad_mode import _GradMode
 from minigrad.ops import norm_jit
 from minigrad.ops.norm_kernels import (
     bwd_combine,
@@ -109,6 +110,107 @@ class _Layout:
         return tile_ranges(xp, self.T, self.L * itemsize)
 
 
+def local_moments(xp, lay, src, acc, center, use_jit):
+    """Shared statistics, step 1 "local moments": ``(n, mean, var)`` of this batch.
+
+    ``src`` is the ``(T, L)`` input (C-contiguous in dtype ``acc`` when ``use_jit``);
+    ``n = T * B`` elements per channel, ``mean`` (None without centering) and the
+    biased ``var`` per channel. NumPy: each cache-sized tile's mean and sum of squared
+    deviations (two-pass within the tile), merged exactly across tiles (Chan, Golub &
+    LeVeque), so the input is read from memory once.
+    """
+    n = lay.T * lay.B
+    if use_jit:
+        mean, var = norm_jit.shared_moments(lay, src, center)
+        return n, (mean if center else None), var
+    B, L, sv = lay.B, lay.L, lay.sv_shape
+    load = loader(xp, src, acc, "x")
+
+    def tile_stats(t0, t1):
+        xt = load(t0, t1).reshape(sv(t1 - t0))
+        n = (t1 - t0) * B
+        if not center:
+            return n, None, chan_dot(xt, xt)
+        mt = chan_sum(xt) * (1.0 / n)
+        st = scratch(xp, "s", t1 - t0, L, acc).reshape(xt.shape)
+        xp.subtract(xt, expand(mt, B), out=st)
+        return n, mt, chan_dot(st, st)
+
+    n_seen, mean, m2 = 0, None, 0
+    for nt, mt, m2t in map_tiles(xp, tile_stats, lay.tiles(xp, acc.itemsize)):
+        if mean is None or mt is None:
+            mean, m2 = mt, m2 + m2t
+        else:
+            delta = mt - mean
+            mean = mean + delta * (nt / (n_seen + nt))
+            m2 = m2 + m2t + delta * delta * (n_seen * nt / (n_seen + nt))
+        n_seen += nt
+    return n, mean, m2 * (1.0 / max(lay.M, 1))
+
+
+def combine_moments(parts):
+    """Shared statistics, step 2 "combine": merge ``(n, mean, var)`` moments of disjoint
+    batches (per channel, ``var`` biased) into those of their union, exactly (Chan,
+    Golub & LeVeque), in the order given; parts with ``n == 0`` are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.ops.norm_core import combine_moments
+    >>> combine_moments([(2, np.array([1.5]), np.array([0.25])), (0, np.zeros(1), np.zeros(1)),
+    ...                  (1, np.array([6.0]), np.array([0.0]))])
+    (3, array([3.]), array([4.5]))
+    """
+    n_seen, mean, m2 = 0, None, None
+    for n, mt, vt in parts:
+        if n == 0:
+            continue
+        if mean is None:
+            n_seen, mean, m2 = n, mt, vt * n
+            continue
+        delta = mt - mean
+        tot = n_seen + n
+        mean = mean + delta * (n / tot)
+        m2 = m2 + vt * n + delta * delta * (n_seen * n / tot)
+        n_seen = tot
+    if mean is None:
+        raise ValueError("combine_moments: every part is empty")
+    return n_seen, mean, m2 / n_seen
+
+
+def normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, shape, dtype, use_jit):
+    """Shared statistics, step 3 "normalize": ``(x - mean) * invstd * weight + bias``
+    per channel, as a new array of ``shape`` and ``dtype`` (``src`` as in
+    :func:`local_moments`)."""
+    T, L, B, sv = lay.T, lay.L, lay.B, lay.sv_shape
+    if use_jit:
+        y2 = np.empty((T, L), dtype=acc)
+        norm_jit.shared_normalize(lay, src, mean, invstd, wa, ba, acc, y2)
+        return y2.astype(dtype, copy=False).reshape(shape)
+    load = loader(xp, src, acc, "x")
+    y = xp.empty(shape, dtype=dtype)  # owns its memory (not a view)
+    y2 = y.reshape(T, L)
+    mb = None if mean is None else expand(mean, B)
+    kb = expand(invstd if wa is None else invstd * wa, B)
+    bb = None if ba is None else expand(ba, B)
+
+    def tile_output(t0, t1):
+        t = t1 - t0
+        xst = scratch(xp, "xs", t, L, acc).reshape(sv(t))
+        if mb is None:
+            xst[...] = load(t0, t1).reshape(sv(t))
+        else:
+            xp.subtract(load(t0, t1).reshape(sv(t)), mb, out=xst)
+        yt = y2[t0:t1].reshape(sv(t))
+        dst = yt if y2.dtype == acc else scratch(xp, "s", t, L, acc).reshape(sv(t))
+        fwd_affine(xst, None, kb, bb, out=dst)
+        if dst is not yt:
+            yt[...] = dst
+
+    map_tiles(xp, tile_output, lay.tiles(xp, acc.itemsize))
+    return y
+
+
 class Normalize(Function):
     """Normalize each statistics channel, then apply the affine transform.
 
@@ -148,12 +250,17 @@ class Normalize(Function):
             [[ 0.2182,  1.5275]]])
     """
 
-    def __init__(self, samples, channels, per_sample, affine_k=None, eps=1e-5, center=True):
+    def __init__(
+        self, samples, channels, per_sample, affine_k=None, eps=1e-5, center=True, sync=None
+    ):
         if not per_sample and affine_k is not None:
             raise ValueError("Normalize: shared statistics take a per-channel affine")
+        if sync is not None and (per_sample or not center):
+            raise ValueError("Normalize: sync needs shared, centered statistics (batch norm)")
         self.args = (samples, channels, per_sample, affine_k)
         self.eps = eps
         self.center = center
+        self.sync = sync
 
     def forward(self, x, w, b):
         xp = backend.array_module(x)
@@ -164,7 +271,9 @@ class Normalize(Function):
         self.b_dtype = None if b is None else b.dtype
         wa = None if w is None else w.astype(acc, copy=False)
         ba = None if b is None else b.astype(acc, copy=False)
-        T, L, B, sv = lay.T, lay.L, lay.B, lay.sv_shape
+        T, L, sv = lay.T, lay.L, lay.sv_shape
+        if not lay.per_sample:  # local moments -> combine -> normalize
+            return self._forward_shared(xp, x, wa, ba)
         if x.size == 0:  # an empty batch: nothing to normalize
             self.x2 = x
             self.mean = self.var = self.invstd = xp.zeros(lay.n_stats if T else 0, dtype=acc)
@@ -183,89 +292,78 @@ class Normalize(Function):
             return scratch(xp, "xs", t1 - t0, L, acc).reshape(sv(t1 - t0))
 
         inv_m = 1.0 / max(lay.M, 1)
-        if not lay.per_sample:
-            # Shared statistics. Pass 1: each cached tile's mean and sum of squared
-            # deviations (two-pass within the tile), merged exactly across tiles (Chan,
-            # Golub & LeVeque): x is read from memory once. Pass 2: the output.
-            def tile_stats(t0, t1):
-                xt = load(t0, t1).reshape(sv(t1 - t0))
-                n = (t1 - t0) * B
-                if not self.center:
-                    return n, None, chan_dot(xt, xt)
-                mt = chan_sum(xt) * (1.0 / n)
-                st = scratch(xp, "s", t1 - t0, L, acc).reshape(xt.shape)
-                xp.subtract(xt, expand(mt, B), out=st)
-                return n, mt, chan_dot(st, st)
+        # per-sample statistics: one pass, each tile holds whole statistics groups
+        mean = xp.empty(lay.n_stats, dtype=acc) if self.center else None
+        var = xp.empty(lay.n_stats, dtype=acc)
+        invstd = xp.empty(lay.n_stats, dtype=acc)
+        Q = lay.av_shape(1)[2]
+        wb = None if wa is None else expand(wa, Q)
+        bb = None if ba is None else expand(ba, Q)
 
-            n_seen, mean, m2 = 0, None, 0
-            for n, mt, m2t in map_tiles(xp, tile_stats, tiles):
-                if mean is None or mt is None:
-                    mean, m2 = mt, m2 + m2t
+        def tile_norm(t0, t1):
+            t, cs = t1 - t0, lay.stats_of(t0, t1)
+            xt = load(t0, t1).reshape(sv(t))
+            st = xs_tile(t0, t1)
+            if self.center:
+                m = mean[cs] = chan_sum(xt) * inv_m
+                xp.subtract(xt, col(m), out=st)
+                v = var[cs] = chan_dot(st, st) * inv_m
+                inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
+                st *= col(inv)  # xhat
+            else:
+                v = var[cs] = chan_dot(xt, xt) * inv_m
+                inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
+                xp.multiply(xt, col(inv), out=st)
+            yt = y2[t0:t1]
+            if wa is None and ba is None:
+                yt[...] = st.reshape(yt.shape)
+            else:
+                ya = yt.reshape(lay.av_shape(t))
+                xa = st.reshape(ya.shape)
+                if wa is None:
+                    xp.add(xa, bb, out=ya)
                 else:
-                    delta = mt - mean
-                    mean = mean + delta * (n / (n_seen + n))
-                    m2 = m2 + m2t + delta * delta * (n_seen * n / (n_seen + n))
-                n_seen += n
-            var = m2 * inv_m
-            invstd = 1.0 / xp.sqrt(var + self.eps)
-            mb = None if mean is None else expand(mean, B)
-            kb = expand(invstd if wa is None else invstd * wa, B)
-            bb = None if ba is None else expand(ba, B)
+                    fwd_affine(xa, None, wb, bb, out=ya)
 
-            def tile_output(t0, t1):
-                t = t1 - t0
-                xst = xs_tile(t0, t1)
-                if mb is None:
-                    xst[...] = load(t0, t1).reshape(sv(t))
-                else:
-                    xp.subtract(load(t0, t1).reshape(sv(t)), mb, out=xst)
-                yt = y2[t0:t1].reshape(sv(t))
-                dst = yt if y2.dtype == acc else scratch(xp, "s", t, L, acc).reshape(sv(t))
-                fwd_affine(xst, None, kb, bb, out=dst)
-                if dst is not yt:
-                    yt[...] = dst
-
-            map_tiles(xp, tile_output, tiles)
-        else:
-            # per-sample statistics: one pass, each tile holds whole statistics groups
-            mean = xp.empty(lay.n_stats, dtype=acc) if self.center else None
-            var = xp.empty(lay.n_stats, dtype=acc)
-            invstd = xp.empty(lay.n_stats, dtype=acc)
-            Q = lay.av_shape(1)[2]
-            wb = None if wa is None else expand(wa, Q)
-            bb = None if ba is None else expand(ba, Q)
-
-            def tile_norm(t0, t1):
-                t, cs = t1 - t0, lay.stats_of(t0, t1)
-                xt = load(t0, t1).reshape(sv(t))
-                st = xs_tile(t0, t1)
-                if self.center:
-                    m = mean[cs] = chan_sum(xt) * inv_m
-                    xp.subtract(xt, col(m), out=st)
-                    v = var[cs] = chan_dot(st, st) * inv_m
-                    inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
-                    st *= col(inv)  # xhat
-                else:
-                    v = var[cs] = chan_dot(xt, xt) * inv_m
-                    inv = invstd[cs] = 1.0 / xp.sqrt(v + self.eps)
-                    xp.multiply(xt, col(inv), out=st)
-                yt = y2[t0:t1]
-                if wa is None and ba is None:
-                    yt[...] = st.reshape(yt.shape)
-                else:
-                    ya = yt.reshape(lay.av_shape(t))
-                    xa = st.reshape(ya.shape)
-                    if wa is None:
-                        xp.add(xa, bb, out=ya)
-                    else:
-                        fwd_affine(xa, None, wb, bb, out=ya)
-
-            map_tiles(xp, tile_norm, tiles)
+        map_tiles(xp, tile_norm, tiles)
         self.mean, self.var, self.invstd = mean, var, invstd
+        return y
+
+    def _forward_shared(self, xp, x, wa, ba):
+        """Shared statistics (batch norm): local moments, combined across processes by
+        ``self.sync`` (SyncBatchNorm), then normalize."""
+        lay, acc = self.lay, self.acc
+        use_jit = xp is np and jit.enabled()
+        if x.size == 0:  # an empty batch: nothing to normalize (but a SyncBN rank
+            self.x2 = x  # with no samples still takes part in the collectives)
+            n, z = 0, xp.zeros(lay.c if (lay.T or self.sync) else 0, dtype=acc)
+            mean, var = (z if self.center else None), z
+            if self.sync is None:
+                self.mean = self.var = self.invstd = z
+                return xp.empty(x.shape, dtype=x.dtype)
+        else:
+            x2 = self.x2 = x.reshape(lay.T, lay.L)  # saved for backward
+            src = np.ascontiguousarray(x2, dtype=acc) if use_jit else x2
+            n, mean, var = local_moments(xp, lay, src, acc, self.center, use_jit)
+        if self.sync is not None:
+            n, mean, var = self.sync.combine(n, mean, var)
+            self.M = n
+        invstd = 1.0 / xp.sqrt(var + self.eps)
+        if x.size == 0:
+            y = xp.empty(x.shape, dtype=x.dtype)
+        else:
+            y = normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, x.shape, x.dtype, use_jit)
+        self.mean = None if mean is None else mean.astype(acc, copy=False)
+        self.var, self.invstd = var.astype(acc, copy=False), invstd.astype(acc, copy=False)
         return y
 
     def backward(self, gy):
         x, w, b = self.inputs
+        if self.sync is not None and self.sync.size > 1 and _GradMode.enabled:
+            raise RuntimeError(
+                "SyncBatchNorm: create_graph=True (double backward) across processes is not "
+                "supported; take higher derivatives in one process (nn.BatchNorm)"
+            )
         outs = NormalizeGrad(self, has_weight=w is not None, has_bias=b is not None)(x, w, gy)
         gx = outs[0]
         gw = outs[1] if w is not None else None
@@ -284,7 +382,9 @@ class NormalizeGrad(Function):
     ``dbias`` when it has a bias.
     """
 
-    _SAVED = ("lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "x2", "mean", "invstd")
+    _SAVED = (
+        "lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "x2", "mean", "invstd", "sync",
+    )  # fmt: skip
 
     def __init__(self, fwd, has_weight, has_bias):
         # a copy of what the forward node saved: the engine may release that node
@@ -306,45 +406,16 @@ class NormalizeGrad(Function):
         dx = xp.empty(x.shape, dtype=f.in_dtype)  # owns its memory: no copy downstream
         dx2 = dx.reshape(T, L)
         need_sg = f.center or self.has_bias
-        if x.size == 0:
-            outs = [dx]
-            if self.has_weight:
-                outs.append(xp.zeros(w.shape, dtype=w.dtype))
-            if self.has_bias:
-                outs.append(xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype))
-            return tuple(outs)
-        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+        if not lay.per_sample:
+            gw, gb = self._forward_shared(xp, x, wa, gy, dx2, need_sg)
+        elif x.size == 0:
+            gw = xp.zeros(w.shape, dtype=w.dtype) if self.has_weight else None
+            gb = xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype)
+        elif xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
             gw, gb = norm_jit.backward(
                 lay, f.x2, gy.reshape(T, L), wa, f.mean, invstd, f.center,
                 self.has_weight, self.has_bias, acc, dx2,
             )  # fmt: skip
-        elif not lay.per_sample:
-            # pass 1: sum(dy) and sum(dy * xc) per channel; pass 2: dx
-            mb = None if f.mean is None else expand(f.mean, lay.B)
-
-            def tile_sums(t0, t1):
-                t = t1 - t0
-                gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
-                if mb is not None:  # xc = x - mean, in cache
-                    xt = xp.subtract(xt, mb, out=scratch(xp, "s", t, L, acc).reshape(sv(t)))
-                return (chan_sum(gt) if need_sg else None), chan_dot(gt, xt)
-
-            parts = map_tiles(xp, tile_sums, tiles)
-            sg = sum(p[0] for p in parts) if need_sg else None
-            gw = sum(p[1] for p in parts) * invstd  # sum(dy * xhat)
-            gb = sg
-            k = expand(invstd if wa is None else invstd * wa, lay.B)
-            c1 = expand(sg * inv_m, lay.B) if f.center else None
-            c2 = expand(gw * (invstd * inv_m), lay.B)  # xc * c2 = xhat * mean(dy * xhat)
-
-            def tile_grad(t0, t1):
-                t = t1 - t0
-                gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
-                out = dx2[t0:t1].reshape(sv(t))
-                scr = scratch(xp, "s", t, L, acc).reshape(sv(t))
-                bwd_combine(gt, xt, mb, c2, c1, k, out, scr)
-
-            map_tiles(xp, tile_grad, tiles)
         else:
             K, c = lay.K, lay.c
             Q = av(1)[2] if K else 0
@@ -394,6 +465,67 @@ class NormalizeGrad(Function):
         if self.has_bias:
             outs.append(gb.astype(f.b_dtype, copy=False))
         return tuple(outs)
+
+    def _forward_shared(self, xp, x, wa, gy, dx2, need_sg):
+        """Shared statistics (batch norm): pass 1, per channel ``sum(dy)`` and
+        ``sum(dy * (x - mean))``, summed across processes by ``sync`` (SyncBatchNorm: one
+        all-reduce); pass 2, ``dx``. Returns the local ``(dweight, dbias)``."""
+        f, lay, acc = self.f, self.f.lay, self.f.acc
+        T, L, sv = lay.T, lay.L, lay.sv_shape
+        if x.size == 0:
+            if f.sync is not None:  # no samples here, but the others wait for our sums
+                f.sync.reduce(xp.zeros(lay.c, dtype=acc), xp.zeros(lay.c, dtype=acc))
+            z = xp.zeros(lay.c, dtype=acc)
+            return z, z
+        invstd = f.invstd
+        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+            xa = np.ascontiguousarray(f.x2, dtype=acc)
+            ga = np.ascontiguousarray(gy.reshape(T, L), dtype=acc)
+            inv = invstd.astype(np.float64)
+            m = np.zeros_like(inv) if f.mean is None else f.mean.astype(np.float64)
+            sg, sgx = norm_jit.shared_grad_sums(lay, xa, ga, m)
+            gw, gb = sgx * inv, sg  # sum(dy * xhat), sum(dy): local
+            if f.sync is not None:
+                sg, sgx = f.sync.reduce(sg, sgx)
+            dx = dx2 if dx2.dtype == acc else np.empty((T, L), dtype=acc)
+            norm_jit.shared_grad_input(lay, xa, ga, wa, m, inv, sg, sgx, f.M, f.center, acc, dx)
+            if dx is not dx2:
+                dx2[...] = dx
+            return gw, gb
+        inv_m = 1.0 / max(f.M, 1)
+        tiles = lay.tiles(xp, acc.itemsize)
+        load_g = loader(xp, gy.reshape(T, L), acc, "g")
+        load_x = loader(xp, f.x2, acc, "x")
+        mb = None if f.mean is None else expand(f.mean, lay.B)
+
+        def tile_sums(t0, t1):
+            t = t1 - t0
+            gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
+            if mb is not None:  # xc = x - mean, in cache
+                xt = xp.subtract(xt, mb, out=scratch(xp, "s", t, L, acc).reshape(sv(t)))
+            return (chan_sum(gt) if need_sg else None), chan_dot(gt, xt)
+
+        parts = map_tiles(xp, tile_sums, tiles)
+        sg = sum(p[0] for p in parts) if need_sg else None
+        sgx = sum(p[1] for p in parts)
+        gw = gs = sgx * invstd  # sum(dy * xhat)
+        gb = sg
+        if f.sync is not None:
+            sg, sgx = f.sync.reduce(sg, sgx)
+            gs = sgx * invstd
+        k = expand(invstd if wa is None else invstd * wa, lay.B)
+        c1 = expand(sg * inv_m, lay.B) if f.center else None
+        c2 = expand(gs * (invstd * inv_m), lay.B)  # xc * c2 = xhat * mean(dy * xhat)
+
+        def tile_grad(t0, t1):
+            t = t1 - t0
+            gt, xt = load_g(t0, t1).reshape(sv(t)), load_x(t0, t1).reshape(sv(t))
+            out = dx2[t0:t1].reshape(sv(t))
+            scr = scratch(xp, "s", t, L, acc).reshape(sv(t))
+            bwd_combine(gt, xt, mb, c2, c1, k, out, scr)
+
+        map_tiles(xp, tile_grad, tiles)
+        return gw, gb
 
     def backward(self, *ggs):
         """Second derivative. With ``u = ddx`` (the gradient flowing into ``dx``), ``s =

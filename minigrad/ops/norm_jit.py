@@ -329,6 +329,54 @@ def _spelled_out(lay, p, acc):
     return np.ascontiguousarray(np.repeat(p.astype(acc), q).reshape(lay.c, lay.B))
 
 
+def _shared_views(lay, *arrays):
+    """``(T, L)`` arrays as ``(T, c)`` (``B == 1``) or ``(T, c, B)`` views."""
+    sh = (lay.T, lay.c) if lay.B == 1 else (lay.T, lay.c, lay.B)
+    return [a.reshape(sh) for a in arrays]
+
+
+def shared_moments(lay, xa, center):
+    """Shared statistics, step "local moments": per channel the mean (0 without
+    centering) and biased variance of ``xa`` (``(T, L)``, dtype ``acc``), in float64."""
+    (xv,) = _shared_views(lay, xa)
+    mean, var = np.empty(lay.c), np.empty(lay.c)
+    (_shared_stats_2d if lay.B == 1 else _shared_stats).run(lay.c, xa.size, xv, center, mean, var)
+    return mean, var
+
+
+def shared_normalize(lay, xa, mean, invstd, w, b, acc, y):
+    """Shared statistics, step "normalize": ``y = (xa - mean) * invstd * w + b`` per
+    channel, written into ``y`` (``(T, L)``, dtype ``acc``)."""
+    xv, yv = _shared_views(lay, xa, y)
+    k = invstd if w is None else invstd * w
+    shift = -mean * k if b is None else b - mean * k
+    rows = lay.T if lay.B == 1 else lay.T * lay.c
+    _shared_affine.run(rows, 2 * xa.size, xv, k.astype(acc), shift.astype(acc), yv)
+
+
+def shared_grad_sums(lay, xa, ga, m):
+    """Shared statistics, backward: per channel ``sum(dy)`` and ``sum(dy * (x - m))``
+    (float64)."""
+    gv, xv = _shared_views(lay, ga, xa)
+    sg, sgx = np.empty(lay.c), np.empty(lay.c)
+    fn = _shared_bwd_sums_2d if lay.B == 1 else _shared_bwd_sums
+    fn.run(lay.c, 2 * xa.size, gv, xv, m, sg, sgx)
+    return sg, sgx
+
+
+def shared_grad_input(lay, xa, ga, w, m, inv, sg, sgx, M, center, acc, dx):
+    """Shared statistics, backward: ``dx`` into ``dx`` (``(T, L)``, dtype ``acc``) from
+    the channel sums ``sg``, ``sgx`` over ``M`` elements (all processes' with SyncBN)."""
+    gv, xv, dv = _shared_views(lay, ga, xa, dx)
+    k = inv if w is None else inv * w
+    c1 = sg / M if center else np.zeros_like(sg)
+    c2 = sgx * inv * inv / M
+    # dx = k * (g - c1 - (x - m) * c2) = g * k + x * (-k c2) + k (m c2 - c1)
+    p, q, r = k.astype(acc), (-k * c2).astype(acc), (k * (m * c2 - c1)).astype(acc)
+    rows = lay.T if lay.B == 1 else lay.T * lay.c
+    _shared_bwd_dx.run(rows, 3 * xa.size, gv, xv, p, q, r, dv)
+
+
 def forward(lay, x2, w, b, eps, center, acc):
     """The core's forward on the CPU: ``x2`` is the ``(T, L)`` input.
 
@@ -340,15 +388,9 @@ def forward(lay, x2, w, b, eps, center, acc):
     y = np.empty((T, L), dtype=acc)
     size = xa.size  # (a kernel's work: elements read plus written)
     if not lay.per_sample:
-        xv, yv = (xa.reshape(T, c), y.reshape(T, c)) if B == 1 else (
-            xa.reshape(T, c, B), y.reshape(T, c, B))  # fmt: skip
-        mean, var = np.empty(c), np.empty(c)
-        (_shared_stats_2d if B == 1 else _shared_stats).run(c, size, xv, center, mean, var)
+        mean, var = shared_moments(lay, xa, center)
         invstd = 1.0 / np.sqrt(var + eps)
-        k = invstd if w is None else invstd * w
-        shift = -mean * k if b is None else b - mean * k
-        rows = T if B == 1 else T * c
-        _shared_affine.run(rows, 2 * size, xv, k.astype(acc), shift.astype(acc), yv)
+        shared_normalize(lay, xa, mean, invstd, w, b, acc, y)
     else:
         we, be = _spelled_out(lay, w, acc), _spelled_out(lay, b, acc)
         n = T * c
@@ -372,18 +414,9 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
     size = xa.size  # (a kernel's work: elements read plus written)
     gw = gb = None
     if not lay.per_sample:
-        sh = (T, c) if B == 1 else (T, c, B)
-        gv, xv, dv = ga.reshape(sh), xa.reshape(sh), dx.reshape(sh)
-        sg, sgx = np.empty(c), np.empty(c)
-        (_shared_bwd_sums_2d if B == 1 else _shared_bwd_sums).run(c, 2 * size, gv, xv, m, sg, sgx)
+        sg, sgx = shared_grad_sums(lay, xa, ga, m)
         gw, gb = sgx * inv, sg  # sum(dy * xhat), sum(dy)
-        M = T * B
-        k = inv if w is None else inv * w
-        c1 = sg / M if center else np.zeros_like(sg)
-        c2 = sgx * inv * inv / M
-        # dx = k * (g - c1 - (x - m) * c2) = g * k + x * (-k c2) + k (m c2 - c1)
-        p, q, r = k.astype(acc), (-k * c2).astype(acc), (k * (m * c2 - c1)).astype(acc)
-        _shared_bwd_dx.run(T if B == 1 else T * c, 3 * size, gv, xv, p, q, r, dv)
+        shared_grad_input(lay, xa, ga, w, m, inv, sg, sgx, T * B, center, acc, dx)
     else:
         K = lay.K
         Q = B if K is None else L // K  # elements per affine entry
