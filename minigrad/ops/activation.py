@@ -17,7 +17,8 @@ import math
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops.elementwise import _const, exp, sigmoid, tanh, where
+from minigrad.ops.elementwise import _const, exp, masked, sigmoid, tanh, where
+from minigrad.ops.unary import _sigmoid_array
 
 __all__ = [
     "erf", "leaky_relu", "gelu", "softplus", "silu", "elu", "selu", "hardtanh", "relu6",
@@ -158,7 +159,7 @@ class Hardtanh(Function):
         return backend.array_module(x).clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        return gy * _const(self.mask)
+        return masked(self.mask, gy)  # a select: an infinite gy stays 0 outside
 
 
 def hardtanh(x, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False):
@@ -409,13 +410,25 @@ def logsigmoid(x):
     >>> minigrad.nn.functional.logsigmoid(minigrad.tensor([0.0]))
     tensor([-0.6931])
     """
-    return -Softplus(1.0, 20.0)(-x)
+    return LogSigmoid()(x)
+
+
+class LogSigmoid(Function):
+    """``min(x, 0) - log1p(exp(-|x|))`` (PyTorch's formula: exact in both tails, no
+    threshold); derivative ``sigmoid(-x)``."""
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        return gy * sigmoid(-x)
 
 
 class SiLU(Function):
     def forward(self, x):
-        xp = backend.array_module(x)
-        return x * (xp.tanh(x * 0.5) * 0.5 + 0.5)
+        return x * _sigmoid_array(x)  # precise in the tails (the tanh form rounds to 0)
 
     def backward(self, gy):
         (x,) = self.inputs
@@ -512,4 +525,18 @@ def hardswish(x, inplace: bool = False):
     >>> minigrad.nn.functional.hardswish(minigrad.tensor([-4.0, 1.0, 4.0]))
     tensor([-0.    ,  0.6667,  4.    ])
     """
-    return x * hardsigmoid(x)
+    return Hardswish()(x)
+
+
+class Hardswish(Function):
+    """``x * relu6(x + 3) / 6``; PyTorch's gradient, a select: 0 where ``x <= -3``,
+    ``gy * (x / 3 + 1/2)`` where ``-3 < x < 3``, ``gy`` where ``x >= 3``."""
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        return x * (xp.clip(x + 3, 0, 6) * (1.0 / 6))
+
+    def backward(self, gy):
+        (x,) = self.inputs
+        inner = where(x < 3, gy * (x * (1.0 / 3) + 0.5), gy)
+        return where(x <= -3, 0.0, inner)

@@ -38,6 +38,16 @@ def _compare(name, op, a, b):
             f"{name}: the shapes {tuple(getattr(ad, 'shape', ()))} and "
             f"{tuple(getattr(bd, 'shape', ()))} cannot be broadcast together"
         ) from None
+    except TypeError:  # e.g. & of float tensors: NumPy's ufunc has no loop for them
+        raise RuntimeError(
+            f"{name}: not supported for dtypes {_dtype(ad)} and {_dtype(bd)} (shapes "
+            f"{tuple(getattr(ad, 'shape', ()))} and {tuple(getattr(bd, 'shape', ()))}); "
+            "expected bool or integer tensors"
+        ) from None
+
+
+def _dtype(d):
+    return getattr(d, "dtype", type(d).__name__)
 
 
 def eq(a, b):
@@ -195,6 +205,11 @@ def logical_not(x):
     >>> ~minigrad.tensor([True, False])
     tensor([False,  True])
     """
+    if x.dtype.kind not in "biu":
+        raise RuntimeError(
+            f"logical_not (~): not supported for dtype {x.dtype} (shape {tuple(x.shape)}); "
+            "expected a bool or integer tensor"
+        )
     return Tensor._make(x.xp.logical_not(x.data) if x.dtype.kind == "b" else ~x.data)
 
 

@@ -74,18 +74,34 @@ def _binary(fn_cls, a, b):
         raise TypeError(f"{fn_cls.__name__}: at least one operand must be a Tensor")
     try:
         return fn_cls()(a, b)
-    except ValueError:
+    except (ValueError, TypeError) as e:
+        name = fn_cls.__name__.lower()
         sa, sb = (tuple(x.shape) if isinstance(x, Tensor) else () for x in (a, b))
-        if _broadcastable(sa, sb):
+        if not _broadcastable(sa, sb):
+            raise RuntimeError(
+                f"{name}: the shapes {sa} and {sb} cannot be broadcast "
+                "together (sizes must match or be 1 in each trailing dimension)"
+            ) from None
+        if isinstance(e, TypeError) and not _from_array_module(e):
             raise
-        raise RuntimeError(
-            f"{fn_cls.__name__.lower()}: the shapes {sa} and {sb} cannot be broadcast "
-            "together (sizes must match or be 1 in each trailing dimension)"
+        da, db = (x.dtype if isinstance(x, Tensor) else type(x).__name__ for x in (a, b))
+        raise RuntimeError(  # e.g. integers to negative integer powers
+            f"{name}: not supported for operands of shapes {sa} and {sb}, dtypes {da} and {db}: {e}"
         ) from None
+
+
+def _from_array_module(e) -> bool:
+    """Whether an exception was raised by NumPy's or CuPy's ufunc machinery (a dtype
+    the operation does not support), not by our own code."""
+    return type(e).__module__.split(".")[0] in ("numpy", "cupy") or "ufunc" in str(e)
 
 
 def _broadcastable(sa, sb) -> bool:
     return all(x == y or x == 1 or y == 1 for x, y in zip(sa[::-1], sb[::-1]))
+
+
+def _broadcastable_all(shapes) -> bool:
+    return all(_broadcastable(a, b) for a in shapes for b in shapes)
 
 
 def _unbroadcast(g, x):
@@ -160,7 +176,10 @@ class Pow(Function):
         ga = gb = None
         if na:  # d/da = b * a**(b-1); PyTorch takes it as 0 wherever b == 0
             if isinstance(b, _SCALARS):
-                ga = gy * (0.0 if b == 0 else a * 2 if b == 2 else a ** (b - 1) * b)
+                if b == 0:  # zeros (not gy * 0, which is NaN for an infinite gy)
+                    ga = Tensor._make(a.xp.zeros(a.shape, dtype=a.dtype))
+                else:
+                    ga = gy * (a * 2 if b == 2 else a ** (b - 1) * b)
             else:
                 ga = gy * b * a ** (b - 1)
                 if (b.data == 0).any():
@@ -299,7 +318,16 @@ def pow(a, b):
 
 
 # ------------------------------------------------------------ clamp, maximum, minimum, where
+def masked(mask, g):
+    """``g`` where ``mask`` is true, else 0: a select, not a product, so an infinite or
+    NaN ``g`` does not leak into the masked-out entries (``inf * 0`` would be NaN), as in
+    PyTorch's backward formulas. ``mask`` is a bool array; differentiable in ``g``."""
+    return Where()(_const(mask), g, 0)
+
+
 class Clamp(Function):
+    """Clamp to Python-number bounds; the gradient passes where ``min <= x <= max``."""
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
@@ -314,33 +342,87 @@ class Clamp(Function):
         return xp.clip(x, self.lo, self.hi)
 
     def backward(self, gy):
-        return gy * _const(self.mask)
+        return masked(self.mask, gy)
+
+
+class ClampTensor(Function):
+    """``min(max(x, lo), hi)`` with tensor bounds (either may be None), PyTorch's rule:
+    ``x`` gets the gradient where ``lo <= x <= hi`` (ties go to ``x``), ``lo`` where
+    ``x < lo < hi``, ``hi`` where ``x > hi`` or ``hi < lo``."""
+
+    def __init__(self, has_lo, has_hi):
+        self.has_lo, self.has_hi = has_lo, has_hi
+
+    def forward(self, x, *bounds):
+        xp = backend.array_module(x)
+        it = iter(bounds)
+        lo = next(it) if self.has_lo else None
+        hi = next(it) if self.has_hi else None
+        out = x
+        if lo is not None:
+            out = xp.maximum(out, lo)
+        if hi is not None:
+            out = xp.minimum(out, hi)
+        if lo is not None and hi is not None:
+            self.mx = (x >= lo) & (x <= hi)
+            self.mlo = (x < lo) & (lo < hi)
+            self.mhi = (x > hi) | (hi < lo)
+        elif lo is not None:
+            self.mx, self.mlo = x >= lo, x < lo
+        else:
+            self.mx, self.mhi = x <= hi, x > hi
+        return out
+
+    def backward(self, gy):
+        x, *bounds = self.inputs
+        needs = list(self.needs_input_grad)
+        grads = [_unbroadcast(masked(self.mx, gy), x) if needs[0] else None]
+        k = 1
+        for has, name in ((self.has_lo, "mlo"), (self.has_hi, "mhi")):
+            if has:
+                b = bounds[k - 1]
+                grads.append(_unbroadcast(masked(getattr(self, name), gy), b)
+                             if needs[k] else None)  # fmt: skip
+                k += 1
+        return tuple(grads)
 
 
 class Maximum(Function):
-    """Elementwise maximum; at ties the gradient is split evenly (as PyTorch does)."""
+    """Elementwise maximum (NaN propagates); PyTorch's gradient rule: ``a`` gets none
+    where ``a < b``, half where ``a == b``, all of it otherwise (NaN included), and
+    ``b`` symmetrically."""
+
+    def _masks(self, a, b):
+        return a < b, a > b  # (where a loses, where b loses)
 
     def forward(self, a, b):
         xp = backend.array_module(a if hasattr(a, "dtype") else b)
-        self.wa = ((a > b) + (a == b) * 0.5).astype(xp.result_type(a, b))
+        self.a_loses, self.b_loses = self._masks(a, b)
+        tie = a == b
+        self.tie = tie if bool(xp.any(tie)) else None
+        return self._extreme(xp, a, b)
+
+    def _extreme(self, xp, a, b):
         return xp.maximum(a, b)
 
     def backward(self, gy):
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        w = _const(self.wa)
+        if self.tie is not None:
+            gy = where(_const(self.tie), gy * 0.5, gy)
         return (
-            _unbroadcast(gy * w, a) if na else None,
-            _unbroadcast(gy * (1 - w), b) if nb else None,
+            _unbroadcast(masked(~self.a_loses, gy), a) if na else None,
+            _unbroadcast(masked(~self.b_loses, gy), b) if nb else None,
         )
 
 
 class Minimum(Maximum):
-    """Elementwise minimum; at ties the gradient is split evenly."""
+    """Elementwise minimum (NaN propagates); ties split the gradient evenly."""
 
-    def forward(self, a, b):
-        xp = backend.array_module(a if hasattr(a, "dtype") else b)
-        self.wa = ((a < b) + (a == b) * 0.5).astype(xp.result_type(a, b))
+    def _masks(self, a, b):
+        return a > b, a < b
+
+    def _extreme(self, xp, a, b):
         return xp.minimum(a, b)
 
 
@@ -353,11 +435,11 @@ class Where(Function):
     def backward(self, gy):
         _, a, b = self.inputs
         _, na, nb = self.needs_input_grad
-        c = _const(self.cond)
-        return (
+        c = self.cond
+        return (  # selects, not products: inf/NaN in gy stay out of the unchosen side
             None,
-            _unbroadcast(gy * c, a) if na else None,
-            _unbroadcast(gy * ~c, b) if nb else None,
+            _unbroadcast(Where()(_const(c), gy, 0), a) if na else None,
+            _unbroadcast(Where()(_const(c), 0, gy), b) if nb else None,
         )
 
 
@@ -388,8 +470,13 @@ def clamp(x, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if isinstance(min, Tensor) or isinstance(max, Tensor):  # tensor bounds: differentiable
-        out = x if min is None else maximum(x, min)
-        return out if max is None else minimum(out, max)
+        bounds = [_operand(b, x) for b in (min, max) if b is not None]
+        shapes = [tuple(x.shape)] + [tuple(getattr(b, "shape", ())) for b in bounds]
+        if not _broadcastable_all(shapes):
+            raise RuntimeError(
+                f"clamp: the shapes of input and bounds {shapes} cannot be broadcast together"
+            )
+        return ClampTensor(min is not None, max is not None)(x, *bounds)
     return Clamp(min, max)(x)
 
 
@@ -453,6 +540,8 @@ def where(condition, a, b):
     ------
     TypeError
         If ``condition`` is not a bool tensor.
+    RuntimeError
+        If the three shapes do not broadcast together.
 
     Examples
     --------
@@ -476,4 +565,11 @@ def where(condition, a, b):
 
         if isinstance(a, float) or isinstance(b, float):
             a = Tensor._make(like.xp.asarray(a, dtype=get_default_dtype()))
+    shapes = [tuple(getattr(t, "shape", ())) for t in (cond, a, b)]
+    if not _broadcastable_all(shapes):
+        raise RuntimeError(
+            f"where: the shapes of condition {shapes[0]}, input {shapes[1]} and other "
+            f"{shapes[2]} cannot be broadcast together (sizes must match or be 1 in each "
+            "trailing dimension)"
+        )
     return Where()(cond, a, b)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops._dims import as_keepdim, reduce_axes
 from minigrad.ops.indexing import TakeAlongDim
@@ -48,6 +49,27 @@ class _Amax(_Extreme):
 
 class _Amin(_Extreme):
     largest = False
+
+
+class _MaxAll(Function):
+    """``max()``/``min()`` of all elements, PyTorch's ``evenly_distribute_backward``:
+    the gradient is shared by the elements equal to the result (the NaNs, when it is
+    NaN), selected, so an infinite gradient leaves the others at 0."""
+
+    def __init__(self, largest):
+        self.largest = largest
+
+    def forward(self, x):
+        xp = backend.array_module(x)
+        m = x.max() if self.largest else x.min()
+        self.mask = xp.isnan(x) if bool(xp.isnan(m)) else x == m
+        self.count = int(self.mask.sum())
+        return xp.asarray(m)
+
+    def backward(self, gy):
+        from minigrad.ops.elementwise import masked
+
+        return masked(self.mask, gy * (1.0 / self.count))
 
 
 def _reduce_check(x, op, axes):
@@ -133,7 +155,8 @@ _MinResult = namedtuple("min", ["values", "indices"])
 def _max_min(x, dim, keepdim, largest):
     op = "max" if largest else "min"
     if dim is None:
-        return amax(x) if largest else amin(x)
+        _reduce_check(x, op, tuple(range(x.ndim)))
+        return _MaxAll(largest)(x)
     if isinstance(dim, Tensor):  # torch.max(a, b) is the elementwise maximum
         from minigrad.ops import elementwise
 
@@ -156,7 +179,8 @@ def _max_min(x, dim, keepdim, largest):
 def max(x, dim=None, keepdim: bool = False):
     """Maximum of all elements, or ``(values, indices)`` along ``dim``.
 
-    ``max(x)`` returns a 0-d tensor; ties share its gradient evenly. ``max(x, dim)``
+    ``max(x)`` returns a 0-d tensor; ties share its gradient evenly (a NaN result sends
+    it to the NaNs, as in PyTorch). ``max(x, dim)``
     returns a named tuple ``(values, indices)``; the gradient of ``values`` goes only
     to the selected element (the first maximum of each slice). ``max(x, other)`` with a
     tensor ``other`` is :func:`maximum`.

@@ -4,7 +4,8 @@
 data is float32 or float64. NumPy needs three passes for a ReLU and its backward
 (``maximum``, the mask ``x > 0``, then ``gy * mask`` with a bool-to-float cast); each
 loop here is one pass, and the backward reads the output instead of a saved mask.
-Results are NumPy's exactly: NaN propagates forward and gets a zero gradient, ``-0.0``
+Results are the NumPy path's exactly: NaN propagates forward and passes the gradient
+(PyTorch's ``threshold_backward``: 0 only where the output is ``<= 0``), ``-0.0``
 becomes ``+0.0``.
 """
 
@@ -34,14 +35,14 @@ def _relu(lo, hi, x, y):
 
 @kernel
 def _relu_grad(lo, hi, g, y, dx):
-    """Blocks ``lo:hi``: ``dx = g`` where ``y > 0``, else ``0``."""
+    """Blocks ``lo:hi``: ``dx = 0`` where ``y <= 0``, else ``g`` (NaN ``y`` passes)."""
     n = g.size
     for b in range(lo, hi):
         gs = g[b * BLOCK : min(n, (b + 1) * BLOCK)]
         ys = y[b * BLOCK : min(n, (b + 1) * BLOCK)]
         ds = dx[b * BLOCK : min(n, (b + 1) * BLOCK)]
         for i in range(gs.size):
-            ds[i] = gs[i] if ys[i] > 0 else 0
+            ds[i] = 0 if ys[i] <= 0 else gs[i]
 
 
 def handles(*arrays):
@@ -59,7 +60,7 @@ def relu(x):
 
 
 def relu_grad(g, y):
-    """``g * (y > 0)`` as a new array shaped like ``g``."""
+    """``g`` where ``y`` is not ``<= 0``, else 0, as a new array shaped like ``g``."""
     gc = np.ascontiguousarray(g).reshape(-1)
     yc = np.ascontiguousarray(y).reshape(-1)
     dx = np.empty(g.shape, dtype=g.dtype)
