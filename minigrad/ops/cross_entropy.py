@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function
+from minigrad.ops.elementwise import where
 from minigrad.ops.reduce import softmax
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import reshape
@@ -79,7 +80,8 @@ class CrossEntropy(Function):
         total = loss.sum()
         if self.reduction == "sum":
             return total
-        return total / ctx.denom
+        with backend.np.errstate(divide="ignore", invalid="ignore"):  # 0/0: NaN, as PyTorch
+            return total / ctx.denom
 
     def backward(self, gy):
         (x,) = self.inputs
@@ -118,7 +120,8 @@ class CrossEntropyGrad(Function):
             z = xp.exp(x - x.max(axis=1, keepdims=True))
             p = z / z.sum(axis=1, keepdims=True)
         m = x.shape[0]
-        cs = _scale(ctx, gy)
+        with backend.np.errstate(divide="ignore", invalid="ignore"):
+            cs = _scale(ctx, gy)
         if ctx.reduction == "none":
             cs = cs[:, None]
         if ctx.plain:  # no weights, no ignored rows, no smoothing: s = 1, q = onehot
@@ -126,7 +129,12 @@ class CrossEntropyGrad(Function):
             g[xp.arange(m), ctx.t] -= 1.0
         else:
             g = p * ctx.s[:, None] - _q(ctx, xp, x.dtype, m)
-        g *= cs
+        with backend.np.errstate(invalid="ignore"):
+            g *= cs
+        if not ctx.plain and not bool(ctx.valid.all()):
+            # ignored rows get exactly 0 (a select): with every row ignored, 'mean'
+            # divides by a total weight of 0 and 0 * inf would be NaN (PyTorch: 0)
+            g = xp.where(ctx.valid[:, None], g, 0)
         return g
 
     def backward(self, gg):
@@ -142,16 +150,22 @@ class CrossEntropyGrad(Function):
         if ctx.reduction == "none":
             cs = reshape(cs, (m, 1))
         gx = ggy = None
+        some_ignored = not bool(ctx.valid.all())
+        valid = Tensor._make(ctx.valid[:, None])
         if nx:
             u = gg * (s * cs)
             gx = p * (u - _sum(u * p, 1, keepdim=True))
+            if some_ignored:  # ignored rows: exactly 0 (see forward)
+                gx = where(valid, gx, 0.0)
         if ngy:
             q = Tensor._make(_q(ctx, xp, dt, m))
             gc = _sum(gg * (s * p - q), 1)
             if ctx.reduction == "none":
                 ggy = gc
-            else:
+            elif ctx.reduction == "sum" or bool(ctx.valid.any()):
                 ggy = gc.sum()
                 if ctx.reduction == "mean":
                     ggy = ggy / Tensor._make(xp.asarray(ctx.denom, dtype=dt))
+            else:  # 'mean' with every row ignored: the loss does not depend on gy's path
+                ggy = gc.sum() * 0.0
         return gx, ggy

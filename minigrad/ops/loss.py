@@ -271,13 +271,20 @@ def nll_loss(
     xp = input.xp
     _check_target(op, t, c, ignore_index, xp)
     valid = t != ignore_index
-    t = xp.where(valid, t, 0)
-    w_t = valid.astype(input.dtype) if w is None else w[t] * valid
-    picked = x[xp.arange(t.shape[0]), t]
-    loss = -(picked * Tensor._make(w_t))
+    all_valid = bool(valid.all())
     if reduction == "none":
+        t = t if all_valid else xp.where(valid, t, 0)
+        w_t = xp.ones(t.shape, input.dtype) if w is None else w[t]
+        loss = -(x[xp.arange(t.shape[0]), t] * Tensor._make(w_t))
+        if not all_valid:  # a select: ignored entries are 0 and pass no gradient
+            loss = _ew.where(Tensor._make(valid), loss, 0.0)
         return reshape(loss, out_shape) if loss.shape != out_shape else loss
-    total = loss.sum()
+    # 'sum' and 'mean' pick the non-ignored rows only, so ignored rows get exactly 0
+    # (with every row ignored, 'mean' is 0 / 0 = NaN and the gradient 0, as in PyTorch)
+    rows = xp.arange(t.shape[0]) if all_valid else xp.nonzero(valid)[0]
+    t = t if all_valid else t[rows]
+    w_t = xp.ones(t.shape, input.dtype) if w is None else w[t]
+    total = -(x[rows, t] * Tensor._make(w_t)).sum()
     if reduction == "sum":
         return total
     return total / Tensor._make(xp.asarray(w_t.sum(), dtype=input.dtype))

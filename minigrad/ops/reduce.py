@@ -22,6 +22,7 @@ from minigrad.autograd.function import Function
 from minigrad.ops._dims import as_keepdim, keepdim_shape, reduce_axes
 from minigrad.ops.minmax import amax, amin, argmax, argmin, max, min  # noqa: F401 - re-exported
 from minigrad.ops.softmax import log_softmax, softmax  # noqa: F401 - re-exported
+from minigrad.tensor import Tensor
 
 __all__ = [
     "sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
@@ -231,9 +232,35 @@ def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     >>> minigrad.tensor([1.0, 3.0]).std(correction=0)
     tensor(1.)
     """
-    from minigrad.ops.elementwise import sqrt
+    dim, correction = _correction(dim, correction, unbiased)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"std: expected a floating point tensor, got {x.dtype}")
+    return Std(reduce_axes(dim, x.ndim), keepdim, correction)(x)
 
-    return sqrt(var(x, dim, unbiased, keepdim, correction=correction))
+
+class Std(Function):
+    """``sqrt(var)``; PyTorch's gradient ``var_backward(gy / (2 std))`` with 0 where
+    ``std == 0`` (a constant input has a zero gradient, not NaN)."""
+
+    def __init__(self, axes, keepdim, correction):
+        self.axes, self.keepdim, self.correction = axes, keepdim, correction
+
+    def forward(self, x):
+        v = Var(self.axes, self.keepdim, self.correction).forward(x)
+        self.out = backend.array_module(x).sqrt(v)
+        return self.out
+
+    def backward(self, gy):
+        from minigrad.ops.elementwise import where
+
+        (x,) = self.inputs
+        y = self.output()
+        zero = Tensor._make(y.data == 0)
+        gv = where(zero, 0.0, gy / where(zero, 1.0, y * 2))
+        gv = as_keepdim(gv, x.shape, self.axes, self.keepdim)
+        dof = builtins.max(_count(x.shape, self.axes) - self.correction, 0)
+        scale = 2.0 / dof if dof else float("inf")
+        return gv * (x - mean(x, self.axes, keepdim=True)) * scale
 
 
 def var_mean(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
@@ -307,10 +334,13 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        m = x.max(axis=self.axes, keepdims=True)
-        m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
-        with np.errstate(divide="ignore"):  # log(0) = -inf where every x is -inf
-            out = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
+        if any(x.shape[a] == 0 for a in self.axes):  # an empty sum: log(0) = -inf
+            out = xp.full(keepdim_shape(x.shape, self.axes), -xp.inf, dtype=x.dtype)
+        else:
+            m = x.max(axis=self.axes, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype, copy=False)
+            with np.errstate(divide="ignore"):  # log(0) = -inf where every x is -inf
+                out = xp.log(xp.exp(x - m).sum(axis=self.axes, keepdims=True)) + m
         self.out = (
             out
             if self.keepdim
@@ -329,6 +359,8 @@ class LogSumExp(Function):
 
 def logsumexp(x, dim, keepdim: bool = False):
     """``log(sum(exp(x), dim))``, computed stably (the maximum is factored out).
+
+    Over an empty dimension the sum is 0 and the result ``-inf``, as in PyTorch.
 
     Parameters
     ----------
