@@ -121,7 +121,9 @@ class Kernel:
         if k is None:
             if not available():
                 raise RuntimeError(f"minigrad.jit: kernel {self.__name__} needs Numba")
-            opts = dict(fastmath=set(FASTMATH), nogil=True)
+            # error_model="numpy": a division by zero gives inf/NaN as in NumPy (and as
+            # the NumPy path and PyTorch do), not Python's ZeroDivisionError
+            opts = dict(fastmath=set(FASTMATH), nogil=True, error_model="numpy")
             try:
                 k = _numba.njit(cache=True, **opts)(self.fn)
             except RuntimeError as e:  # no writable cache location: compile uncached

@@ -205,7 +205,7 @@ def _sample_fwd(lo, hi, x, center, eps, we, be, has_w, has_b, y, mean, var, invs
             d = row[i] - m
             q += d * d
         v = q / B
-        s = 1.0 / np.sqrt(v + eps)
+        s = 1.0 / np.sqrt(v + eps)  # eps=0, constant row: inf, then NaN (as NumPy's path)
         mean[r] = m
         var[r] = v
         invstd[r] = s
