@@ -16,13 +16,22 @@ from minigrad.tensor import Tensor
 __all__ = ["getitem", "gather"]
 
 
+def _list_index(key, xp):
+    """A list index as an array; an empty list is an empty *integer* index (PyTorch and
+    NumPy's own indexing; ``asarray([])`` would be float64)."""
+    arr = xp.asarray(key)
+    if arr.size == 0 and arr.dtype.kind == "f":
+        arr = arr.astype(xp.int64)
+    return arr
+
+
 def _index_key(key, xp):
     """Replace Tensors, lists and (on a GPU) NumPy arrays inside an indexing key by
     arrays of module ``xp``."""
     if isinstance(key, Tensor):
         key = key.data
     elif isinstance(key, list):
-        return xp.asarray(key)
+        return _list_index(key, xp)
     elif isinstance(key, tuple):
         return tuple(_index_key(k, xp) if isinstance(k, Tensor | list | backend.np.ndarray)
                      else k for k in key)  # fmt: skip
@@ -92,8 +101,58 @@ def _never_repeats(key) -> bool:
     return masks <= 1
 
 
+def _is_advanced(k) -> bool:
+    """An integer or bool array index of at least one dimension (NumPy's advanced)."""
+    return getattr(k, "ndim", 0) > 0 or (getattr(k, "dtype", None) is not None
+                                         and k.dtype.kind == "b")  # fmt: skip
+
+
+def _is_int(k) -> bool:
+    """A Python int or a 0-d integer array (PyTorch treats both as a plain index)."""
+    if isinstance(k, bool):
+        return False
+    if isinstance(k, int):
+        return True
+    return getattr(k, "ndim", None) == 0 and k.dtype.kind in "iu"
+
+
+def _torch_order(key):
+    """Split ``key`` into two keys applied one after the other when PyTorch's result
+    differs from NumPy's, else return None.
+
+    NumPy counts an integer beside an array index as one more advanced index, so in
+    ``x[0, :, [0, 1]]`` the two are "separated by a slice" and the result dimension
+    goes first: shape (2, 3) for x of shape (2, 3, 4). PyTorch applies integers first
+    (each removes its dimension) and then the array indices to what is left: (3, 2).
+    The first key keeps the integers (arrays become full slices); the second keeps the
+    arrays (integers dropped; slices and new axes already applied become full slices).
+    """
+    if not isinstance(key, tuple) or not any(map(_is_int, key)):
+        return None
+    if not any(_is_advanced(k) for k in key):
+        return None
+    first, second = [], []
+    for k in key:
+        if _is_int(k):
+            first.append(int(k))
+        elif _is_advanced(k):
+            n = k.ndim if k.dtype.kind == "b" else 1  # a mask spans its own dims
+            first.extend([slice(None)] * n)
+            second.append(k)
+        elif k is Ellipsis:
+            first.append(k)
+            second.append(k)
+        else:  # a slice or None: applied by the first key
+            first.append(k)
+            second.append(slice(None))
+    return tuple(first), tuple(second)
+
+
 def getitem(x, key):
-    """``x[key]``: basic slices, integer arrays and boolean masks, as in NumPy.
+    """``x[key]``: basic slices, integer arrays and boolean masks, with PyTorch's
+    semantics where they differ from NumPy's: integers are applied before array indices,
+    so ``x[0, :, [0, 1]]`` of an ``x`` of shape (2, 3, 4) has shape (3, 2) (NumPy: (2, 3)),
+    and ``x[[]]`` is an empty integer index.
 
     The gradient scatter-adds, so repeated indices accumulate.
 
@@ -121,6 +180,9 @@ def getitem(x, key):
     """
     key = _index_key(key, x.xp)
     try:
+        split = _torch_order(key)
+        if split is not None:
+            return GetItem(split[1])(GetItem(split[0])(x))
         return GetItem(key)(x)
     except IndexError as e:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
@@ -187,7 +249,8 @@ def gather(x, dim: int, index):
     Raises
     ------
     RuntimeError
-        When ``index`` is not an integer tensor or its shape does not fit ``x``.
+        When ``index`` is not an integer tensor, its shape does not fit ``x``, or an
+        index is outside ``[0, x.shape[dim])`` (negative ones too, as in PyTorch).
 
     Examples
     --------
@@ -208,6 +271,14 @@ def gather(x, dim: int, index):
             f"gather: index of shape {tuple(idx.shape)} does not fit input of shape "
             f"{tuple(x.shape)} along dim {axis} (same number of dimensions, and no larger "
             "in the other dimensions)"
+        )
+    size = x.shape[axis] if x.ndim else 1
+    if idx.size and bool(((idx < 0) | (idx >= size)).any()):
+        bad = int(idx[(idx < 0) | (idx >= size)].reshape(-1)[0])
+        raise RuntimeError(
+            f"gather: index {bad} is out of bounds for dimension {axis} with size {size} "
+            f"(input shape {tuple(x.shape)}, index shape {tuple(idx.shape)}; expected "
+            f"0 <= index < {size})"
         )
     if x.ndim == 0:
         return TakeAlongDim(idx.reshape(1), 0)(x.reshape(1)).reshape(())

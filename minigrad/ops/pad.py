@@ -79,8 +79,9 @@ def pad(x, pad, mode: str = "constant", value=None):
     Raises
     ------
     ValueError
-        For an odd-length or too long ``pad``, an unknown mode, or a reflect width not
-        smaller than the dimension.
+        For an odd-length or too long ``pad``, an unknown mode, a reflect width not
+        smaller than the dimension, a circular width larger than it, or a non-constant
+        mode on an empty dimension. Replicate padding takes any width (the edge repeats).
 
     Examples
     --------
@@ -118,11 +119,14 @@ def pad(x, pad, mode: str = "constant", value=None):
         n = x.shape[axis]
         if b < 0 or a < 0:
             raise ValueError(f"pad: negative widths are only allowed in 'constant' mode: {pad}")
+        # reflect mirrors without the edge (widths < size); circular wraps at most once
+        # (widths <= size); replicate repeats the edge as often as asked (any width)
         limit = n - 1 if mode == "reflect" else n
-        if n == 0 or b > limit or a > limit:
+        if n == 0 or (mode != "replicate" and (b > limit or a > limit)):
+            need = "a non-empty dimension" if n == 0 else f"widths at most {limit}"
             raise ValueError(
-                f"pad: {mode} padding of ({b}, {a}) on dimension {axis} needs widths at most "
-                f"{limit} (size {n}; input shape {tuple(x.shape)})"
+                f"pad: {mode} padding of ({b}, {a}) on dimension {axis} needs {need} "
+                f"(size {n}; input shape {tuple(x.shape)})"
             )
         idx = _pad_index(x.xp, n, b, a, mode)
         out = getitem(out, (slice(None),) * axis + (idx,))

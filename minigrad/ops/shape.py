@@ -80,6 +80,62 @@ def reshape(x, *shape):
         ) from None
 
 
+def _view_strides(shape, strides, new_shape):
+    """The strides a view of ``new_shape`` would have over memory laid out as
+    ``shape``/``strides`` (any unit), or None when no view exists: PyTorch's
+    ``computeStride``. Dimensions are taken in chunks that are contiguous with each other;
+    a view may split or merge dimensions inside a chunk, never across two."""
+    numel = 1
+    for n in shape:
+        numel *= n
+    if not shape or numel == 0:
+        return ()  # a 0-d or empty tensor can be viewed in any shape of its size
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base = strides[-1]
+    tensor_numel = view_numel = 1
+    for d in range(len(shape) - 1, -1, -1):
+        tensor_numel *= shape[d]
+        if d == 0 or (shape[d - 1] != 1 and strides[d - 1] != tensor_numel * chunk_base):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if d > 0:
+                chunk_base = strides[d - 1]
+                tensor_numel = view_numel = 1
+    return None if view_d != -1 else tuple(new_strides)
+
+
+def _view(x, shape):
+    """``x.view(*shape)``: a reshape that PyTorch could do without copying (it accepts
+    every stride pattern PyTorch's ``view`` accepts, e.g. merging dimensions of a sliced
+    tensor whose strides still line up), else a RuntimeError as PyTorch's."""
+    shape = _shape_arg(shape)
+    n = x.numel()
+    if shape.count(-1) == 1:
+        rest = 1
+        for s in shape:
+            rest *= s if s != -1 else 1
+        if rest and n % rest == 0:
+            shape = tuple(n // rest if s == -1 else s for s in shape)
+    size = 1
+    for s in shape:
+        size *= s
+    if size != n or any(s < 0 for s in shape):
+        return reshape(x, shape)  # raises reshape's error for a wrong size
+    if _view_strides(tuple(x.shape), tuple(x.data.strides), shape) is None:
+        raise RuntimeError(
+            f"view: shape {list(shape)} is not compatible with the size {tuple(x.shape)} and "
+            f"strides {tuple(st // x.data.itemsize for st in x.data.strides)} of the input "
+            "(at least one dimension spans across two contiguous subspaces); use "
+            ".reshape(...) instead"
+        )
+    return reshape(x, shape)
+
+
 class Permute(Function):
     is_view = True
     uses_input_values = False  # backward reads only shapes
@@ -477,8 +533,9 @@ def split(x, split_size_or_sections, dim: int = 0):
     ----------
     x : Tensor
     split_size_or_sections : int or sequence of int
-        An int: pieces of that size (the last may be smaller). A sequence: the size of
-        each piece; they must add up to ``x.shape[dim]``.
+        An int: pieces of that size (the last may be smaller; an empty dimension gives
+        one empty piece). A sequence: the size of each piece; they must add up to
+        ``x.shape[dim]``.
     dim : int
 
     Returns
@@ -504,9 +561,13 @@ def split(x, split_size_or_sections, dim: int = 0):
     n = x.shape[axis]
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
-        if size <= 0:
-            raise RuntimeError(f"split: split_size must be positive, got {size}")
-        sizes = [size] * (n // size) + ([n % size] if n % size else [])
+        if size < 0 or (size == 0 and n):
+            raise RuntimeError(
+                f"split: split_size must be positive (0 only for an empty dimension), got "
+                f"{size} for dimension {axis} of size {n}"
+            )
+        # an empty dimension gives one empty piece, as in PyTorch
+        sizes = [n] if n == 0 else [size] * (n // size) + ([n % size] if n % size else [])
     else:
         sizes = [int(s) for s in split_size_or_sections]
         if sum(sizes) != n or any(s < 0 for s in sizes):
@@ -521,7 +582,8 @@ def chunk(x, chunks: int, dim: int = 0):
     """Split ``x`` into ``chunks`` pieces of (almost) equal size along ``dim``.
 
     Like PyTorch, every piece has ``ceil(size / chunks)`` elements except possibly the
-    last, so fewer than ``chunks`` pieces may come back.
+    last, so fewer than ``chunks`` pieces may come back; an empty dimension gives
+    ``chunks`` empty pieces.
 
     Parameters
     ----------
@@ -550,4 +612,6 @@ def chunk(x, chunks: int, dim: int = 0):
     if x.ndim == 0:
         raise RuntimeError("chunk: expected a tensor with at least one dimension")
     n = x.shape[dim_index(dim, x.ndim, "chunk")]
-    return split(x, max(-(-n // chunks), 1), dim)
+    if n == 0:  # an empty dimension: ``chunks`` empty pieces, as in PyTorch
+        return split(x, [0] * chunks, dim)
+    return split(x, -(-n // chunks), dim)

@@ -23,6 +23,9 @@ class LogSoftmax(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        if x.size == 0:  # nothing to normalize (the max of an empty dim has no identity)
+            self.out = x.copy()
+            return self.out
         m = x.max(axis=self.axis, keepdims=True)
         z = x - m
         lse = xp.log(xp.exp(z).sum(axis=self.axis, keepdims=True))
@@ -42,6 +45,9 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        if x.size == 0:  # an empty result, as in PyTorch
+            self.out = x.copy()
+            return self.out
         z = xp.exp(x - x.max(axis=self.axis, keepdims=True))
         self.out = z / z.sum(axis=self.axis, keepdims=True)
         return self.out
