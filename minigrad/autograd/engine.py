@@ -25,6 +25,31 @@ _FREED = (
 )
 
 
+class _Callbacks:
+    """Functions to run once the outermost backward walk has delivered every gradient."""
+
+    queue: list = []
+    depth = 0
+
+
+def queue_callback(fn) -> None:
+    """Run ``fn()`` when the current backward pass ends, after every leaf's ``.grad``
+    is updated (PyTorch's ``Variable._execution_engine.queue_callback``): the hook point
+    of :class:`~minigrad.nn.parallel.DistributedDataParallel`, queued from a gradient
+    hook. A backward that raises drops its queued callbacks.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.autograd.engine import queue_callback
+    >>> w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+    >>> _ = w.register_hook(lambda g: queue_callback(lambda: print("done:", w.grad)))
+    >>> (w * w).sum().backward()
+    done: tensor([2., 4.])
+    """
+    _Callbacks.queue.append(fn)
+
+
 def _as_list(x):
     if x is None:
         return None
@@ -101,6 +126,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
 
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
+    _Callbacks.depth += 1
     try:
         for y, g in zip(outputs, grads):
             send(y, g)
@@ -136,8 +162,13 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                     send(x, gx)
         for x, gx in leaves.values():
             _accumulate_leaf(x, gx, capture, create_graph, handed_out)
+        while _Callbacks.depth == 1 and _Callbacks.queue:
+            _Callbacks.queue.pop(0)()
     finally:
         _GradMode.enabled = prev
+        _Callbacks.depth -= 1
+        if _Callbacks.depth == 0:
+            _Callbacks.queue.clear()
 
 
 def _backward_checked(fn, gys):

@@ -2,6 +2,7 @@
 
 - :class:`Dataset`, :class:`TensorDataset`, :class:`Subset`, :func:`random_split`.
 - :class:`DataLoader` — batches as Tensors on a chosen device; seeded shuffling.
+- :class:`DistributedSampler` — each process's share of a dataset (data parallelism).
 - :func:`load_digits` — the bundled 8x8 handwritten digits (no download, ever).
 - :func:`load_mnist`, :func:`load_fashion_mnist`, :func:`read_idx` — IDX files you have.
 - :func:`load_mnist1d` — MNIST-1D through the optional ``mnist1d`` package.
@@ -11,6 +12,7 @@
 from minigrad.data.dataloader import DataLoader, default_collate
 from minigrad.data.dataset import Dataset, Subset, TensorDataset, random_split
 from minigrad.data.digits import load_digits
+from minigrad.data.distributed import DistributedSampler
 from minigrad.data.idx import load_fashion_mnist, load_mnist, read_idx, write_idx
 from minigrad.data.mnist1d import load_mnist1d
 from minigrad.data.synthetic import make_moons, make_spirals
@@ -21,6 +23,7 @@ __all__ = [
     "Subset",
     "random_split",
     "DataLoader",
+    "DistributedSampler",
     "default_collate",
     "load_digits",
     "load_mnist",
