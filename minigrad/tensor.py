@@ -672,13 +672,7 @@ class Tensor:
 
     def view(self, *shape):
         """Like :meth:`reshape`; raises if the data cannot be viewed without a copy."""
-        shape = _shape._shape_arg(shape)
-        if not self.data.flags.c_contiguous:
-            raise RuntimeError(
-                "view size is not compatible with input tensor's size and stride: the "
-                "tensor is not contiguous; use .reshape(...) instead"
-            )
-        return _shape.reshape(self, shape)
+        return _shape._view(self, shape)
 
     def view_as(self, other):
         """View with the shape of ``other``."""
