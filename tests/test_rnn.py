@@ -1,6 +1,7 @@
 """Recurrent layers and cells (minigrad.nn.rnn, minigrad.ops.rnn_cell): values and gradients
 against PyTorch (tests/fixtures/rnn.npz, made by make_rnn_fixtures.py), gradcheck and
-gradgradcheck in float64, shapes, state-dict keys, dropout between layers, errors."""
+gradgradcheck in float64, shapes, state-dict keys, dropout between layers, errors; on both
+CPU paths (NumPy, and the compiled step kernels of minigrad/ops/rnn_jit.py)."""
 
 import json
 
@@ -12,6 +13,9 @@ import minigrad
 from minigrad import nn
 from minigrad.autograd.checks import gradcheck, gradgradcheck
 from minigrad.ops.rnn_cell import gru_cell, lstm_cell, stack_steps, unbind_steps
+
+# every test runs on NumPy's CPU path and on the compiled step kernels (ops/rnn_jit.py)
+pytestmark = pytest.mark.usefixtures("cpu_kernels")
 
 FIX = load_fixture("rnn")
 CONFIGS = json.loads(str(FIX["configs"]))
@@ -100,6 +104,35 @@ def test_cell_wrong_gradient_is_caught(device):
         assert not gradcheck(gru_cell, args, raise_exception=False)
     finally:
         rnn_cell.GRUCellFunction._backward_arrays = orig
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_compiled_step_kernels_agree_with_numpy(mode):
+    """The compiled kernels run (their results are computed, not NumPy's) and agree."""
+    from minigrad.ops import rnn_jit
+
+    if not minigrad.jit.available():
+        pytest.skip("numba: Numba is not installed (pip install minigrad[jit])")
+    rng = np.random.default_rng(1)
+    B, H = 5, 7
+    G = 4 if mode == "LSTM" else 3
+    xg, hg = (rng.standard_normal((B, G * H)).astype(np.float32) for _ in range(2))
+    s = rng.standard_normal((B, H)).astype(np.float32)
+    gys = [rng.standard_normal((B, H)).astype(np.float32) for _ in range(2)]
+    res = {}
+    for flag in (False, True):
+        with minigrad.jit.enabled_as(flag):
+            ts = [minigrad.tensor(a, requires_grad=True) for a in (xg, hg, s)]
+            out = (lstm_cell if mode == "LSTM" else gru_cell)(*ts)
+            outs = out if isinstance(out, tuple) else (out,)
+            loss = sum((o * minigrad.tensor(g)).sum() for o, g in zip(outs, gys))
+            loss.backward()
+            res[flag] = [to_numpy(o) for o in outs] + [to_numpy(t.grad) for t in ts]
+    for a, b in zip(res[False], res[True]):
+        np.testing.assert_allclose(a, b, rtol=2e-6, atol=2e-6)
+    assert rnn_jit.handles(xg, hg, s)
+    kernel = rnn_jit._lstm_bwd if mode == "LSTM" else rnn_jit._gru_bwd
+    assert kernel._compiled is not None  # the compiled path did run
 
 
 def test_steps_gradcheck(device):

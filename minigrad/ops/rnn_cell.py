@@ -31,9 +31,12 @@ reverse) are each other's backward, so they too are differentiable to any order.
 
 from __future__ import annotations
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
+from minigrad.ops import rnn_jit
 from minigrad.ops.shape import cat, split
 from minigrad.tensor import Tensor
 
@@ -159,6 +162,10 @@ class LSTMCellFunction(Function):
 
     def forward(self, xg, hg, c):
         xp = backend.array_module(xg)
+        if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, c):  # one compiled pass
+            h2, c2, self.acts, self.tc = rnn_jit.lstm_forward(xg, hg, c)
+            self.out = (h2, c2)
+            return h2, c2
         H = c.shape[-1]
         a = xg + hg
         _sigmoid_(a[..., : 2 * H], xp)
@@ -182,6 +189,19 @@ class LSTMCellFunction(Function):
     def _backward_arrays(self, gh, gc, c):
         a, tc = self.acts, self.tc
         xp = backend.array_module(a)
+        n_x, n_h, n_c = self.needs_input_grad
+        ghd = None if gh is None else gh.data
+        gcd = None if gc is None else gc.data
+        if xp is np and jit.enabled() and rnn_jit.handles(a, tc, c.data, *(
+            g for g in (ghd, gcd) if g is not None
+        )):  # fmt: skip
+            da, dcp = rnn_jit.lstm_backward(ghd, gcd, a, tc, c.data)
+            gda = Tensor._make(da)
+            return (
+                (gda if n_x else None),
+                (gda if n_h else None),
+                (Tensor._make(dcp) if n_c else None),
+            )
         H = tc.shape[-1]
         i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
         da = xp.empty_like(a)
@@ -209,7 +229,6 @@ class LSTMCellFunction(Function):
         df *= 1 - f
         xp.multiply(dc, i, out=dg)
         dg *= 1 - g * g
-        n_x, n_h, n_c = self.needs_input_grad
         gda = Tensor._make(da)
         gxg = gda if n_x else None
         ghg = gda if n_h else None
@@ -283,6 +302,10 @@ class GRUCellFunction(Function):
 
     def forward(self, xg, hg, h):
         xp = backend.array_module(xg)
+        if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, h):  # one compiled pass
+            h2, self.rz, self.n = rnn_jit.gru_forward(xg, hg, h)
+            self.out = h2
+            return h2
         H = h.shape[-1]
         rz = xg[..., : 2 * H] + hg[..., : 2 * H]
         _sigmoid_(rz, xp)
@@ -306,6 +329,14 @@ class GRUCellFunction(Function):
     def _backward_arrays(self, gy, hg, h):
         rz, n = self.rz, self.n
         xp = backend.array_module(rz)
+        n_x, n_hg, n_h = self.needs_input_grad
+        if xp is np and jit.enabled() and rnn_jit.handles(gy.data, hg.data, h.data, rz, n):
+            dx, dhg, dh = rnn_jit.gru_backward(gy.data, hg.data, h.data, rz, n)
+            return (
+                Tensor._make(dx) if n_x else None,
+                Tensor._make(dhg) if n_hg else None,
+                Tensor._make(dh) if n_h else None,
+            )
         H = n.shape[-1]
         r, z = rz[..., :H], rz[..., H:]
         g = gy.data
@@ -323,7 +354,6 @@ class GRUCellFunction(Function):
         xp.multiply(dn, hn, out=dr)  # dr = da_n hg_n r (1 - r)
         dr *= r
         dr *= 1 - r
-        n_x, n_hg, n_h = self.needs_input_grad
         gxg = Tensor._make(dx) if n_x else None
         ghg = None
         if n_hg:
