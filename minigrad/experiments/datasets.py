@@ -4,6 +4,9 @@ The loaders themselves live in :mod:`minigrad.data`; this module only turns what
 return into ``(x_train, y_train, x_test, y_test)`` arrays shaped ``(N, C, ...)``,
 standardizes them with the training set's mean and standard deviation, and optionally
 keeps a seeded subset (for quick runs and tests).
+
+:func:`cached_arrays` keeps what it loaded in a module-level cache, so each process (the
+driver, or each Dask worker of a grid) loads or generates a data set once, not once per run.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DATASETS", "DataArrays", "load_arrays"]
+__all__ = ["DATASETS", "DataArrays", "load_arrays", "cached_arrays", "clear_cache"]
 
 DATASETS = ("digits", "mnist1d", "mnist", "fashion-mnist")
 
@@ -127,3 +130,42 @@ def load_arrays(
     x_te = ((x_te - mean) / std).astype(np.float32)
     num_classes = int(max(y_tr.max(), y_te.max())) + 1
     return DataArrays(x_tr, y_tr, x_te, y_te, shape, max(num_classes, 10))
+
+
+#: ``(name, root, subset, test_subset, seed) -> DataArrays`` of this process.
+_CACHE: dict = {}
+
+
+def cached_arrays(
+    name: str = "digits",
+    root=None,
+    subset: int | None = None,
+    test_subset: int | None = None,
+    seed: int = 0,
+) -> DataArrays:
+    """:func:`load_arrays`, loaded once per process and kept for the next runs.
+
+    Every run of a grid that names the same data gets the same (read-only by convention)
+    arrays; a Dask worker loads each data set on its first run and reuses it afterwards.
+
+    Examples
+    --------
+    >>> a = cached_arrays("digits", subset=100)
+    >>> a is cached_arrays("digits", subset=100)
+    True
+    """
+    key = (name, None if root is None else str(root), subset, test_subset, seed)
+    arrays = _CACHE.get(key)
+    if arrays is None:
+        arrays = _CACHE[key] = load_arrays(name, root, subset, test_subset, seed)
+    return arrays
+
+
+def clear_cache() -> None:
+    """Forget the data sets :func:`cached_arrays` kept (frees their memory).
+
+    Examples
+    --------
+    >>> clear_cache()
+    """
+    _CACHE.clear()

@@ -29,13 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from minigrad.experiments.config import RunConfig
-from minigrad.experiments.datasets import load_arrays
+from minigrad.experiments.datasets import cached_arrays
 from minigrad.experiments.models import make_model, scale_init
 from minigrad.experiments.progress import ProgressBar
 
 __all__ = ["Trainer", "train", "write_json"]
 
-_DATA_CACHE: dict = {}
 #: Seed of the subset choice: every run of a grid sees the same data.
 DATA_SEED = 0
 
@@ -53,12 +52,10 @@ def write_json(path, obj) -> None:
 
 
 def _data(config: RunConfig):
-    key = (config.dataset, config.data_root, config.subset, config.test_subset)
-    if key not in _DATA_CACHE:
-        _DATA_CACHE[key] = load_arrays(
-            config.dataset, config.data_root, config.subset, config.test_subset, DATA_SEED
-        )
-    return _DATA_CACHE[key]
+    """The run's arrays, loaded once per process (see :func:`cached_arrays`)."""
+    return cached_arrays(
+        config.dataset, config.data_root, config.subset, config.test_subset, DATA_SEED
+    )
 
 
 class Trainer:
@@ -258,6 +255,7 @@ def train(
     callbacks=(),
     data=None,
     checkpoint: bool = True,
+    hooks=(),
 ) -> dict:
     """Train one run and return its summary (also written to ``out_dir/result.json``).
 
@@ -274,6 +272,12 @@ def train(
     data : DataArrays, optional
     checkpoint : bool
         Save the final weights (needs ``out_dir``).
+    hooks : sequence of objects
+        The training loop's extension points: each hook may define any of
+        ``before_step(trainer, xb, yb)`` (before the optimizer step, on its batch),
+        ``after_step(trainer, record)`` (like a callback), ``after_epoch(trainer, row)`` and
+        ``after_run(trainer, result)`` (may add keys to the result). Studies that measure
+        something during training (the landscape probes) are hooks on this one loop.
 
     Returns
     -------
@@ -289,6 +293,8 @@ def train(
     """
     t0 = time.perf_counter()
     trainer = Trainer(config, data=data)
+    before = [h.before_step for h in hooks if hasattr(h, "before_step")]
+    callbacks = [*callbacks, *(h.after_step for h in hooks if hasattr(h, "after_step"))]
     out = Path(out_dir) if out_dir is not None else None
     step_file = epoch_file = None
     if out is not None:
@@ -309,6 +315,8 @@ def train(
                 if trainer.step >= trainer.total_steps:
                     break
                 lr = trainer.current_lr()
+                for hook in before:
+                    hook(trainer, xb, yb)
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss, acc = trainer.train_step(xb, yb)
                 record = {"step": trainer.step, "epoch": trainer.epoch, "loss": loss, "acc": acc}
@@ -348,6 +356,9 @@ def train(
             row["steps_per_s"] = trainer.step / train_time if train_time else None
             history.append(row)
             bar.epoch(row)
+            for hook in hooks:
+                if hasattr(hook, "after_epoch"):
+                    hook.after_epoch(trainer, row)
             if epoch_file is not None:
                 epoch_file.write(json.dumps(row) + "\n")
                 epoch_file.flush()
@@ -380,6 +391,9 @@ def train(
         "steps_per_s": trainer.step / train_time if train_time else None,
         "checkpoint": ckpt,
     }
+    for hook in hooks:
+        if hasattr(hook, "after_run"):
+            hook.after_run(trainer, result)
     if out is not None:
         write_json(out / "result.json", result)
     return result

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
-from minigrad.experiments.grid import expand_grid, run_grid
-from minigrad.experiments.runner import Trainer
-from minigrad.experiments.studies.common import Study, by, mean_std, pct, table
+from minigrad.experiments.grid import expand_grid
+from minigrad.experiments.runner import train
+from minigrad.experiments.studies.common import Study, by, mean_std, pct, run_configs, table
 
 #: Probe distances along the gradient, as multiples of the learning rate.
 ETAS = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -76,32 +74,37 @@ def probe(trainer, xb, yb, etas=ETAS):
     }
 
 
-def run_landscape(config: RunConfig, run_dir=None, progress="none") -> dict:
-    """Train one run, probing the landscape every ``PROBE_EVERY`` steps."""
-    t0 = time.perf_counter()
-    trainer = Trainer(config)
-    probes, status = [], "ok"
-    while trainer.step < trainer.total_steps and status == "ok":
-        trainer.epoch += 1
-        for xb, yb in trainer.batches():
-            if trainer.step % PROBE_EVERY == 0:
-                with np.errstate(all="ignore"):
-                    probes.append({"step": trainer.step, **probe(trainer, xb, yb)})
+class LandscapeProbe:
+    """A training-loop hook: :func:`probe` on the current batch every ``every`` steps,
+    before the optimizer step; the probes go into the run's result as ``probes``.
+
+    Examples
+    --------
+    >>> from minigrad.experiments.runner import train
+    >>> cfg = RunConfig(model="mlp", width=8, depth=1, subset=64, epochs=1, batch_size=16)
+    >>> r = train(cfg, progress="none", hooks=[LandscapeProbe(every=2)])
+    >>> [p["step"] for p in r["probes"]]
+    [0, 2]
+    """
+
+    def __init__(self, every: int = PROBE_EVERY, etas=ETAS):
+        self.every, self.etas, self.probes = every, etas, []
+
+    def before_step(self, trainer, xb, yb) -> None:
+        if trainer.step % self.every == 0:
             with np.errstate(all="ignore"):
-                loss, _ = trainer.train_step(xb, yb)
-            if not np.isfinite(loss):
-                status = "diverged"
-                break
-    final = trainer.evaluate("test") if status == "ok" else {}
-    return {
-        "run_id": config.run_id(),
-        "config": config.to_dict(),
-        "status": status,
-        "steps": trainer.step,
-        "final": {"test_acc": final.get("acc"), "test_loss": final.get("loss")},
-        "probes": probes,
-        "time_s": time.perf_counter() - t0,
-    }
+                self.probes.append({"step": trainer.step, **probe(trainer, xb, yb, self.etas)})
+
+    def after_run(self, trainer, result) -> None:
+        result["probes"] = self.probes
+
+
+def run_landscape(config: RunConfig, run_dir=None, progress="none") -> dict:
+    """Train one run (the common training loop), probing the landscape every
+    ``PROBE_EVERY`` steps."""
+    return train(
+        config, out_dir=run_dir, progress=progress, hooks=[LandscapeProbe()], checkpoint=False
+    )
 
 
 class LandscapeStudy(Study):
@@ -147,9 +150,9 @@ in a common unit.
             return expand_grid(base, norm=["batch", "none"], seed=[0])
         return expand_grid(base, norm=["batch", "none"], seed=[0, 1, 2])
 
-    def run(self, out, quick, progress):
-        return run_grid(
-            self.configs(quick), out, run_fn=run_landscape, progress=progress, keep_run_dirs=False
+    def run(self, out, quick, progress, executor="serial"):
+        return run_configs(
+            self.configs(quick), out, progress, run_fn=run_landscape, executor=executor
         )
 
     def analyze(self, records, out) -> str:
