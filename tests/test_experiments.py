@@ -197,7 +197,7 @@ def test_grid_records_divergence_and_errors_and_goes_on(tmp_path):
         return train(config, out_dir=run_dir, progress="none")
 
     records = run_grid(configs, tmp_path, run_fn=run, progress="none", log=lambda s: None)
-    assert [r["status"] for r in records] == ["diverged", "ok", "error"]
+    assert [r["status"] for r in records] == ["diverged", "ok", "failed"]
     assert "injected failure" in records[2]["error"]
 
 

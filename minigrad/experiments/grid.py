@@ -1,11 +1,14 @@
 """Grids of runs with a durable, resumable results file.
 
-Every finished run is appended to ``DIR/results.jsonl`` as one JSON line, then flushed
-and fsynced, so a kill at any moment loses at most the run in progress. Rerunning the
-same grid into the same folder reads the file, skips every run whose ``run_id`` is
-already there and trains only the rest. A half-written last line (the kill came during
-the write) is ignored and overwritten; duplicate lines are never written, and readers
-keep the first line of each ``run_id``.
+The runs of a grid execute where an executor puts them (this process, one worker process
+per core, a Dask cluster: :mod:`minigrad.experiments.executor`); workers return records and
+the driver, the only writer, appends each to ``DIR/results.jsonl`` as one JSON line, then
+flushes and fsyncs it, as the run completes. A kill of the driver at any moment loses at
+most the runs in progress. Rerunning the same grid into the same folder reads the file,
+skips every run whose ``run_id`` is already there and trains only the rest (and the runs
+recorded as ``failed``). A half-written last line (the kill came during the write) is
+ignored and overwritten; duplicate lines are never written, and readers keep the first line
+of each ``run_id``. A finished grid's lines are put back in grid order.
 """
 
 from __future__ import annotations
@@ -13,12 +16,24 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import sys
+import time
+import traceback
 from pathlib import Path
 
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.progress import has_tqdm
 
-__all__ = ["expand_grid", "read_results", "append_result", "run_grid", "RESULTS_FILE"]
+__all__ = [
+    "expand_grid",
+    "read_results",
+    "append_result",
+    "run_grid",
+    "execute_run",
+    "failed_record",
+    "count_failed",
+    "RESULTS_FILE",
+]
 
 RESULTS_FILE = "results.jsonl"
 
@@ -47,9 +62,11 @@ def expand_grid(base: RunConfig, **axes) -> list:
 
 
 def read_results(path) -> list:
-    """Every complete record of a results file (first line per ``run_id`` wins).
+    """Every complete record of a results file, one per ``run_id``.
 
-    Lines that are not valid JSON (a write cut by a kill) are skipped.
+    The first line of each ``run_id`` wins, except that a later record replaces a
+    ``failed`` one (a failed run is tried again when its grid is rerun). Lines that are
+    not valid JSON (a write cut by a kill) are skipped.
 
     Examples
     --------
@@ -64,7 +81,7 @@ def read_results(path) -> list:
         path = path / RESULTS_FILE
     if not path.exists():
         return []
-    records, seen = [], set()
+    records: dict = {}
     with open(path) as f:
         for line in f:
             line = line.strip()
@@ -74,12 +91,12 @@ def read_results(path) -> list:
                 rec = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            rid = rec.get("run_id")
-            if rid is None or rid in seen:
+            rid = rec.get("run_id") if isinstance(rec, dict) else None
+            if rid is None:
                 continue
-            seen.add(rid)
-            records.append(rec)
-    return records
+            if rid not in records or records[rid].get("status") == "failed":
+                records[rid] = rec
+    return list(records.values())
 
 
 def _repair_tail(path: Path) -> None:
@@ -108,10 +125,97 @@ def append_result(path, record: dict) -> None:
         os.fsync(f.fileno())
 
 
+def _rewrite_in_order(path: Path, order: dict) -> None:
+    """Rewrite the results file with this grid's runs in grid order (atomically).
+
+    Runs finish in any order on several workers; once a grid is complete its records are
+    put back in the order of its configs, so the file and the report do not depend on the
+    executor. Records of other grids in the same folder keep their order, first.
+    """
+    records = read_results(path)
+    others = [r for r in records if r["run_id"] not in order]
+    mine = sorted((r for r in records if r["run_id"] in order), key=lambda r: order[r["run_id"]])
+    new = others + mine
+    lines = path.read_text().splitlines()
+    if len(lines) == len(new) and all(
+        f'"run_id": {json.dumps(r["run_id"])}' in line for r, line in zip(new, lines)
+    ):
+        return  # already in order, one line per run
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        for r in new:
+            f.write(json.dumps(r, default=str, allow_nan=True) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def _run_one(config: RunConfig, out_dir: Path, progress) -> dict:
     from minigrad.experiments.runner import train
 
     return train(config, out_dir=out_dir, progress=progress)
+
+
+def failed_record(config: RunConfig, error: str, tb: str = "") -> dict:
+    """The record of a run that raised: ``status='failed'``, its error and traceback.
+
+    Examples
+    --------
+    >>> r = failed_record(RunConfig(), "ValueError: boom")
+    >>> r["status"], r["error"]
+    ('failed', 'ValueError: boom')
+    """
+    return {
+        "run_id": config.run_id(),
+        "config": config.to_dict(),
+        "status": "failed",
+        "error": error,
+        "traceback": tb,
+    }
+
+
+def execute_run(run_fn, config: RunConfig, run_dir, progress) -> dict:
+    """Run one config where the executor placed it and return its record.
+
+    An exception (other than ``KeyboardInterrupt`` / ``SystemExit``) becomes a
+    :func:`failed_record` with the traceback, so a worker always returns a record.
+
+    Examples
+    --------
+    >>> def boom(config, run_dir, progress):
+    ...     raise RuntimeError("injected")
+    >>> rec = execute_run(boom, RunConfig(), None, "none")
+    >>> rec["status"], rec["error"], "RuntimeError" in rec["traceback"]
+    ('failed', 'RuntimeError: injected', True)
+    """
+    try:
+        rec = (run_fn or _run_one)(config, run_dir, progress)
+    except Exception as exc:  # recorded; the grid goes on
+        return failed_record(config, f"{type(exc).__name__}: {exc}", traceback.format_exc())
+    rec["run_id"] = config.run_id()
+    return rec
+
+
+def _grid_mode(progress) -> str:
+    """``bar``, ``plain`` or ``none``: ``auto`` is a bar on a terminal with tqdm."""
+    if progress is True or progress == "auto":
+        tty = getattr(sys.stderr, "isatty", lambda: False)()
+        return "bar" if tty and has_tqdm() else "plain"
+    if progress in (False, None, "none"):
+        return "none"
+    if progress not in ("bar", "plain"):
+        raise ValueError(f"progress mode must be auto, bar, plain or none, got {progress!r}")
+    return "bar" if progress == "bar" and has_tqdm() else "plain"
+
+
+def _line(i: int, n: int, rec: dict) -> str:
+    msg = f"[{i}/{n}] {rec['run_id']}: {rec.get('status')}"
+    acc = (rec.get("final") or {}).get("test_acc")
+    if isinstance(acc, float):
+        msg += f" test_acc={acc:.4f}"
+    if rec.get("status") == "failed":
+        msg += f" ({rec.get('error')})"
+    return msg
 
 
 def run_grid(
@@ -121,25 +225,46 @@ def run_grid(
     progress="auto",
     log=print,
     keep_run_dirs: bool = True,
+    executor="serial",
+    workers=None,
+    scheduler=None,
+    timeout=None,
 ) -> list:
     """Train every config not already in ``out_dir/results.jsonl`` and append each result.
+
+    The runs execute where ``executor`` puts them (this process, local worker processes,
+    a Dask cluster); this process is the only writer of ``results.jsonl``: each record is
+    appended and fsynced as its run completes, so a kill (Ctrl-C, SIGKILL) loses nothing
+    recorded and rerunning the same grid resumes. Runs finish in any order; a finished
+    grid's file is put back in grid order.
 
     Parameters
     ----------
     configs : sequence of RunConfig
         Validated before anything runs (a bad config stops the grid before it starts).
     out_dir : str or Path
-        The grid's folder; runs write into ``out_dir/runs/<run_id>/``.
+        The grid's folder; runs write into ``out_dir/runs/<run_id>/`` (on a cluster, a
+        folder every worker can write).
     run_fn : callable, optional
         ``run_fn(config, run_dir, progress) -> result dict`` (default: :func:`train`).
-        Tests inject failures here. An exception other than ``KeyboardInterrupt`` /
-        ``SystemExit`` is recorded as ``status='error'`` and the grid goes on.
-    progress : str or bool
-        Progress mode of each run (see :class:`ProgressBar`).
+        Must be picklable for the Dask executors (a module-level function or a closure).
+        An exception is recorded as ``status='failed'`` with its error and traceback and
+        the grid goes on; a failed run is tried again when the grid is rerun.
+    progress : {'auto', 'bar', 'plain', 'none'} or bool
+        ``bar`` / ``auto``: one tqdm bar for the grid (runs done / total, failed, ETA);
+        ``plain``: one line per finished run; ``none``: only the summary.
     log : callable
-        Receives one line per run.
+        Receives the resume, per-run (plain) and summary lines.
     keep_run_dirs : bool
         Give each run its own folder with its metrics and checkpoint.
+    executor : {'serial', 'local', 'dask'}, Executor or None
+        Where runs execute (see :mod:`minigrad.experiments.executor`); ``None`` picks
+        ``local`` when Dask is installed. An :class:`Executor` instance is used and left
+        open; a name is started for this grid (only if something is left to run) and closed.
+    workers, scheduler
+        Passed to :func:`make_executor` with a name.
+    timeout : float, optional
+        Seconds to wait for the whole grid on a Dask executor (tests).
 
     Returns
     -------
@@ -162,6 +287,8 @@ def run_grid(
     >>> len(run_grid(cfgs, out, progress="none", log=lambda s: None))
     2
     """
+    from minigrad.experiments.executor import Executor, make_executor
+
     configs = list(configs)
     for c in configs:
         c.validate()
@@ -169,52 +296,82 @@ def run_grid(
     out.mkdir(parents=True, exist_ok=True)
     path = out / RESULTS_FILE
     _repair_tail(path)
-    done = {r["run_id"] for r in read_results(path)}
-    ids, todo = set(), []
+    status = {r["run_id"]: r.get("status") for r in read_results(path)}
+    order, todo = {}, []
     for c in configs:
         rid = c.run_id()
-        if rid not in done and rid not in ids:
-            ids.add(rid)
+        if rid in order:
+            continue
+        order[rid] = len(order)
+        if status.get(rid) in (None, "failed"):
             todo.append(c)
-    skipped = len({c.run_id() for c in configs} & done)
-    if skipped:
-        log(f"resuming {out}: {skipped} of {len(configs)} runs already done, {len(todo)} to go")
-    run_fn = run_fn or _run_one
-    outer = None
-    if progress in ("auto", "bar", True) and has_tqdm() and len(todo) > 1:
+    done = len(order) - len(todo)
+    if done:
+        retried = sum(status.get(c.run_id()) == "failed" for c in todo)
+        again = f" ({retried} failed before, tried again)" if retried else ""
+        log(f"resuming {out}: {done} of {len(order)} runs already done, {len(todo)} to go{again}")
+    if not todo:
+        return read_results(path)
+
+    own = not isinstance(executor, Executor)
+    ex = make_executor(executor, workers, scheduler, log=log) if own else executor
+    mode = _grid_mode(progress)
+    grid_bar = mode == "bar" and (len(todo) > 1 or ex.name != "serial")
+    if ex.name == "serial":
+        run_progress = "none" if grid_bar or progress == "none" else progress
+    else:
+        run_progress = "none"  # runs on workers print nothing; the driver reports
+    bar = None
+    if grid_bar:
         from tqdm import tqdm
 
-        outer = tqdm(total=len(todo), desc="grid", position=0, dynamic_ncols=True)
-        progress = "none"  # one bar for the grid; per-run bars would flicker
+        bar = tqdm(total=len(todo), desc=f"grid ({ex.name})", unit="run", dynamic_ncols=True)
+    t0 = time.perf_counter()
+    counts = {"ok": 0, "diverged": 0, "failed": 0}
+    by_id = {c.run_id(): c for c in todo}
+    tasks = [
+        (
+            f"run-{c.run_id()}",
+            (run_fn, c, out / "runs" / c.run_id() if keep_run_dirs else None, run_progress),
+        )
+        for c in todo
+    ]
     try:
-        for i, c in enumerate(todo, 1):
-            rid = c.run_id()
-            run_dir = out / "runs" / rid if keep_run_dirs else None
-            try:
-                rec = run_fn(c, run_dir, progress)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except Exception as exc:  # recorded; the grid goes on
-                rec = {
-                    "run_id": rid,
-                    "config": c.to_dict(),
-                    "status": "error",
-                    "error": f"{type(exc).__name__}: {exc}",
-                }
+        n = 0
+        for key, rec, error in ex.map(execute_run, tasks, timeout=timeout):
+            rid = key[len("run-") :]
+            if error is not None:  # the executor gave up on the task (workers kept dying)
+                rec = failed_record(by_id[rid], f"{type(error).__name__}: {error}")
             rec["run_id"] = rid
             append_result(path, rec)
-            acc = (rec.get("final") or {}).get("test_acc")
-            msg = f"[{i}/{len(todo)}] {rid}: {rec.get('status')}"
-            if isinstance(acc, float):
-                msg += f" test_acc={acc:.4f}"
-            if rec.get("status") == "error":
-                msg += f" ({rec.get('error')})"
-            if outer is not None:
-                outer.update(1)
-                outer.set_postfix_str(msg.split("] ", 1)[1][:60])
-            else:
-                log(msg)
+            n += 1
+            st = rec.get("status")
+            counts[st if st in counts else "failed"] += 1
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(failed=counts["failed"], refresh=False)
+            elif mode == "plain":
+                log(_line(n, len(todo), rec))
     finally:
-        if outer is not None:
-            outer.close()
+        if bar is not None:
+            bar.close()
+        if own:
+            ex.close()
+    _rewrite_in_order(path, order)
+    log(
+        f"grid: {len(todo)} runs in {time.perf_counter() - t0:.1f} s on the {ex.name} "
+        f"executor: {counts['ok']} ok, {counts['diverged']} diverged, {counts['failed']} failed"
+    )
     return read_results(path)
+
+
+def count_failed(records, configs=None) -> int:
+    """How many records (of ``configs``' runs, if given) have ``status='failed'``.
+
+    Examples
+    --------
+    >>> count_failed([{"run_id": "a", "status": "failed"}, {"run_id": "b", "status": "ok"}])
+    1
+    """
+    ids = None if configs is None else {c.run_id() for c in configs}
+    return sum(r.get("status") == "failed" and (ids is None or r["run_id"] in ids) for r in records)

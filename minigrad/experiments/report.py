@@ -163,7 +163,7 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
         lines += [intro.strip(), ""]
     n_ok = sum(r.get("status") == "ok" for r in records)
     n_div = sum(r.get("status") == "diverged" for r in records)
-    n_err = sum(r.get("status") == "error" for r in records)
+    n_err = sum(r.get("status") in ("failed", "error") for r in records)
     seeds = sorted({r["config"].get("seed") for r in records})
     scaled = "base_lr" in view(records[0])
     if malformed:

@@ -191,7 +191,7 @@ def summarize(records, axes=None, metric: str = "test_acc") -> list:
             runs=len(recs),
             ok=len(ok),
             diverged=sum(r.get("status") == "diverged" for r in recs),
-            errors=sum(r.get("status") == "error" for r in recs),
+            errors=sum(r.get("status") in ("failed", "error") for r in recs),
         )
         for m in (metric, "train_acc_eval", "test_acc_batch_stats"):
             row[m] = _stats([(r.get("final") or {}).get(m) for r in ok])

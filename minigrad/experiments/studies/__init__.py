@@ -56,9 +56,14 @@ class _Registry(dict):
 STUDIES = _Registry.fromkeys(_MODULES)
 
 
-def run_study(name: str, out, quick: bool = False, progress="auto", command: str = "") -> Path:
-    """Run the named study into ``out`` and return the path of its report."""
-    return get_study(name).execute(out, quick=quick, progress=progress, command=command)
+def run_study(
+    name: str, out, quick: bool = False, progress="auto", command: str = "", executor="serial"
+) -> Path:
+    """Run the named study into ``out`` (its runs on ``executor``, see
+    :func:`~minigrad.experiments.executor.make_executor`) and return its report's path."""
+    return get_study(name).execute(
+        out, quick=quick, progress=progress, command=command, executor=executor
+    )
 
 
 def report_study(out) -> Path:

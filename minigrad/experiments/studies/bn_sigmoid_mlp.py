@@ -6,9 +6,17 @@ import numpy as np
 
 from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
-from minigrad.experiments.grid import expand_grid, run_grid
+from minigrad.experiments.grid import expand_grid
 from minigrad.experiments.runner import train
-from minigrad.experiments.studies.common import Study, by, final, mean_std, pct, table
+from minigrad.experiments.studies.common import (
+    Study,
+    by,
+    final,
+    mean_std,
+    pct,
+    run_configs,
+    table,
+)
 
 PERCENTILES = (15, 50, 85)
 
@@ -40,6 +48,15 @@ class SigmoidInputProbe:
         p = [float(v) for v in np.percentile(values, PERCENTILES)]
         self.rows.append([trainer.step, *p])
         return {"sigmoid_input_percentiles": p}
+
+
+def run_with_probe(config, run_dir=None, progress="none") -> dict:
+    """Train one run with a :class:`SigmoidInputProbe` (a module-level function, so Dask
+    workers import it by name)."""
+    probe = SigmoidInputProbe(config.eval_every)
+    rec = train(config, out_dir=run_dir, progress=progress, callbacks=[probe])
+    rec["sigmoid_input_percentiles"] = probe.rows
+    return rec
 
 
 class BNSigmoidMLPStudy(Study):
@@ -82,15 +99,9 @@ sigmoid's input over the 359 test digits in eval mode, every 10 steps.
             return expand_grid(base, norm=["batch", "none"], seed=[0])
         return expand_grid(base, norm=["batch", "none"], seed=[0, 1, 2])
 
-    def run(self, out, quick, progress):
-        def run_fn(config, run_dir, progress):
-            probe = SigmoidInputProbe(config.eval_every)
-            rec = train(config, out_dir=run_dir, progress=progress, callbacks=[probe])
-            rec["sigmoid_input_percentiles"] = probe.rows
-            return rec
-
-        return run_grid(
-            self.configs(quick), out, run_fn=run_fn, progress=progress, keep_run_dirs=False
+    def run(self, out, quick, progress, executor="serial"):
+        return run_configs(
+            self.configs(quick), out, progress, run_fn=run_with_probe, executor=executor
         )
 
     @staticmethod

@@ -50,9 +50,9 @@ class Study:
         """The grid of :class:`RunConfig` (``quick``: a tiny smoke-test version)."""
         raise NotImplementedError
 
-    def run(self, out: Path, quick: bool, progress) -> list:
-        """Train the grid (resumable) and return the records."""
-        return run_grid(self.configs(quick), out, progress=progress, keep_run_dirs=False)
+    def run(self, out: Path, quick: bool, progress, executor="serial") -> list:
+        """Train the grid (resumable) on ``executor`` and return the records."""
+        return run_configs(self.configs(quick), out, progress, executor=executor)
 
     def analyze(self, records, out: Path) -> str:
         """Markdown: tables, figures and the verdict, computed from the records."""
@@ -95,19 +95,29 @@ class Study:
         path.write_text("\n".join(lines))
         return path
 
-    def execute(self, out, quick: bool = False, progress="auto", command: str = "") -> Path:
-        """Run the study into ``out`` (resuming a partial run) and write its report."""
+    def execute(
+        self, out, quick: bool = False, progress="auto", command: str = "", executor="serial"
+    ) -> Path:
+        """Run the study into ``out`` (resuming a partial run) and write its report.
+
+        ``executor`` (a name or an :class:`~minigrad.experiments.executor.Executor`) is
+        where the study's runs execute: every study's grid goes through
+        :func:`~minigrad.experiments.grid.run_grid`.
+        """
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "study.json").write_text(json.dumps({"study": self.NAME, "quick": quick}) + "\n")
         write_meta(out, command or f"minigrad study {self.NAME} --out {out}", {"quick": quick})
-        self.run(out, quick, progress)
+        self.run(out, quick, progress, executor=executor)
         return self.report(out)
 
 
-def run_configs(configs, out, progress):
-    """Run a grid (resumable); see :func:`minigrad.experiments.grid.run_grid`."""
-    return run_grid(configs, out, progress=progress, keep_run_dirs=False)
+def run_configs(configs, out, progress, run_fn=None, executor="serial"):
+    """Run a study's grid (resumable, on ``executor``, keeping only ``results.jsonl``);
+    see :func:`minigrad.experiments.grid.run_grid`."""
+    return run_grid(
+        configs, out, run_fn=run_fn, progress=progress, keep_run_dirs=False, executor=executor
+    )
 
 
 def final(record, key="test_acc"):
