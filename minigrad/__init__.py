@@ -18,6 +18,7 @@ from minigrad.autograd import (
     no_grad,
     set_grad_enabled,
 )
+from minigrad.autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from minigrad.backend import (
     Device,
     device,
@@ -62,6 +63,7 @@ from minigrad.dtypes import (
     uint8,
 )
 from minigrad.ops.activation import erf
+from minigrad.ops.closeness import allclose, equal, isclose
 from minigrad.ops.compare import (
     eq,
     ge,
@@ -78,6 +80,7 @@ from minigrad.ops.compare import (
     sign,
 )
 from minigrad.ops.convert import clone
+from minigrad.ops.einsum import einsum
 from minigrad.ops.elementwise import (
     abs,
     add,
@@ -100,9 +103,23 @@ from minigrad.ops.elementwise import (
     tanh,
     where,
 )
+from minigrad.ops.histogram import bincount
 from minigrad.ops.indexing import gather
 from minigrad.ops.linalg import matmul
+from minigrad.ops.masked import argwhere, masked_fill, masked_select, nonzero, tril, triu
 from minigrad.ops.pad import pad
+from minigrad.ops.rearrange import (
+    flip,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat_interleave,
+    roll,
+    select,
+    tile,
+    unbind,
+    unflatten,
+)
 from minigrad.ops.reduce import (
     amax,
     amin,
@@ -120,6 +137,8 @@ from minigrad.ops.reduce import (
     var,
     var_mean,
 )
+from minigrad.ops.scan import cumprod, cumsum, diff, prod
+from minigrad.ops.scatter import index_add, index_select, scatter, scatter_add
 from minigrad.ops.shape import (
     broadcast_to,
     cat,
@@ -133,6 +152,8 @@ from minigrad.ops.shape import (
     transpose,
     unsqueeze,
 )
+from minigrad.ops.sorting import argsort, sort, topk
+from minigrad.ops.vector_norm import norm
 from minigrad.tensor import Tensor
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype

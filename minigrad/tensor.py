@@ -224,32 +224,53 @@ class Tensor:
     def __dlpack_device__(self):
         return self.data.__dlpack_device__()
 
-    def to(self, *args, dtype=None, device=None, copy: bool = False) -> Tensor:
+    def to(
+        self,
+        *args,
+        dtype=None,
+        device=None,
+        non_blocking: bool = False,
+        copy: bool = False,
+        memory_format=None,
+    ) -> Tensor:
         """Move to a device and/or cast to a dtype: ``t.to('cuda')``, ``t.to(minigrad.float64)``.
 
         Differentiable: the gradient flows back to the original device and dtype.
+        PyTorch's positional forms are accepted: ``to(device, dtype, non_blocking,
+        copy)``, ``to(dtype, non_blocking, copy)`` and ``to(other_tensor, ...)``.
+        ``non_blocking`` and ``memory_format`` are accepted and ignored (copies are
+        synchronous; tensors are C-contiguous).
 
         Examples
         --------
         >>> import minigrad
         >>> minigrad.ones(2).to(minigrad.float64).dtype
         dtype('float64')
+        >>> minigrad.ones(2).to("cpu", non_blocking=True).device
+        device(type='cpu')
         """
+        flags = []
         for a in args:
-            if isinstance(a, str | backend.Device):
+            if isinstance(a, bool):
+                flags.append(a)  # non_blocking, then copy
+            elif isinstance(a, str | backend.Device):
                 device = a
             elif isinstance(a, Tensor):
                 device, dtype = a.device, a.dtype
             else:
                 dtype = a
+        if len(flags) > 1:
+            copy = flags[1]
         return _ew.to(self, dtype=dtype, device=device, copy=copy)
 
-    def cpu(self) -> Tensor:
+    def cpu(self, memory_format=None) -> Tensor:
         """A copy on the CPU (``self`` if already there)."""
         return self.to("cpu")
 
-    def cuda(self, device: int | str | None = None) -> Tensor:
-        """A copy on a GPU (``cuda:0`` by default)."""
+    def cuda(
+        self, device: int | str | None = None, non_blocking: bool = False, memory_format=None
+    ) -> Tensor:
+        """A copy on a GPU (``cuda:0`` by default); ``non_blocking`` is accepted."""
         if device is None:
             device = "cuda"
         elif isinstance(device, int):
@@ -728,6 +749,345 @@ class Tensor:
         """See :func:`minigrad.chunk`."""
         return _shape.chunk(self, chunks, dim)
 
+    # ------------------------------------------------------------------ PyTorch's API
+    # Comparisons as methods (the operators call the same functions).
+    def eq(self, other):
+        """See :func:`minigrad.eq`."""
+        return _compare.eq(self, other)
+
+    def ne(self, other):
+        """See :func:`minigrad.ne`."""
+        return _compare.ne(self, other)
+
+    def lt(self, other):
+        """See :func:`minigrad.lt`."""
+        return _compare.lt(self, other)
+
+    def le(self, other):
+        """See :func:`minigrad.le`."""
+        return _compare.le(self, other)
+
+    def gt(self, other):
+        """See :func:`minigrad.gt`."""
+        return _compare.gt(self, other)
+
+    def ge(self, other):
+        """See :func:`minigrad.ge`."""
+        return _compare.ge(self, other)
+
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def logical_not(self):
+        """Elementwise NOT of the truth values (non-zero is true); a bool tensor."""
+        return Tensor._make(self.xp.logical_not(self.data))
+
+    def logical_and(self, other):
+        """Elementwise AND of the truth values (non-zero is true); a bool tensor."""
+        return Tensor._make(self.xp.logical_and(self.data, self._operand(other)))
+
+    def logical_or(self, other):
+        """Elementwise OR of the truth values (non-zero is true); a bool tensor."""
+        return Tensor._make(self.xp.logical_or(self.data, self._operand(other)))
+
+    def logical_xor(self, other):
+        """Elementwise XOR of the truth values (non-zero is true); a bool tensor."""
+        return Tensor._make(self.xp.logical_xor(self.data, self._operand(other)))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """See :func:`minigrad.isclose`."""
+        return _closeness.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+        """See :func:`minigrad.allclose`."""
+        return _closeness.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other) -> bool:
+        """See :func:`minigrad.equal`."""
+        return _closeness.equal(self, other)
+
+    def where(self, condition, other):
+        """``self`` where ``condition`` holds, else ``other`` (see :func:`minigrad.where`)."""
+        return _ew.where(condition, self, other)
+
+    # Masks, sorting, running sums and products.
+    def masked_fill(self, mask, value):
+        """See :func:`minigrad.masked_fill`."""
+        return _masked.masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        """In-place :meth:`masked_fill`; ``mask`` must broadcast to this tensor's shape."""
+        return self._inplace_result("masked_fill_", _masked.masked_fill, mask, value)
+
+    def masked_select(self, mask):
+        """See :func:`minigrad.masked_select`."""
+        return _masked.masked_select(self, mask)
+
+    def nonzero(self, *, as_tuple: bool = False):
+        """See :func:`minigrad.nonzero`."""
+        return _masked.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        """See :func:`minigrad.argwhere`."""
+        return _masked.nonzero(self)
+
+    def tril(self, diagonal=0):
+        """See :func:`minigrad.tril`."""
+        return _masked.tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        """See :func:`minigrad.triu`."""
+        return _masked.triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        """In-place :meth:`tril`."""
+        return self._inplace_result("tril_", _masked.tril, diagonal)
+
+    def triu_(self, diagonal=0):
+        """In-place :meth:`triu`."""
+        return self._inplace_result("triu_", _masked.triu, diagonal)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """See :func:`minigrad.sort`."""
+        return _sorting.sort(self, dim, descending, stable)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """See :func:`minigrad.argsort`."""
+        return _sorting.argsort(self, dim, descending, stable)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """See :func:`minigrad.topk`."""
+        return _sorting.topk(self, k, dim, largest, sorted)
+
+    def cumsum(self, dim, dtype=None):
+        """See :func:`minigrad.cumsum`."""
+        return _scan.cumsum(self, dim, dtype)
+
+    def cumprod(self, dim, dtype=None):
+        """See :func:`minigrad.cumprod`."""
+        return _scan.cumprod(self, dim, dtype)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        """See :func:`minigrad.prod`."""
+        return _scan.prod(self, dim, keepdim, dtype)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """See :func:`minigrad.diff`."""
+        return _scan.diff(self, n, dim, prepend, append)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """See :func:`minigrad.norm`."""
+        return _vector_norm.norm(self, p, dim, keepdim, dtype)
+
+    def bincount(self, weights=None, minlength=0):
+        """See :func:`minigrad.bincount`."""
+        return _histogram.bincount(self, weights, minlength)
+
+    # Writing and reading at indices.
+    def scatter(self, dim, index, src=None, value=None, *, reduce=None):
+        """See :func:`minigrad.scatter`."""
+        return _scatter.scatter(self, dim, index, src, value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
+        """In-place :meth:`scatter`."""
+        return self._inplace_result(
+            "scatter_", _scatter.scatter, dim, index, src, value, reduce=reduce
+        )
+
+    def scatter_add(self, dim, index, src):
+        """See :func:`minigrad.scatter_add`."""
+        return _scatter.scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        """In-place :meth:`scatter_add`."""
+        return self._inplace_result("scatter_add_", _scatter.scatter_add, dim, index, src)
+
+    def index_select(self, dim, index):
+        """See :func:`minigrad.index_select`."""
+        return _scatter.index_select(self, dim, index)
+
+    def index_add(self, dim, index, source, *, alpha=1):
+        """See :func:`minigrad.index_add`."""
+        return _scatter.index_add(self, dim, index, source, alpha=alpha)
+
+    def index_add_(self, dim, index, source, *, alpha=1):
+        """In-place :meth:`index_add`."""
+        return self._inplace_result(
+            "index_add_", _scatter.index_add, dim, index, source, alpha=alpha
+        )
+
+    # Rearranging.
+    def flip(self, *dims):
+        """See :func:`minigrad.flip`."""
+        return _rearrange.flip(self, _shape._shape_arg(dims))
+
+    def roll(self, shifts, dims=None):
+        """See :func:`minigrad.roll`."""
+        return _rearrange.roll(self, shifts, dims)
+
+    def repeat(self, *sizes):
+        """See :func:`minigrad.ops.rearrange.repeat` (PyTorch's ``Tensor.repeat``)."""
+        return _rearrange.repeat(self, *sizes)
+
+    def tile(self, *dims):
+        """See :func:`minigrad.tile`."""
+        return _rearrange.tile(self, _shape._shape_arg(dims))
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        """See :func:`minigrad.repeat_interleave`."""
+        return _rearrange.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def narrow(self, dim, start, length):
+        """See :func:`minigrad.narrow`."""
+        return _rearrange.narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        """See :func:`minigrad.select`."""
+        return _rearrange.select(self, dim, index)
+
+    def unbind(self, dim=0):
+        """See :func:`minigrad.unbind`."""
+        return _rearrange.unbind(self, dim)
+
+    def movedim(self, source, destination):
+        """See :func:`minigrad.movedim`."""
+        return _rearrange.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def unflatten(self, dim, sizes):
+        """See :func:`minigrad.unflatten`."""
+        return _rearrange.unflatten(self, dim, sizes)
+
+    def swapaxes(self, axis0, axis1):
+        """Swap two dimensions (:meth:`transpose`)."""
+        return _shape.transpose(self, axis0, axis1)
+
+    swapdims = swapaxes
+
+    # Small conveniences of PyTorch's Tensor.
+    def square(self):
+        """``self * self`` (differentiable)."""
+        return _ew.mul(self, self)
+
+    def lerp(self, end, weight):
+        """``self + weight * (end - self)`` (differentiable in every tensor argument)."""
+        return self + weight * (end - self)
+
+    def type_as(self, other):
+        """Cast to the dtype of ``other``."""
+        return self.to(other.dtype)
+
+    def is_floating_point(self) -> bool:
+        """True for a floating-point dtype."""
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """True for a complex dtype."""
+        return self.data.dtype.kind == "c"
+
+    def is_contiguous(self, memory_format=None) -> bool:
+        """True when the data is C-contiguous (row-major, no gaps)."""
+        return bool(self.data.flags.c_contiguous)
+
+    def nelement(self) -> int:
+        """Number of elements (:meth:`numel`)."""
+        return int(self.data.size)
+
+    def ndimension(self) -> int:
+        """Number of dimensions (:meth:`dim`)."""
+        return self.data.ndim
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new tensor of ``data`` with this tensor's dtype and device by default.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.zeros(2, dtype=minigrad.float64).new_tensor([1, 2])
+        tensor([1., 2.], dtype=float64)
+        """
+        from minigrad.creation import tensor
+
+        return tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                      requires_grad=requires_grad)  # fmt: skip
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of ``size`` with this tensor's dtype and device by default.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.ones(1, dtype=minigrad.int64).new_zeros(2, 2)
+        tensor([[0, 0],
+                [0, 0]])
+        """
+        return self._new("zeros", size, dtype, device, requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of ``size`` with this tensor's dtype and device by default."""
+        return self._new("ones", size, dtype, device, requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """An uninitialized tensor of ``size`` with this tensor's dtype and device."""
+        return self._new("empty", size, dtype, device, requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """``fill_value`` in a tensor of ``size`` with this tensor's dtype and device."""
+        from minigrad.creation import full
+
+        return full(size, fill_value, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)  # fmt: skip
+
+    def _new(self, kind, size, dtype, device, requires_grad):
+        from minigrad import creation
+
+        return getattr(creation, kind)(*size, dtype=dtype or self.dtype,
+                                       device=device or self.device,
+                                       requires_grad=requires_grad)  # fmt: skip
+
+    def _inplace_result(self, op, fn, *args, **kwargs):
+        """Write ``fn(self, *args)`` (computed without a graph) into this tensor."""
+        self._check_inplace(op)
+        with _no_grad():
+            out = fn(self.detach(), *args, **kwargs)
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"{op}: the result of shape {tuple(out.shape)} does not fit in place into "
+                f"a tensor of shape {tuple(self.shape)}"
+            )
+        return self._inplace(op, out.data)
+
+    def lerp_(self, end, weight):
+        """In-place ``self += weight * (end - self)``."""
+        e, w = self._operand(end), self._operand(weight)
+        return self._inplace("lerp_", self.data + w * (e - self.data))
+
+    def addcmul_(self, tensor1, tensor2, value=1):
+        """In-place ``self += value * tensor1 * tensor2``."""
+        t = self._operand(tensor1) * self._operand(tensor2)
+        return self._inplace("addcmul_", self.data + (t if value == 1 else value * t))
+
+    def addcdiv_(self, tensor1, tensor2, value=1):
+        """In-place ``self += value * tensor1 / tensor2``."""
+        t = self._operand(tensor1) / self._operand(tensor2)
+        return self._inplace("addcdiv_", self.data + (t if value == 1 else value * t))
+
+    def sqrt_(self):
+        """In-place square root."""
+        return self._inplace("sqrt_", self.xp.sqrt(self.data))
+
+    def exp_(self):
+        """In-place exponential."""
+        return self._inplace("exp_", self.xp.exp(self.data))
+
+    def abs_(self):
+        """In-place absolute value."""
+        return self._inplace("abs_", self.xp.abs(self.data))
+
+    def neg_(self):
+        """In-place negation."""
+        return self._inplace("neg_", -self.data)
+
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
         if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
@@ -867,8 +1227,17 @@ _FAST_OPERANDS = frozenset({Tensor, int, float})
 _function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.
+from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from minigrad.ops import closeness as _closeness  # noqa: E402
 from minigrad.ops import compare as _compare  # noqa: E402
 from minigrad.ops import elementwise as _ew  # noqa: E402
+from minigrad.ops import histogram as _histogram  # noqa: E402
 from minigrad.ops import linalg as _linalg  # noqa: E402
+from minigrad.ops import masked as _masked  # noqa: E402
+from minigrad.ops import rearrange as _rearrange  # noqa: E402
 from minigrad.ops import reduce as _reduce  # noqa: E402
+from minigrad.ops import scan as _scan  # noqa: E402
+from minigrad.ops import scatter as _scatter  # noqa: E402
 from minigrad.ops import shape as _shape  # noqa: E402
+from minigrad.ops import sorting as _sorting  # noqa: E402
+from minigrad.ops import vector_norm as _vector_norm  # noqa: E402

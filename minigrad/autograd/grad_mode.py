@@ -12,11 +12,15 @@ from __future__ import annotations
 import functools
 import threading
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = [
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+    "is_inference_mode_enabled",
+]  # fmt: skip
 
 
 class _ThreadGradMode(threading.local):
     enabled = True  # the class default: what each new thread starts with
+    inference = False  # inside inference_mode (see below)
 
 
 _GradMode = _ThreadGradMode()
@@ -128,3 +132,69 @@ class set_grad_enabled(_GradModeContext):
     def __call__(self, fn):  # used as a decorator: undo the switch made in __init__
         _GradMode.enabled = self._prev
         return super().__call__(fn)
+
+
+class inference_mode(_GradModeContext):
+    """Context manager and decorator for inference: no graph is recorded, so tensors
+    made inside have ``requires_grad=False`` (like :class:`no_grad`; minigrad has no
+    separate inference tensors). ``inference_mode(False)`` changes nothing.
+
+    Parameters
+    ----------
+    mode : bool
+        Enable inference mode (default) or leave the grad mode as it is.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> w = minigrad.ones(2, requires_grad=True)
+    >>> with minigrad.inference_mode():
+    ...     y = w * 2
+    >>> y.requires_grad, minigrad.is_inference_mode_enabled()
+    (False, False)
+    >>> @minigrad.inference_mode()
+    ... def predict(x):
+    ...     return w * x
+    >>> predict(minigrad.ones(2)).requires_grad
+    False
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # bare decorator: inference_mode(fn)
+        return object.__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = (_GradMode.enabled, _GradMode.inference)
+        if self.mode:
+            _GradMode.enabled = False
+            _GradMode.inference = True
+
+    def __exit__(self, *exc):
+        _GradMode.enabled, _GradMode.inference = self._prev
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether an :class:`inference_mode` block is active in this thread.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> with minigrad.inference_mode():
+    ...     minigrad.is_inference_mode_enabled()
+    True
+    """
+    return _GradMode.inference

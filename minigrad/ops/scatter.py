@@ -1,0 +1,344 @@
+"""Writing and reading at indices along a dimension: ``scatter``, ``scatter_add``,
+``index_select``, ``index_add``.
+
+``scatter`` writes ``src[i][j]`` to ``out[index[i][j]][j]`` (for ``dim=0``) and is the
+mirror of :func:`~minigrad.ops.indexing.gather`. Their gradients are each other:
+
+* ``scatter``: the input's gradient is the output gradient with the overwritten
+  positions zeroed (a scatter of 0); ``src``'s is the output gradient gathered at
+  ``index``.
+* ``scatter_add``: the input's gradient passes unchanged; ``src``'s is gathered.
+* ``index_select``: indexing, whose gradient adds back into the selected rows
+  (repeated indices accumulate); ``index_add`` is that addition.
+
+Where ``index`` is smaller than ``src``, only its leading part is used (PyTorch's rule),
+and the rest of ``src`` gets a zero gradient. Indices must lie in ``[0, size)``: a
+negative or too large one is an error naming the dimension, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from minigrad import backend
+from minigrad.autograd.function import Function
+from minigrad.ops._dims import dim_index
+from minigrad.ops.indexing import IndexAdd, TakeAlongDim, getitem
+from minigrad.ops.indexing import scatter_add as _add_at
+from minigrad.tensor import Tensor
+
+__all__ = ["scatter", "scatter_add", "index_select", "index_add"]
+
+
+def _along_key(idx, axis):
+    """The advanced-indexing key that addresses ``out[..., idx[i, j, k], ...]``: ``idx``
+    at ``axis`` and an ``arange`` (broadcast) for every other dimension."""
+    xp = backend.array_module(idx)
+    nd = idx.ndim
+    return tuple(
+        idx if i == axis else xp.arange(n).reshape((n,) + (1,) * (nd - 1 - i))
+        for i, n in enumerate(idx.shape)
+    )
+
+
+def _leading(a, shape):
+    """The leading block of ``a`` of ``shape`` (``a`` itself when the shapes agree)."""
+    if tuple(a.shape) == tuple(shape):
+        return a
+    return a[tuple(slice(0, n) for n in shape)]
+
+
+class Scatter(Function):
+    """``out = x`` with ``out[key(index)] = src`` (or the constant ``value``)."""
+
+    def __init__(self, idx, axis, value=None):
+        self.idx, self.axis, self.value = idx, axis, value
+
+    def forward(self, x, src=None):
+        out = x.copy()
+        key = _along_key(self.idx, self.axis)
+        if src is None:
+            out[key] = self.value
+        else:
+            self.src_shape = src.shape
+            out[key] = _leading(src, self.idx.shape)
+        return out
+
+    def backward(self, gy):
+        gx = Scatter(self.idx, self.axis, 0)(gy) if self.needs_input_grad[0] else None
+        if len(self.inputs) == 1:
+            return gx
+        return gx, _gather_src(gy, self.idx, self.axis, self.src_shape)
+
+
+class ScatterAdd(Function):
+    """``out = x`` with ``src`` added at ``key(index)`` (repeated indices add up)."""
+
+    uses_input_values = False  # backward reads only shapes
+
+    def __init__(self, idx, axis):
+        self.idx, self.axis = idx, axis
+
+    def forward(self, x, src):
+        out = x.copy()
+        self.src_shape = src.shape
+        _add_at(out, _along_key(self.idx, self.axis), _leading(src, self.idx.shape))
+        return out
+
+    def backward(self, gy):
+        gsrc = _gather_src(gy, self.idx, self.axis, self.src_shape)
+        return gy, gsrc if self.needs_input_grad[1] else None
+
+
+def _gather_src(gy, idx, axis, src_shape):
+    """``src``'s gradient: ``gy`` gathered at ``idx``, zero outside the used block."""
+    if any(i != axis and n < s for i, (n, s) in enumerate(zip(idx.shape, gy.shape))):
+        gy = getitem(gy, tuple(slice(None) if i == axis else slice(0, n)
+                               for i, n in enumerate(idx.shape)))  # fmt: skip
+    g = TakeAlongDim(idx, axis)(gy)
+    if tuple(g.shape) != tuple(src_shape):
+        g = IndexAdd(tuple(slice(0, n) for n in idx.shape), tuple(src_shape))(g)
+    return g
+
+
+def _check(op, x, axis, idx, src):
+    """PyTorch's checks of ``index`` (and ``src``) against ``x``; ``idx`` is an array."""
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected dtype int32/int64 for index, got {idx.dtype}")
+    if idx.ndim != x.ndim:
+        raise RuntimeError(
+            f"{op}: index must have the same number of dimensions ({idx.ndim}) as the "
+            f"input ({x.ndim}, shape {tuple(x.shape)})"
+        )
+    if src is not None and src.dtype != x.dtype:
+        raise RuntimeError(
+            f"{op}: expected the input's dtype ({x.dtype}) to be equal to src's ({src.dtype})"
+        )
+    if src is not None and src.ndim != x.ndim:
+        raise RuntimeError(
+            f"{op}: src must have the same number of dimensions ({src.ndim}) as the "
+            f"input ({x.ndim}, shape {tuple(x.shape)})"
+        )
+    for d, n in enumerate(idx.shape):
+        if (d != axis and n > x.shape[d]) or (src is not None and n > src.shape[d]):
+            raise RuntimeError(
+                f"{op}: expected index {list(idx.shape)} to be no larger than self "
+                f"{list(x.shape)} apart from dimension {axis} and to be no larger size than "
+                f"src {list(src.shape) if src is not None else None}"
+            )
+    _check_range(op, idx, x.shape[axis], axis)
+
+
+def _check_range(op, idx, n, axis):
+    if idx.size and (bool((idx < 0).any()) or bool((idx >= n).any())):
+        bad = int(idx[(idx < 0) | (idx >= n)].reshape(-1)[0])
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {axis} with size {n}")
+
+
+def scatter(x, dim: int, index, src=None, value=None, *, reduce=None):
+    """``x`` with the values of ``src`` (or ``value``) written at ``index`` along ``dim``.
+
+    For a 3-d tensor and ``dim=0``: ``out[index[i][j][k]][j][k] = src[i][j][k]``.
+    Where ``index`` repeats a position, one of the written values is kept.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension indexed by ``index``.
+    index : Tensor
+        int64 indices with as many dimensions as ``x``, no larger than ``src`` anywhere
+        nor than ``x`` outside ``dim``.
+    src : Tensor or number, optional
+        The values (a number is taken as ``value``).
+    value : number, optional
+        One value written at every index.
+    reduce : {None, 'add'}
+        ``'add'`` adds instead of writing (:func:`scatter_add`).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        For an index of the wrong dtype or shape, or an unsupported ``reduce``.
+    IndexError
+        For an index out of range.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> labels = minigrad.tensor([[2], [0]])
+    >>> minigrad.zeros(2, 3).scatter(1, labels, 1.0)  # one-hot rows
+    tensor([[0., 0., 1.],
+            [1., 0., 0.]])
+    """
+    if src is None and value is None:
+        raise TypeError("scatter: expected src (a Tensor) or value (a number)")
+    if not isinstance(src, Tensor) and src is not None:
+        src, value = None, src
+    if reduce is not None:
+        if reduce != "add" or src is None:
+            raise RuntimeError(
+                f"scatter: reduce={reduce!r} is not supported; use reduce='add' with a src "
+                "tensor, or scatter_add"
+            )
+        return scatter_add(x, dim, index, src)
+    x0, idx, axis = _prepare("scatter", x, dim, index, src)
+    if src is None:
+        out = Scatter(idx, axis, value)(x0)
+    else:
+        out = Scatter(idx, axis)(x0, src if src.ndim else src.reshape(1))
+    return out if x.ndim else out.reshape(())
+
+
+def _prepare(op, x, dim, index, src):
+    """(x as at least 1-d, index array, axis) after PyTorch's checks."""
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    axis = dim_index(dim, max(x.ndim, 1), op)
+    if x.ndim == 0:
+        x, idx = x.reshape(1), idx.reshape(1)
+        src = src.reshape(1) if src is not None else None
+    _check(op, x, axis, idx, src)
+    return x, idx, axis
+
+
+def scatter_add(x, dim: int, index, src):
+    """``x`` with ``src`` added at ``index`` along ``dim``; repeated indices all add up.
+
+    For ``dim=0``: ``out[index[i][j]][j] += src[i][j]``. The gradient of ``x`` is the
+    output gradient; that of ``src`` is the output gradient gathered at ``index``.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension indexed by ``index``.
+    index : Tensor
+        int64 indices (see :func:`scatter`).
+    src : Tensor
+        The values to add.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        For an index of the wrong dtype or shape.
+    IndexError
+        For an index out of range.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.zeros(3)
+    >>> x.scatter_add(0, minigrad.tensor([0, 2, 0]), minigrad.tensor([1.0, 2.0, 3.0]))
+    tensor([4., 0., 2.])
+    """
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_add: src must be a Tensor, got {type(src).__name__}")
+    x0, idx, axis = _prepare("scatter_add", x, dim, index, src)
+    out = ScatterAdd(idx, axis)(x0, src if src.ndim else src.reshape(1))
+    return out if x.ndim else out.reshape(())
+
+
+def _index_vector(op, x, axis, index):
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected an integer (int32/int64) index, got {idx.dtype}")
+    if idx.ndim > 1:
+        raise IndexError(f"{op}: index should have at most 1 dimension, got {idx.ndim}")
+    idx = idx.reshape(-1)
+    _check_range(op, idx, x.shape[axis] if x.ndim else 1, axis)
+    return idx
+
+
+def index_select(x, dim: int, index):
+    """The slices of ``x`` at ``index`` along ``dim`` (a copy).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension to select from.
+    index : Tensor
+        A 1-d (or 0-d) integer tensor; indices may repeat.
+
+    Returns
+    -------
+    Tensor
+        ``x`` with dimension ``dim`` of length ``len(index)``. The gradient adds back
+        into the selected slices (repeats accumulate).
+
+    Raises
+    ------
+    IndexError
+        For an index out of range or of more than one dimension.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([[1, 2], [3, 4], [5, 6]])
+    >>> minigrad.index_select(x, 0, minigrad.tensor([2, 0, 2]))
+    tensor([[5, 6],
+            [1, 2],
+            [5, 6]])
+    """
+    axis = dim_index(dim, max(x.ndim, 1), "index_select")
+    idx = _index_vector("index_select", x, axis, index)
+    if x.ndim == 0:
+        return getitem(x.reshape(1), (idx,))
+    return getitem(x, (slice(None),) * axis + (idx,))
+
+
+def index_add(x, dim: int, index, source, *, alpha=1):
+    """``x`` with ``alpha * source[i]`` added to slice ``index[i]`` along ``dim``
+    (repeated indices all add up).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension indexed by ``index``.
+    index : Tensor
+        1-d integer indices, one per slice of ``source`` along ``dim``.
+    source : Tensor
+        The slices to add: ``x``'s shape with ``len(index)`` along ``dim``.
+    alpha : number
+        Scale of ``source``.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        If ``source`` does not have the expected shape.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.zeros(3, 2).index_add(0, minigrad.tensor([0, 0]), minigrad.ones(2, 2))
+    tensor([[2., 2.],
+            [0., 0.],
+            [0., 0.]])
+    """
+    axis = dim_index(dim, max(x.ndim, 1), "index_add")
+    idx = _index_vector("index_add", x, axis, index)
+    want = x.shape[:axis] + (idx.shape[0],) + x.shape[axis + 1 :]
+    if tuple(source.shape) != tuple(want):
+        raise RuntimeError(
+            f"index_add: source of shape {tuple(source.shape)} does not match: expected "
+            f"{tuple(want)} (the input's shape {tuple(x.shape)} with {idx.shape[0]} "
+            f"slices along dim {axis})"
+        )
+    if alpha != 1:
+        source = source * alpha
+    return x + IndexAdd((slice(None),) * axis + (idx,), x.shape)(source)

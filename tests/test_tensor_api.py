@@ -1,0 +1,459 @@
+"""The PyTorch Tensor API a ported script hits first: sorting, running sums and
+products, scatter/index ops, rearranging, triangles, masks, norms, einsum, counting,
+closeness, the ``new_*`` factories, in-place forms and ``inference_mode``.
+
+Values and gradients are checked against PyTorch fixtures
+(``tests/fixtures/make_tensor_api_fixtures.py``), every differentiable op by finite
+differences to second order (float64), and errors by their messages.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from conftest import load_fixture, to_numpy
+from opcheck import F64, both, rand
+
+import minigrad as mg
+from minigrad.autograd import gradcheck
+
+FX = load_fixture("tensor_api")
+
+
+def _t(a, like):
+    """A constant (index or mask) tensor on ``like``'s device."""
+    return mg.tensor(np.asarray(a), device=like.device)
+
+
+IDX = FX["scatter.index"]
+MASK = FX["mask34"]
+
+# The same calls as the fixture script, in minigrad (constants moved to the device).
+CASES = {
+    "sort_ties": lambda t: t.sort(1).values,
+    "sort_ties_desc": lambda t: t.sort(1, descending=True).values,
+    "sort_x235_dim1": lambda t: t.sort(dim=1).values,
+    "topk_2": lambda t: t.topk(2).values,
+    "topk_small_dim0": lambda t: t.topk(2, dim=0, largest=False).values,
+    "cumsum_1": lambda t: t.cumsum(1),
+    "cumsum_0": lambda t: t.cumsum(dim=0),
+    "cumprod_1": lambda t: t.cumprod(1),
+    "cumprod_zeros": lambda t: t.cumprod(1),
+    "cumprod_zeros_dim0": lambda t: t.cumprod(0),
+    "prod_1": lambda t: t.prod(1),
+    "prod_all": lambda t: t.prod(),
+    "prod_zeros_keep": lambda t: t.prod(1, keepdim=True),
+    "prod_zeros_dim0": lambda t: t.prod(0),
+    "diff_2": lambda t: t.diff(n=2, dim=1),
+    "diff_prepend": lambda t, p: mg.diff(t, dim=0, prepend=p),
+    "flip_01": lambda t: t.flip(0, 1) * t.flip(1),
+    "roll_dims": lambda t: t.roll((1, -2), (0, 2)),
+    "roll_flat": lambda t: t.roll(3),
+    "repeat": lambda t: t.repeat(2, 1, 3),
+    "tile": lambda t: t.tile((2,)),
+    "repeat_interleave": lambda t: t.repeat_interleave(_t([2, 0, 1], t), dim=0),
+    "narrow": lambda t: t.narrow(-1, 1, 3),
+    "unbind": lambda t: t.unbind(1)[1] * t.unbind(1)[2],
+    "movedim": lambda t: t.movedim((0, 2), (2, 0)),
+    "tril_1": lambda t: t.tril(1),
+    "triu_m1_batch": lambda t: t.triu(-1),
+    "masked_fill": lambda t: t.masked_fill(_t(MASK, t), -1.5),
+    "masked_fill_tensor": lambda t, v: t.masked_fill(_t(MASK, t), v),
+    "masked_fill_bcast": lambda t: t.masked_fill(_t(MASK[:1], t), 2.0),
+    "masked_select": lambda t: t.masked_select(_t(MASK, t)),
+    "scatter_src": lambda t, s: t.scatter(0, _t(IDX, t), s),
+    "scatter_value": lambda t: t.scatter(1, _t([[0], [3], [1]], t), 7.0),
+    "scatter_add": lambda t, s: t.scatter_add(0, _t(IDX, t), s),
+    "scatter_add_dim1": lambda t, s: t.scatter_add(1, _t([[0, 0, 3], [1, 1, 1], [2, 3, 2]], t), s),
+    "index_select": lambda t: t.index_select(1, _t([3, 0, 3], t)),
+    "index_add": lambda t, s: t.index_add(0, _t([2, 0, 2], t), s, alpha=0.5),
+    "norm_fro": lambda t: t.norm(),
+    "norm_2_dim1": lambda t: t.norm(dim=1),
+    "norm_1": lambda t: t.norm(p=1, dim=0, keepdim=True),
+    "norm_3": lambda t: t.norm(p=3, dim=(0, 2)),
+    "norm_half": lambda t: t.norm(p=0.5, dim=1),
+    "norm_inf_ties": lambda t: t.norm(p=float("inf"), dim=1),
+    "norm_ninf": lambda t: t.norm(p=float("-inf"), dim=0),
+    "norm_zero_row": lambda t: t.norm(dim=1),
+    "norm_3_zero_row": lambda t: t.norm(p=3, dim=1),
+    "einsum_mm": lambda a, b: mg.einsum("ij,jk->ik", a, b),
+    "einsum_batched": lambda a, b: mg.einsum("bij,bkj->bik", a, b),
+    "einsum_implicit": lambda a, b, c: mg.einsum("ij,jk,k", a, b, c),
+    "einsum_diag": lambda a: mg.einsum("ii->i", a),
+    "einsum_trace": lambda a: mg.einsum("ii", a),
+    "einsum_ellipsis": lambda a, b: mg.einsum("...ij,...j->...i", a, b),
+    "einsum_outer_sum": lambda a, b: mg.einsum("ij,k->ik", a, b),
+}
+
+
+def test_every_fixture_case_is_checked():
+    stored = {k.rsplit(".", 1)[0] for k in FX.files if k.endswith(".w")}
+    assert stored == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_values_and_gradients_match_pytorch(device, name):
+    n = sum(1 for k in FX.files if k.startswith(name + ".x"))
+    xs = [mg.tensor(FX[f"{name}.x{i}"], device=device, requires_grad=True) for i in range(n)]
+    y = CASES[name](*xs)
+    np.testing.assert_allclose(to_numpy(y), FX[f"{name}.out"], rtol=1e-10, atol=1e-12)
+    grads = mg.grad((y * mg.tensor(FX[f"{name}.w"], device=device)).sum(), xs)
+    for i, g in enumerate(grads):
+        np.testing.assert_allclose(to_numpy(g), FX[f"{name}.g{i}"], rtol=1e-10, atol=1e-12)
+
+
+# ----------------------------------------------------------------------- finite differences
+# Random inputs away from ties and kinks; squares make the second derivative depend on the
+# op's own backward.
+GRAD_CASES = {
+    "sort": (lambda a: a.sort(1).values ** 2, [(3, 4)]),
+    "sort_desc_dim0": (lambda a: a.sort(0, descending=True).values ** 2, [(3, 4)]),
+    "topk": (lambda a: a.topk(2, dim=0).values ** 2, [(3, 4)]),
+    "cumsum": (lambda a: a.cumsum(1) ** 2, [(3, 4)]),
+    "cumprod": (lambda a: a.cumprod(0), [(3, 4)]),
+    "prod_dim": (lambda a: a.prod(1), [(3, 4)]),
+    "prod_all": (lambda a: a.prod(), [(2, 3)]),
+    "diff": (lambda a: a.diff(dim=0) ** 2, [(3, 4)]),
+    "flip": (lambda a: a.flip(1) ** 2, [(3, 4)]),
+    "roll": (lambda a: a.roll(-1, 1) ** 2, [(3, 4)]),
+    "repeat": (lambda a: a.repeat(2, 2) ** 2, [(2, 3)]),
+    "repeat_interleave": (lambda a: a.repeat_interleave(2, dim=1) ** 2, [(2, 3)]),
+    "narrow": (lambda a: a.narrow(0, 1, 2) ** 2, [(3, 4)]),
+    "select": (lambda a: a.select(1, -1) ** 2, [(3, 4)]),
+    "unbind": (lambda a: a.unbind(0)[0] * a.unbind(0)[1], [(2, 3)]),
+    "movedim": (lambda a: a.movedim(0, 2) ** 2, [(2, 3, 2)]),
+    "unflatten": (lambda a: a.unflatten(1, (2, 2)) ** 2, [(3, 4)]),
+    "tril": (lambda a: a.tril() ** 2, [(3, 4)]),
+    "triu": (lambda a: a.triu(1) ** 2, [(2, 3, 3)]),
+    "masked_fill": (lambda a: a.masked_fill(a > 0, 0.5) * a, [(3, 4)]),
+    "masked_fill_value": (lambda a, v: a.masked_fill(a > 0, v) * a, [(3, 4), ()]),
+    "masked_select": (lambda a: a.masked_select(a > 0) ** 2, [(3, 4)]),
+    "scatter": (lambda a, s: a.scatter(0, _t(IDX, a), s) ** 2, [(3, 4), (2, 4)]),
+    "scatter_big_src": (lambda a, s: a.scatter(0, _t(IDX[:, :3], a), s) ** 2, [(3, 4), (3, 4)]),
+    "scatter_value": (lambda a: a.scatter(1, _t([[1], [0], [3]], a), -1.0) ** 2, [(3, 4)]),
+    "scatter_add": (lambda a, s: a.scatter_add(1, _t(IDX, a)[:, :3], s) ** 2, [(2, 4), (2, 3)]),
+    "index_select": (lambda a: a.index_select(0, _t([2, 2, 0], a)) ** 2, [(3, 4)]),
+    "index_add": (lambda a, s: a.index_add(1, _t([1, 1], a), s) ** 2, [(3, 4), (3, 2)]),
+    "norm": (lambda a: a.norm(), [(3, 4)]),
+    "norm_dim": (lambda a: a.norm(dim=0, keepdim=True), [(3, 4)]),
+    "norm_p3": (lambda a: a.norm(p=3, dim=1), [(3, 4)]),
+    "norm_p1": (lambda a: a.norm(p=1) ** 2, [(3, 4)]),
+    "norm_inf": (lambda a: a.norm(p=math.inf, dim=1) ** 2, [(3, 4)]),
+    "einsum_bmm": (lambda a, b: mg.einsum("bij,bjk->bik", a, b), [(2, 2, 3), (2, 3, 2)]),
+    "einsum_diag": (lambda a: mg.einsum("ii->i", a) ** 2, [(3, 3)]),
+    "einsum_three": (lambda a, b, c: mg.einsum("ij,jk,k->i", a, b, c), [(2, 3), (3, 2), (2,)]),
+    "einsum_bcast": (lambda a, b: mg.einsum("...i,...i->...", a, b), [(2, 3), (1, 3)]),
+    "einsum_summed": (lambda a, b: mg.einsum("ij,k->j", a, b) ** 2, [(2, 3), (2,)]),
+    "einsum_self": (lambda a: mg.einsum("ij,ij->", a, a), [(2, 3)]),
+    "bincount": (lambda w: _t([0, 2, 2], w).bincount(w) ** 2, [(3,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAD_CASES))
+def test_gradcheck_and_gradgradcheck(device, name):
+    fn, shapes = GRAD_CASES[name]
+    both(fn, *[rand(device, *s) for s in shapes])
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda a: a.cumprod(1), lambda a: a.prod(1), lambda a: a.prod(), lambda a: a.cumprod(0)],
+)
+def test_products_with_zeros_are_exact(device, fn):
+    x = mg.tensor([[1.5, 0.0, 2.0], [0.0, 0.0, -1.2]], dtype=F64, device=device,
+                  requires_grad=True)  # fmt: skip
+    both(fn, x)
+
+
+def test_norm_gradient_at_zero_is_zero_not_nan(device):
+    x = mg.zeros(2, 3, dtype=F64, device=device, requires_grad=True)
+    for p in (2, 3, 1.5, "fro"):
+        (g,) = mg.grad(x.norm(p=p, dim=1).sum(), [x])
+        np.testing.assert_array_equal(to_numpy(g), 0.0)
+    assert gradcheck(lambda a: a.norm(dim=1), (x,))
+
+
+# ----------------------------------------------------------------------- integer results
+def test_sort_and_topk_indices_match_pytorch(device):
+    ties = mg.tensor(FX["ties"], device=device)
+    assert to_numpy(ties.sort(1).indices).tolist() == FX["sort_ties.indices"].tolist()
+    got = ties.sort(1, descending=True, stable=True).indices
+    assert to_numpy(got).tolist() == FX["sort_ties_desc.indices"].tolist()
+    got = mg.argsort(ties, dim=0, descending=True)
+    assert to_numpy(got).tolist() == FX["argsort_ties_desc_dim0"].tolist()
+    x = mg.tensor(FX["sort_x235_dim1.x0"], device=device)
+    assert to_numpy(x.sort(dim=1).indices).tolist() == FX["sort_x235_dim1.indices"].tolist()
+    x = mg.tensor(FX["topk_2.x0"], device=device)
+    assert to_numpy(x.topk(2).indices).tolist() == FX["topk_2.indices"].tolist()
+    got = mg.topk(x, 2, dim=0, largest=False).indices
+    assert to_numpy(got).tolist() == FX["topk_small_dim0.indices"].tolist()
+    nan = mg.tensor(FX["nan_row"], device=device)
+    np.testing.assert_array_equal(to_numpy(nan.sort(1).values), FX["sort_nan.values"])
+    assert to_numpy(nan.sort(1).indices).tolist() == FX["sort_nan.indices"].tolist()
+    got = nan.sort(1, descending=True).indices
+    assert to_numpy(got).tolist() == FX["sort_nan_desc.indices"].tolist()
+
+
+def test_return_types_are_named_tuples_of_int64_indices(device):
+    x = mg.randn(3, 4, device=device)
+    for res, name in ((x.sort(), "sort"), (x.topk(2), "topk"), (mg.sort(x, 0), "sort")):
+        assert type(res).__name__ == name and res._fields == ("values", "indices")
+        values, indices = res
+        assert values is res.values and indices is res.indices
+        assert indices.dtype == mg.int64 and values.dtype == mg.float32
+    assert mg.argsort(x).dtype == mg.int64
+    s = x.sort(0)
+    np.testing.assert_array_equal(to_numpy(x.gather(0, s.indices)), to_numpy(s.values))
+
+
+def test_counts_nonzero_and_integer_accumulation(device):
+    zeros = mg.tensor(FX["cumprod_zeros.x0"], device=device)
+    assert to_numpy(zeros.nonzero()).tolist() == FX["nonzero"].tolist()
+    rows, cols = zeros.nonzero(as_tuple=True)
+    np.testing.assert_array_equal(
+        to_numpy(zeros[rows, cols]), to_numpy(zeros)[to_numpy(zeros) != 0]
+    )
+    np.testing.assert_array_equal(to_numpy(zeros.norm(p=0, dim=1)), FX["norm_0"])
+    b = mg.bincount(mg.tensor([0, 2, 2, 5], device=device), minlength=8)
+    assert b.dtype == mg.int64 and to_numpy(b).tolist() == FX["bincount"].tolist()
+    w = mg.tensor(FX["bincount_w.weights"], device=device)
+    np.testing.assert_allclose(to_numpy(mg.tensor([1, 3, 1, 0], device=device).bincount(w)),
+                               FX["bincount_w.out"])  # fmt: skip
+    i32 = mg.tensor([[1, 2], [3, 4]], dtype=mg.int32, device=device)
+    assert i32.cumsum(0).dtype == mg.int64 and i32.prod(1).dtype == mg.int64
+    assert to_numpy(i32.cumsum(0)).tolist() == FX["cumsum_int"].tolist()
+    assert to_numpy(i32.prod(1)).tolist() == FX["prod_int"].tolist()
+    assert mg.tensor([True, True, False], device=device).sum().item() == 2
+
+
+def test_scatter_with_a_larger_src_uses_its_leading_block(device):
+    x = mg.tensor(FX["topk_2.x0"], device=device)
+    src = mg.tensor(FX["scatter_big_src.src"], device=device)
+    out = x.scatter(0, mg.tensor(IDX[:, :3], device=device), src)
+    np.testing.assert_allclose(to_numpy(out), FX["scatter_big_src.out"])
+
+
+def test_closeness_matches_pytorch(device):
+    a = mg.tensor(FX["isclose.a"], device=device)
+    b = mg.tensor(FX["isclose.b"], device=device)
+    np.testing.assert_array_equal(to_numpy(mg.isclose(a, b)), FX["isclose"])
+    np.testing.assert_array_equal(to_numpy(a.isclose(b, equal_nan=True)), FX["isclose_nan"])
+    np.testing.assert_array_equal(to_numpy(mg.isclose(a, b, 1e-2, 1e-3)), FX["isclose_tol"])
+    assert mg.allclose(a[:1], b[:1]) is True and a.allclose(b) is False
+    assert mg.allclose(a[3:4], b[3:4], equal_nan=True)
+    x = mg.tensor([1.0, 2.0], device=device)
+    assert mg.equal(x, x.clone()) is True and x.equal(x + 1) is False
+    assert not mg.equal(x, x.reshape(1, 2)) and not mg.equal(a[3:4], a[3:4])
+
+
+# ----------------------------------------------------------------------- semantics
+def test_float32_stays_float32(device):
+    x = mg.randn(3, 4, device=device, requires_grad=True)
+    outs = [x.norm(), x.norm(p=3, dim=1), x.norm(p=math.inf), x.cumsum(0), x.cumprod(1),
+            x.prod(), x.prod(0), mg.einsum("ij,kj->ik", x, x), x.sort().values, x.topk(1).values,
+            x.masked_fill(x > 0, 1.5), x.flip(0), x.roll(1), x.tril(), x.repeat(2, 1),
+            x.scatter(0, mg.zeros(1, 4, dtype=mg.int64, device=device), 0.5)]  # fmt: skip
+    for o in outs:
+        assert o.dtype == mg.float32, o
+    (g,) = mg.grad(sum(o.sum() for o in outs), [x])
+    assert g.dtype == mg.float32 and bool(mg.isfinite(g).all())
+
+
+def test_module_level_forms_equal_methods(device):
+    x = mg.randn(3, 4, device=device)
+    idx = mg.tensor([[0, 1, 2, 0]], device=device)
+    pairs = [
+        (mg.sort(x, 0).values, x.sort(0).values), (mg.argsort(x), x.argsort()),
+        (mg.topk(x, 2).values, x.topk(2).values), (mg.cumsum(x, 1), x.cumsum(1)),
+        (mg.cumprod(x, 1), x.cumprod(1)), (mg.prod(x, 0), x.prod(0)),
+        (mg.flip(x, [0]), x.flip(0)), (mg.roll(x, 1, 0), x.roll(1, 0)),
+        (mg.tril(x), x.tril()), (mg.triu(x), x.triu()), (mg.norm(x), x.norm()),
+        (mg.narrow(x, 1, 0, 2), x.narrow(1, 0, 2)), (mg.movedim(x, 0, 1), x.movedim(0, 1)),
+        (mg.index_select(x, 0, idx[0, :2]), x.index_select(0, idx[0, :2])),
+        (mg.scatter(x, 0, idx, 1.0), x.scatter(0, idx, 1.0)),
+        (mg.scatter_add(x, 0, idx, x), x.scatter_add(0, idx, x)),
+        (mg.masked_fill(x, x > 0, 0.0), x.masked_fill(x > 0, 0.0)),
+        (mg.unbind(x)[1], x.unbind()[1]), (mg.select(x, 0, 1), x[1]),
+        (mg.tile(x, (2,)), x.repeat(1, 2)), (mg.diff(x), x.diff()),
+        (mg.repeat_interleave(x, 2, 0), x.repeat_interleave(2, dim=0)),
+        (mg.eq(x, 0.5), x.eq(0.5)), (x.ne(x), x != x), (x.lt(0), x < 0), (x.le(0), x <= 0),
+        (x.gt(0), x > 0), (x.ge(0), x >= 0), (mg.moveaxis(x, 1, 0), x.T),
+    ]  # fmt: skip
+    for a, b in pairs:
+        assert a.shape == b.shape and mg.equal(a, b)
+    assert x.eq(x).dtype == mg.bool
+
+
+def test_semantics_match_pytorch(device):
+    x = mg.arange(12, device=device).reshape(3, 4)
+    assert x.repeat(2, 1, 1).shape == (2, 3, 4)
+    assert to_numpy(x.roll(1)).reshape(-1).tolist() == [11] + list(range(11))
+    assert to_numpy(x.flip(0).view(-1))[:4].tolist() == [8, 9, 10, 11]  # a contiguous copy
+    assert [t.shape for t in x.unbind(1)] == [(3,)] * 4
+    assert x.movedim((0, 1), (1, 0)).shape == (4, 3)
+    assert x.narrow(0, -2, 2).tolist() == [[4, 5, 6, 7], [8, 9, 10, 11]]
+    assert x.unflatten(1, (2, -1)).shape == (3, 2, 2)
+    assert x.swapaxes(0, 1).shape == (4, 3) and x.swapdims(0, 1).shape == (4, 3)
+    assert x.tril(-1).tolist() == [[0, 0, 0, 0], [4, 0, 0, 0], [8, 9, 0, 0]]
+    m = mg.zeros(3, device=device).masked_fill(mg.tensor([[True], [False]], device=device), 1.0)
+    assert m.shape == (2, 3)  # the mask broadcasts the input, as in PyTorch
+    assert x.masked_fill(x > 5, 1.7).dtype == mg.int64  # the value is cast to the dtype
+    assert x.topk(0).values.shape == (3, 0)
+    assert mg.tensor(3.0, device=device).sort().values.item() == 3.0
+    onehot = mg.zeros(2, 3, device=device).scatter(1, mg.tensor([[2], [0]], device=device), 1.0)
+    assert onehot.tolist() == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    assert mg.einsum("ij->ji", x).tolist() == x.T.tolist()
+    assert mg.einsum("ij", x.float()).shape == (3, 4)  # implicit output: letters in order
+    assert mg.einsum("ji", x.float()).tolist() == x.T.float().tolist()
+    assert mg.einsum("bi,bi->b", [x.float(), x.float()]).shape == (3,)  # operands as a list
+    assert x.float().norm(p="fro", dim=(0, 1)).item() == pytest.approx(math.sqrt(506))
+
+
+# ----------------------------------------------------------------------- in place
+def test_inplace_forms(device):
+    x = mg.zeros(2, 3, device=device)
+    assert x.masked_fill_(mg.tensor([True, False, True], device=device), 2.0) is x
+    assert x.tolist() == [[2.0, 0.0, 2.0], [2.0, 0.0, 2.0]]
+    x.scatter_(1, mg.tensor([[1], [1]], device=device), 5.0)
+    assert x[:, 1].tolist() == [5.0, 5.0]
+    x.scatter_add_(0, mg.tensor([[0, 0, 0]], device=device), mg.ones(1, 3, device=device))
+    assert x[0].tolist() == [3.0, 6.0, 3.0]
+    x.index_add_(0, mg.tensor([1, 1], device=device), mg.ones(2, 3, device=device), alpha=2)
+    assert x[1].tolist() == [6.0, 9.0, 6.0]
+    y = mg.ones(3, 3, device=device)
+    assert y.tril_().sum().item() == 6 and y.triu_().sum().item() == 3
+    v = x._version
+    x.lerp_(mg.zeros_like(x), 0.5).addcmul_(x, x, value=0.0).addcdiv_(x, x.abs() + 1)
+    assert x._version == v + 3
+    w = mg.ones(3, device=device, requires_grad=True)
+    with pytest.raises(RuntimeError, match="masked_fill_: a leaf"):
+        w.masked_fill_(w > 0, 0.0)
+    with pytest.raises(RuntimeError, match="does not fit in place"):
+        mg.zeros(3, device=device).masked_fill_(mg.tensor([[True], [False]], device=device), 1)
+    with mg.no_grad():
+        w.masked_fill_(mg.tensor([True, False, False], device=device), 0.0)
+    assert w.tolist() == [0.0, 1.0, 1.0]
+
+
+# ----------------------------------------------------------------------- errors
+def test_clear_errors(device):
+    x = mg.zeros(3, 4, device=device)
+    i = mg.tensor([[0, 5]], device=device)
+    with pytest.raises(IndexError, match="scatter: index 5 is out of bounds for dimension 1"):
+        x.scatter(1, i, 1.0)
+    with pytest.raises(IndexError, match="index -1 is out of bounds"):
+        x.scatter_add(0, mg.tensor([[-1]], device=device), mg.ones(1, 1, device=device))
+    with pytest.raises(RuntimeError, match="int32/int64 for index"):
+        x.scatter(0, mg.zeros(1, 1, device=device), 1.0)
+    with pytest.raises(RuntimeError, match="same number of dimensions"):
+        x.scatter(0, mg.tensor([0], device=device), 1.0)
+    with pytest.raises(RuntimeError, match=r"expected index \[4, 1\] to be no larger"):
+        x.scatter(0, mg.zeros(4, 1, dtype=mg.int64, device=device), mg.ones(3, 4, device=device))
+    with pytest.raises(RuntimeError, match="only boolean masks"):
+        x.masked_fill(mg.ones(3, 4, dtype=mg.int64, device=device), 1.0)
+    with pytest.raises(RuntimeError, match="0-dimensional value tensor"):
+        x.masked_fill(x > 0, mg.ones(2, device=device))
+    with pytest.raises(RuntimeError, match=r"mask of shape \(2,\) does not broadcast"):
+        x.masked_fill(mg.ones(2, dtype=mg.bool, device=device), 1.0)
+    with pytest.raises(RuntimeError, match="topk: selected index k=5 out of range"):
+        x.topk(5)
+    with pytest.raises(IndexError, match="sort: dimension out of range"):
+        x.sort(2)
+    with pytest.raises(RuntimeError, match="repeat: number of dimensions of repeat dims"):
+        x.repeat(2)
+    with pytest.raises(RuntimeError, match=r"narrow: start \(3\) \+ length \(2\) exceeds"):
+        x.narrow(0, 3, 2)
+    with pytest.raises(IndexError, match="select: index 4 out of range"):
+        x.select(1, 4)
+    with pytest.raises(RuntimeError, match="movedim: invalid source or destination"):
+        x.movedim((0, 1), 0)
+    with pytest.raises(RuntimeError, match="movedim: dims .* more than once"):
+        x.movedim((0, 0), (0, 1))
+    with pytest.raises(RuntimeError, match="roll: shifts and dims must have the same length"):
+        x.roll((1, 2), 0)
+    with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2"):
+        mg.zeros(3, device=device).tril()
+    with pytest.raises(RuntimeError, match="norm: input dtype should be floating point"):
+        mg.ones(3, dtype=mg.int64, device=device).norm()
+    with pytest.raises(RuntimeError, match="'nuc' is not supported"):
+        x.norm(p="nuc")
+    with pytest.raises(IndexError, match="index_select: index 3 is out of bounds"):
+        x.index_select(0, mg.tensor([3], device=device))
+    with pytest.raises(ValueError, match="einsum: the equation 'ij,jk' has 2 operand"):
+        mg.einsum("ij,jk", x)
+    with pytest.raises(ValueError, match="do not match the 2 dimensions"):
+        mg.einsum("i->i", x)
+    with pytest.raises(RuntimeError, match="einsum: subscript 'j' has size 3"):
+        mg.einsum("ij,jk->ik", x, mg.zeros(3, 2, device=device))
+    with pytest.raises(ValueError, match="output subscript 'k'"):
+        mg.einsum("ij->k", x)
+    with pytest.raises(RuntimeError, match="bincount: only supports 1-d non-negative"):
+        mg.tensor([-1, 2], device=device).bincount()
+    with pytest.raises(RuntimeError, match="unflatten: provided sizes"):
+        x.unflatten(1, (3, 2))
+
+
+# ----------------------------------------------------------------------- factories and modes
+def test_new_factories_take_dtype_and_device_from_self(device):
+    x = mg.ones(2, dtype=F64, device=device)
+    for t in (x.new_zeros(2, 3), x.new_ones((2, 3)), x.new_empty(2, 3), x.new_full((2, 3), 7)):
+        assert t.shape == (2, 3) and t.dtype == F64 and t.device == x.device
+    assert x.new_full((2,), 7).tolist() == [7.0, 7.0]
+    assert x.new_tensor([1, 2]).dtype == F64 and x.new_tensor([1, 2]).tolist() == [1.0, 2.0]
+    t = x.new_zeros(3, dtype=mg.int64)
+    assert t.dtype == mg.int64 and t.device == x.device
+    assert x.new_ones(2, requires_grad=True).requires_grad
+    assert x.new_ones(2).sum().item() == 2.0
+
+
+def test_inference_mode(device):
+    w = mg.ones(2, device=device, requires_grad=True)
+    with mg.inference_mode():
+        assert not mg.is_grad_enabled() and mg.is_inference_mode_enabled()
+        assert not (w * 2).requires_grad
+    assert mg.is_grad_enabled() and not mg.is_inference_mode_enabled()
+    with mg.inference_mode(False):
+        assert (w * 2).requires_grad
+
+    @mg.inference_mode()
+    def f(x):
+        return w * x
+
+    @mg.inference_mode
+    def g(x):
+        return w * x
+
+    assert not f(1.0).requires_grad and not g(1.0).requires_grad
+    assert (w * 2).requires_grad
+
+
+def test_to_and_cuda_accept_non_blocking(device):
+    x = mg.ones(2, device=device)
+    assert x.to(device, non_blocking=True).device == x.device
+    assert x.to(device, mg.float64, True).dtype == F64  # to(device, dtype, non_blocking)
+    assert x.to(mg.float64, non_blocking=True, copy=True).dtype == F64
+    assert x.to(x, non_blocking=True) is x
+    assert x.to(device, mg.float32, False, True) is not x  # copy=True positionally
+    assert x.cpu().device.type == "cpu"
+    if device.type == "cuda":
+        assert x.cuda(non_blocking=True).device == x.device
+
+
+def test_audited_conveniences(device):
+    x = mg.tensor([[1.0, -2.0], [0.0, 4.0]], device=device)
+    assert x.type_as(mg.ones(1, dtype=mg.int64)).dtype == mg.int64
+    assert x.is_floating_point() and not x.long().is_floating_point() and not x.is_complex()
+    assert x.is_contiguous() and not x.T.is_contiguous()
+    assert x.nelement() == 4 and x.ndimension() == 2 and x.size(-1) == 2
+    assert x.square().tolist() == [[1.0, 4.0], [0.0, 16.0]]
+    assert x.lerp(mg.zeros_like(x), 0.5).tolist() == [[0.5, -1.0], [0.0, 2.0]]
+    assert x.where(x > 0, 0.0).tolist() == [[1.0, 0.0], [0.0, 4.0]]
+    assert x.logical_and(x > 0).tolist() == [[True, False], [False, True]]
+    assert x.logical_or(mg.zeros_like(x)).tolist() == [[True, True], [False, True]]
+    assert x.logical_xor(x > 0).tolist() == [[False, True], [False, False]]
+    assert x.logical_not().tolist() == [[False, False], [True, False]]
+    assert x.argwhere().tolist() == [[0, 0], [0, 1], [1, 1]]
+    assert (x.greater(0) == x.gt(0)).all() and (x.less_equal(0) == x.le(0)).all()
+    y = x.clone()
+    y.abs_().sqrt_().exp_().neg_()
+    np.testing.assert_allclose(to_numpy(y), -np.exp(np.sqrt(np.abs(to_numpy(x)))), rtol=1e-6)
