@@ -1,11 +1,14 @@
-"""The :class:`Dropout` layer (the math is :func:`minigrad.ops.dropout.dropout`)."""
+"""The dropout layers: :class:`Dropout` (elements; :func:`minigrad.ops.dropout.dropout`) and
+:class:`Dropout1d`, :class:`Dropout2d`, :class:`Dropout3d` (whole channels;
+:mod:`minigrad.ops.channel_dropout`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
+from minigrad.ops.channel_dropout import dropout1d, dropout2d, dropout3d
 from minigrad.ops.dropout import dropout
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -48,3 +51,95 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class _ChannelDropout(Dropout):
+    _fn = None
+
+    def forward(self, input):
+        return type(self)._fn(input, self.p, self.training)
+
+
+class Dropout1d(_ChannelDropout):
+    """During training, zero whole channels of ``(N, C, L)`` / ``(C, L)`` input with
+    probability ``p`` and scale the rest by ``1 / (1 - p)``; in eval mode, the identity.
+
+    Parameters
+    ----------
+    p : float
+        Probability of zeroing a channel (default 0.5).
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Dropout1d(0.3)
+    Dropout1d(p=0.3, inplace=False)
+    >>> nn.Dropout1d(0.3)(minigrad.ones(4, 3, 5)).shape
+    (4, 3, 5)
+    """
+
+    _fn = staticmethod(dropout1d)
+
+
+class Dropout2d(_ChannelDropout):
+    """During training, zero whole channels of ``(N, C, H, W)`` / ``(C, H, W)`` input with
+    probability ``p`` and scale the rest by ``1 / (1 - p)``; in eval mode, the identity.
+
+    Parameters
+    ----------
+    p : float
+        Probability of zeroing a channel (default 0.5).
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> m = nn.Dropout2d(0.5).eval()
+    >>> x = minigrad.ones(1, 2, 3, 3)
+    >>> m(x) is x
+    True
+    """
+
+    _fn = staticmethod(dropout2d)
+
+
+class Dropout3d(_ChannelDropout):
+    """During training, zero whole channels of ``(N, C, D, H, W)`` / ``(C, D, H, W)`` input
+    with probability ``p`` and scale the rest by ``1 / (1 - p)``.
+
+    Parameters
+    ----------
+    p : float
+        Probability of zeroing a channel (default 0.5).
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.Dropout3d(0.1)(minigrad.ones(1, 2, 2, 2, 2)).shape
+    (1, 2, 2, 2, 2)
+    """
+
+    _fn = staticmethod(dropout3d)

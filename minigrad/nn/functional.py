@@ -5,9 +5,16 @@ This module only re-exports; each op lives in its family's file under
 """
 
 from minigrad.ops.activation import *  # noqa: F403
+from minigrad.ops.adaptive_max_pool import *  # noqa: F403
 from minigrad.ops.conv import *  # noqa: F403
+from minigrad.ops.conv_transpose import *  # noqa: F403
 from minigrad.ops.dropout import *  # noqa: F403
 from minigrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
+from minigrad.ops.channel_dropout import *  # noqa: F403
+from minigrad.ops.embedding import *  # noqa: F403
+from minigrad.ops.huber_loss import *  # noqa: F403
+from minigrad.ops.interpolate import *  # noqa: F403
+from minigrad.ops.kl_div import *  # noqa: F403
 from minigrad.ops.linear import *  # noqa: F403
 from minigrad.ops.loss import *  # noqa: F403
 from minigrad.ops.norm import *  # noqa: F403

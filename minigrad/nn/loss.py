@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from minigrad.nn.module import Module
 from minigrad.ops import loss as _loss
+from minigrad.ops.huber_loss import huber_loss
+from minigrad.ops.kl_div import kl_div
 
 __all__ = [
     "CrossEntropyLoss",
@@ -25,6 +27,8 @@ __all__ = [
     "SmoothL1Loss",
     "BCEWithLogitsLoss",
     "BCELoss",
+    "HuberLoss",
+    "KLDivLoss",
 ]
 
 
@@ -265,3 +269,68 @@ class BCELoss(_WeightedLoss):
 
     def forward(self, input, target):
         return _loss.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class HuberLoss(_Loss):
+    """Huber loss with threshold ``delta``; see :func:`~minigrad.nn.functional.huber_loss`.
+
+    Parameters
+    ----------
+    reduction : {'mean', 'sum', 'none'}
+        How to reduce the elementwise losses.
+    delta : float
+        Where the loss turns from quadratic to linear (default 1).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.HuberLoss(delta=2.0)(minigrad.tensor([0.5, 3.0]), minigrad.tensor([0.0, 0.0]))
+    tensor(2.0625)
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence of log-probabilities ``input`` from ``target``; see
+    :func:`~minigrad.nn.functional.kl_div`.
+
+    Parameters
+    ----------
+    size_average, reduce : None
+        Deprecated PyTorch arguments; must be left as ``None``.
+    reduction : {'mean', 'batchmean', 'sum', 'none'}
+        ``'batchmean'`` gives the divergence per sample.
+    log_target : bool
+        Whether ``target`` holds log-probabilities.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> loss = nn.KLDivLoss(reduction="batchmean")
+    >>> loss(minigrad.tensor([[0.5, 0.5]]).log(), minigrad.tensor([[0.25, 0.75]]))
+    tensor(0.1308)
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False):  # fmt: skip
+        if size_average is not None or reduce is not None:
+            raise ValueError("KLDivLoss: size_average and reduce are deprecated; use reduction=")
+        if reduction not in ("none", "batchmean", "sum", "mean"):
+            raise ValueError(
+                f"KLDivLoss: reduction={reduction!r} is not valid; expected one of "
+                "('none', 'batchmean', 'sum', 'mean')"
+            )
+        Module.__init__(self)
+        self.reduction = reduction
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

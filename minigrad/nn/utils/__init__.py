@@ -1,0 +1,21 @@
+"""PyTorch's ``torch.nn.utils``: gradient clipping, parameter/vector conversion, and
+BatchNorm population statistics."""
+
+from minigrad.nn.utils.batchnorm_stats import recompute_batchnorm_stats
+from minigrad.nn.utils.clip_grad import (
+    clip_grad_norm_,
+    clip_grad_value_,
+    clip_grads_with_norm_,
+    get_total_norm,
+)
+from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+
+__all__ = [
+    "recompute_batchnorm_stats",
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "clip_grads_with_norm_",
+    "get_total_norm",
+    "parameters_to_vector",
+    "vector_to_parameters",
+]

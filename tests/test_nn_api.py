@@ -1,0 +1,339 @@
+"""The PyTorch API a ported script reaches for: losses (huber, smooth L1, KL), embedding,
+one-hot, transposed convolution, interpolation, adaptive max pooling, channel dropout,
+gradient clipping and parameter vectors, backward hooks.
+
+Values and gradients against PyTorch (tests/fixtures/make_nn_api_fixtures.py ->
+nn_api.npz), finite-difference gradcheck / gradgradcheck in float64, and invariants.
+"""
+
+import json
+import math
+import warnings
+
+import numpy as np
+import pytest
+from conftest import load_fixture, to_numpy
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import nn
+from minigrad.autograd import gradcheck, gradgradcheck
+
+FIX = load_fixture("nn_api")
+OPS = sorted(k.split(".")[1] for k in FIX.files if k.startswith("op.") and k.endswith(".config"))
+
+
+def _case(name):
+    return json.loads(str(FIX[f"op.{name}.config"]))
+
+
+def _inputs(name, case, device, dtype=minigrad.float64):
+    ts = []
+    for i, spec in enumerate(case["args"]):
+        a = FIX[f"op.{name}.in{i}"]
+        if spec[0] == "idx":
+            ts.append(minigrad.tensor(a, device=device))
+        else:
+            ts.append(minigrad.tensor(a.astype(dtype), device=device, requires_grad=True))
+    kw = {k: tuple(v) if isinstance(v, list) else v for k, v in case["kwargs"].items()}
+    if "weight_arg" in case:
+        w = ts.pop(case["weight_arg"])
+        kw["weight"] = w.detach()
+    return ts, kw
+
+
+def _call(case, ts, kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # kl_div's reduction='mean' warning, as PyTorch's
+        return getattr(F, case["fn"])(*ts, **kw)
+
+
+def test_fixture_holds_the_ops():
+    fns = {_case(n)["fn"] for n in OPS}
+    assert {"huber_loss", "kl_div", "embedding", "one_hot", "conv_transpose2d",
+            "conv_transpose1d", "interpolate", "adaptive_max_pool2d"} <= fns  # fmt: skip
+
+
+@pytest.mark.parametrize("name", OPS)
+def test_values_and_gradients_match_pytorch(name, device):
+    case = _case(name)
+    ts, kw = _inputs(name, case, device)
+    out = _call(case, ts, kw)
+    outs = out if isinstance(out, tuple) else (out,)
+    for i, o in enumerate(outs):
+        want = FIX[f"op.{name}.out{i}"]
+        assert tuple(o.shape) == want.shape
+        assert o.dtype == want.dtype
+        np.testing.assert_allclose(to_numpy(o), want, rtol=1e-10, atol=1e-12)
+    for i, t in enumerate(ts):
+        key = f"op.{name}.after{i}"
+        if key in FIX.files:  # changed in place (embedding's max_norm)
+            np.testing.assert_allclose(to_numpy(t), FIX[key], rtol=1e-10, atol=1e-12)
+    if f"op.{name}.gy" in FIX.files:
+        outs[0].backward(minigrad.tensor(FIX[f"op.{name}.gy"], device=device))
+        for i, t in enumerate(ts):
+            key = f"op.{name}.grad{i}"
+            if key in FIX.files:
+                np.testing.assert_allclose(to_numpy(t.grad), FIX[key], rtol=1e-9, atol=1e-12)
+            else:
+                assert t.grad is None
+
+
+def _differentiable(name):
+    case = _case(name)
+    return f"op.{name}.gy" in FIX.files and "max_norm" not in case["kwargs"]
+
+
+DIFF = [n for n in OPS if _differentiable(n)]
+# padding_idx and scale_grad_by_freq change the gradient on purpose (PyTorch's
+# semantics), so finite differences of the forward do not match it.
+TRUE_GRAD = [n for n in DIFF if not {"padding_idx", "scale_grad_by_freq"} & set(_case(n)["kwargs"])]
+
+
+def _fd_fn(name, case, device):
+    ts, kw = _inputs(name, case, device)
+    consts = {i: t for i, t in enumerate(ts) if not t.requires_grad}
+    diff = [t for t in ts if t.requires_grad]
+
+    def fn(*xs):
+        it = iter(xs)
+        args = [consts[i] if i in consts else next(it) for i in range(len(ts))]
+        out = _call(case, args, kw)
+        return out[0] if isinstance(out, tuple) else out
+
+    return fn, diff
+
+
+@pytest.mark.parametrize("name", TRUE_GRAD)
+def test_gradcheck(name, device):
+    fn, inputs = _fd_fn(name, _case(name), device)
+    assert gradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", DIFF)
+def test_gradgradcheck(name, device):
+    fn, inputs = _fd_fn(name, _case(name), device)
+    assert gradgradcheck(fn, inputs)
+
+
+@pytest.mark.parametrize("name", ["conv_t2d_stride", "interp_bilinear", "adaptive_max2d",
+                                  "embedding_padding", "huber_mean"])  # fmt: skip
+def test_float32_stays_float32(name, device):
+    case = _case(name)
+    ts, kw = _inputs(name, case, device, dtype=minigrad.float32)
+    out = _call(case, ts, kw)
+    out = out[0] if isinstance(out, tuple) else out
+    assert out.dtype == minigrad.float32
+    out.sum().backward()
+    assert all(t.grad.dtype == minigrad.float32 for t in ts if t.requires_grad)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"op.{name}.out0"], rtol=2e-5, atol=2e-5)
+
+
+# ------------------------------------------------------------------ nn.utils
+CLIPS = sorted(k.split(".")[1] for k in FIX.files if k.startswith("clip.") and k.endswith("config"))
+
+
+def _params_with_grads(device, dtype=minigrad.float64):
+    ps = []
+    for i in range(3):
+        g = FIX[f"clip.grad{i}"]
+        p = minigrad.zeros(*g.shape, dtype=dtype, device=device, requires_grad=True)
+        p.grad = minigrad.tensor(g.astype(dtype), device=device)
+        ps.append(p)
+    return ps
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_clip_grad_norm_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"clip.{name}.config"]))
+    if cfg.get("norm_type") == "inf":
+        cfg["norm_type"] = math.inf
+    ps = _params_with_grads(device)
+    total = nn.utils.clip_grad_norm_(ps, **cfg)
+    assert total.shape == () and total.dtype == minigrad.float64
+    np.testing.assert_allclose(to_numpy(total), FIX[f"clip.{name}.total"], rtol=1e-12)
+    for i, p in enumerate(ps):
+        np.testing.assert_allclose(to_numpy(p.grad), FIX[f"clip.{name}.grad{i}"], rtol=1e-12)
+
+
+def test_clip_grad_value_matches_pytorch(device):
+    ps = _params_with_grads(device)
+    assert nn.utils.clip_grad_value_(ps, 0.5) is None
+    for i, p in enumerate(ps):
+        np.testing.assert_array_equal(to_numpy(p.grad), FIX[f"clip.value.grad{i}"])
+
+
+def test_clip_grad_norm_float32_generator_and_no_grads(device):
+    ps = _params_with_grads(device, minigrad.float32)
+    total = nn.utils.clip_grad_norm_(iter(ps), 1.0)  # a generator, as model.parameters()
+    assert total.dtype == minigrad.float32
+    np.testing.assert_allclose(to_numpy(total), FIX["clip.l2.total"], rtol=1e-6)
+    assert float(nn.utils.get_total_norm([p.grad for p in ps])) == pytest.approx(1.0, rel=1e-5)
+    empty = nn.utils.clip_grad_norm_([minigrad.zeros(2, requires_grad=True)], 1.0)
+    assert float(empty) == 0.0
+
+
+def test_clip_grad_norm_nonfinite(device):
+    ps = _params_with_grads(device)
+    ps[1].grad.data[0] = np.inf if device.type == "cpu" else ps[1].grad.data[0] * np.inf
+    before = to_numpy(ps[0].grad).copy()
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
+    np.testing.assert_array_equal(to_numpy(ps[0].grad), before)  # untouched
+    total = nn.utils.clip_grad_norm_(ps, 1.0)
+    assert math.isinf(float(total))
+
+
+def test_parameters_to_vector_roundtrip_and_gradient(device):
+    lin = nn.Linear(3, 2, device=device, dtype=minigrad.float64)
+    vec = nn.utils.parameters_to_vector(lin.parameters())
+    assert vec.shape == (8,)
+    np.testing.assert_array_equal(to_numpy(vec[:6]), to_numpy(lin.weight).ravel())
+    (vec * minigrad.arange(8.0, dtype=minigrad.float64, device=device)).sum().backward()
+    np.testing.assert_array_equal(to_numpy(lin.weight.grad).ravel(), np.arange(6.0))
+    np.testing.assert_array_equal(to_numpy(lin.bias.grad), [6.0, 7.0])
+    new = minigrad.arange(8.0, dtype=minigrad.float64, device=device) * 0.5
+    nn.utils.vector_to_parameters(new, lin.parameters())
+    np.testing.assert_array_equal(to_numpy(lin.weight), np.arange(6.0).reshape(2, 3) * 0.5)
+    np.testing.assert_array_equal(to_numpy(lin.bias), [3.0, 3.5])
+    assert gradcheck(lambda a, b: nn.utils.parameters_to_vector([a, b]),
+                     [minigrad.randn(2, 2, dtype=minigrad.float64, requires_grad=True),
+                      minigrad.randn(3, dtype=minigrad.float64, requires_grad=True)])  # fmt: skip
+    with pytest.raises(TypeError, match="expected minigrad.Tensor"):
+        nn.utils.vector_to_parameters(np.zeros(8), lin.parameters())
+    with pytest.raises(RuntimeError, match="too short"):
+        nn.utils.vector_to_parameters(new[:5], lin.parameters())
+
+
+# ------------------------------------------------------------------ layers
+@pytest.mark.parametrize("fn, shape", [(F.dropout1d, (6, 40, 3)), (F.dropout2d, (5, 40, 2, 3)),
+                                       (F.dropout1d, (40, 7))])  # fmt: skip
+def test_channel_dropout_zeroes_whole_channels(fn, shape, device):
+    minigrad.manual_seed(0)
+    x = minigrad.ones(*shape, device=device, requires_grad=True)
+    y = fn(x, p=0.25)
+    a = to_numpy(y)
+    lead = 2 if len(shape) > 2 else 1
+    per_channel = a.reshape(shape[:lead] + (-1,))
+    assert np.all((per_channel == 0).all(-1) | np.isclose(per_channel, 1 / 0.75).all(-1))
+    frac = (per_channel[..., 0] == 0).mean()
+    assert 0.05 < frac < 0.5  # about p of the channels are dropped
+    y.sum().backward()
+    np.testing.assert_array_equal(to_numpy(x.grad), a)  # the gradient is the mask
+    assert fn(x, p=0.5, training=False) is x
+    assert float(fn(x, p=1.0).abs().sum()) == 0.0
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        fn(x, p=1.5)
+
+
+def test_dropout_modules_and_2d_on_3d_input_warns():
+    m = nn.Dropout2d(0.5)
+    assert repr(m) == "Dropout2d(p=0.5, inplace=False)"
+    with pytest.warns(UserWarning, match="channel-wise 1D"):
+        m(minigrad.ones(2, 3, 4))
+    with pytest.raises(RuntimeError, match="expected 2-D"):
+        nn.Dropout1d()(minigrad.ones(2, 3, 4, 5))
+
+
+def test_embedding_module(device):
+    minigrad.manual_seed(0)
+    emb = nn.Embedding(50, 8, padding_idx=3, device=device)
+    w = to_numpy(emb.weight)
+    assert np.all(w[3] == 0) and abs(w.std() - 1) < 0.15  # N(0, 1), padding row zero
+    idx = minigrad.tensor([[3, 1, 1], [0, 3, 2]], device=device)
+    out = emb(idx)
+    assert out.shape == (2, 3, 8)
+    out.sum().backward()
+    g = to_numpy(emb.weight.grad)
+    assert np.all(g[3] == 0) and np.all(g[1] == 2) and np.all(g[0] == 1) and np.all(g[4:] == 0)
+    frozen = nn.Embedding.from_pretrained(emb.weight.detach())
+    assert not frozen.weight.requires_grad
+    np.testing.assert_array_equal(to_numpy(frozen(idx)), to_numpy(out))
+    with pytest.raises(IndexError, match="out of range"):
+        emb(minigrad.tensor([50], device=device))
+    with pytest.raises(TypeError, match="integer"):
+        emb(minigrad.tensor([1.0], device=device))
+    with pytest.raises(ValueError, match="padding_idx"):
+        nn.Embedding(5, 2, padding_idx=5)
+
+
+def test_one_hot_errors():
+    with pytest.raises(RuntimeError, match="smaller than num_classes"):
+        F.one_hot(minigrad.tensor([3]), num_classes=3)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        F.one_hot(minigrad.tensor([-1]))
+    with pytest.raises(RuntimeError, match="empty"):
+        F.one_hot(minigrad.tensor(np.zeros(0, dtype=np.int64)))
+    assert F.one_hot(minigrad.tensor(np.zeros(0, dtype=np.int64)), 4).shape == (0, 4)
+
+
+def test_conv_transpose_is_the_adjoint_of_conv(device):
+    rng = np.random.default_rng(0)
+    x = minigrad.tensor(rng.standard_normal((2, 4, 7, 6)), device=device)
+    w = minigrad.tensor(rng.standard_normal((6, 2, 3, 3)), device=device)
+    y = F.conv2d(x, w, stride=2, padding=1, groups=2)
+    u = minigrad.tensor(rng.standard_normal(y.shape), device=device)
+    xt = F.conv_transpose2d(u, w, stride=2, padding=1, groups=2, output_padding=(0, 1))
+    assert xt.shape == x.shape
+    # <conv(x), u> == <x, conv_transpose(u)>
+    assert float((y * u).sum()) == pytest.approx(float((x * xt).sum()), rel=1e-10)
+
+
+def test_conv_transpose_module(device):
+    m = nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, groups=2, device=device)
+    assert m.weight.shape == (4, 3, 3, 3) and m.bias.shape == (6,)
+    bound = 1 / math.sqrt(3 * 9)  # fan_in = out_channels / groups * k * k, as PyTorch
+    assert float(m.weight.abs().max()) <= bound and float(m.bias.abs().max()) <= bound
+    x = minigrad.randn(2, 4, 5, 5, device=device)
+    assert m(x).shape == (2, 6, 9, 9)
+    assert m(x, output_size=[10, 10]).shape == (2, 6, 10, 10)
+    assert m(x[0]).shape == (6, 9, 9)
+    with pytest.raises(ValueError, match="valid sizes range from 9 to 10"):
+        m(x, output_size=(11, 11))
+    with pytest.raises(ValueError, match="output padding must be smaller"):
+        F.conv_transpose2d(x, m.weight, stride=2, output_padding=2, groups=2)
+    with pytest.raises(ValueError, match="only 'zeros'"):
+        nn.ConvTranspose1d(2, 2, 3, padding_mode="reflect")
+
+
+def test_interpolate_errors_and_upsample():
+    x = minigrad.randn(1, 2, 3, 4)
+    with pytest.raises(ValueError, match="only one of size or scale_factor"):
+        F.interpolate(x, size=2, scale_factor=2)
+    with pytest.raises(ValueError, match="either size or scale_factor"):
+        F.interpolate(x)
+    with pytest.raises(ValueError, match="align_corners option"):
+        F.interpolate(x, scale_factor=2, align_corners=True)
+    with pytest.raises(NotImplementedError, match="linear mode needs 3D"):
+        F.interpolate(x, scale_factor=2, mode="linear")
+    with pytest.raises(ValueError, match="unknown mode"):
+        F.interpolate(x, scale_factor=2, mode="bicubic")
+    up = nn.Upsample(size=(6, 8), mode="bilinear", align_corners=True)
+    np.testing.assert_allclose(
+        to_numpy(up(x)), to_numpy(F.interpolate(x, (6, 8), mode="bilinear", align_corners=True))
+    )
+    assert repr(nn.Upsample(scale_factor=2)) == "Upsample(scale_factor=2.0, mode='nearest')"
+    assert nn.UpsamplingNearest2d(scale_factor=3)(x).shape == (1, 2, 9, 12)
+
+
+def test_adaptive_max_pool_module():
+    m = nn.AdaptiveMaxPool2d(2, return_indices=True)
+    y, idx = m(minigrad.arange(16.0).reshape(1, 1, 4, 4))
+    assert y.flatten().tolist() == [5.0, 7.0, 13.0, 15.0]
+    assert idx.flatten().tolist() == [5, 7, 13, 15]
+
+
+def test_loss_modules():
+    a, b = minigrad.randn(4, 3), minigrad.randn(4, 3)
+    assert float(nn.HuberLoss(delta=0.5)(a, b)) == pytest.approx(
+        float(F.huber_loss(a, b, delta=0.5))
+    )
+    lp, q = F.log_softmax(a, dim=1), F.softmax(b, dim=1)
+    kl = nn.KLDivLoss(reduction="batchmean")(lp, q)
+    assert float(kl) == pytest.approx(float((q * (q.log() - lp)).sum()) / 4, rel=1e-6)
+    with pytest.warns(UserWarning, match="batchmean"):
+        F.kl_div(lp, q)
+    with pytest.raises(ValueError, match="reduction"):
+        nn.KLDivLoss(reduction="avg")
+    with pytest.raises(ValueError, match="delta"):
+        F.huber_loss(a, b, delta=0.0)
