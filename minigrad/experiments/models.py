@@ -22,6 +22,7 @@ name       after a Linear (features ``(N, C)``)        after a conv (``(N, C, *S
 ========== ========================================== ==================================
 none       ``Identity``                                ``Identity``
 batch      ``BatchNorm1d(C)``                          ``BatchNorm1d/2d(C)``
+syncbatch  ``SyncBatchNorm(C)``                        ``SyncBatchNorm(C)``
 layer      ``LayerNorm(C)``                            ``LayerNorm((C, *S))``
 group      ``GroupNorm(groups, C)``                    ``GroupNorm(groups, C)``
 instance   (error: one value per feature)              ``InstanceNorm1d/2d(C, affine=True)``
@@ -39,7 +40,7 @@ import math
 
 __all__ = ["NORMS", "KINDS", "ACTIVATIONS", "make_model", "make_norm", "scale_init"]
 
-NORMS = ("none", "batch", "layer", "group", "instance", "renorm", "rms")
+NORMS = ("none", "batch", "layer", "group", "instance", "renorm", "rms", "syncbatch")
 KINDS = ("mlp", "cnn", "resnet")
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu")
 
@@ -115,6 +116,8 @@ def make_norm(
         return nn.Identity()
     if norm == "batch":
         return getattr(nn, "BatchNorm" + suffix)(channels, momentum=momentum)
+    if norm == "syncbatch":  # statistics over every process of a data-parallel run
+        return nn.SyncBatchNorm(channels, momentum=momentum)
     if norm == "renorm":
         return getattr(nn, "BatchRenorm" + suffix)(
             channels, momentum=momentum, rmax=rmax, dmax=dmax
