@@ -1,37 +1,98 @@
 """Test configuration: every test that takes ``device`` runs on each backend.
 
-``cpu`` always runs; ``cuda`` runs when CuPy and a GPU are present and is skipped
-otherwise, with the reason shown in the summary (``-ra``).
+``cpu`` always runs; ``cuda`` runs when CuPy and a GPU are present, or on the CPU under
+``pytest --cupy-twin`` (a strict CuPy stand-in, ``tests/cupy_twin/``), and is skipped
+otherwise. Skips are reported as one line per reason, with a count, at the end.
+
+Options (also for ``benchmarks/gpu_check.py``):
+
+* ``--cupy-twin``: install the twin as ``cupy`` before minigrad imports it; the cuda
+  halves then run on NumPy inside a type that refuses NumPy mixing, has only CuPy's
+  names, and records host round trips (a cuda test fails if minigrad's op code reads
+  device data on the host).
+* ``--devices=cuda`` (or ``MINIGRAD_TEST_DEVICES=cuda``): run only the tests of those
+  devices (tests without a ``device`` fixture count as ``cpu``).
 
 Modules whose ops have compiled CPU kernels (:mod:`minigrad.jit`) also use the
 ``cpu_kernels`` fixture (``pytestmark = pytest.mark.usefixtures("cpu_kernels")``): each
-of their tests runs once on NumPy's CPU path and once on the Numba kernels.
+of their tests runs once on NumPy's CPU path and once on the Numba kernels. The product
+``cuda`` x ``numba`` does not exist (the CPU kernels never run on cuda) and is not
+collected.
 """
 
 import os
+import sys
+from collections import Counter
 
 import numpy as np
 import pytest
 
 import minigrad
 
-# The fixture generators import torch, which is not a test dependency: never collect them.
-collect_ignore_glob = ["fixtures/*.py"]
+# The fixture generators import torch, which is not a test dependency, and the twin's
+# name dump imports the real CuPy: never collect them.
+collect_ignore_glob = ["fixtures/*.py", "cupy_twin/make_names.py", "cupy_twin/boot/*.py"]
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+INSTALL_HINT = 'pip install "minigrad-lab[cuda12]"'
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--cupy-twin",
+        action="store_true",
+        help="run the cuda half of the device tests on the CPU with a strict CuPy stand-in",
+    )
+    parser.addoption(
+        "--devices",
+        default=os.environ.get("MINIGRAD_TEST_DEVICES", "cpu,cuda"),
+        help="comma-separated devices whose tests run (default cpu,cuda; "
+        "env MINIGRAD_TEST_DEVICES)",
+    )
 
 
 def _cuda_reason():
     try:
         import cupy  # noqa: F401
     except ImportError:
-        return "CuPy is not installed (pip install minigrad[cuda12])"
+        return f"CuPy is not installed ({INSTALL_HINT})"
     if not minigrad.cuda.is_available():
         return "CuPy is installed but no CUDA GPU is available"
     return None
 
 
-CUDA_SKIP = _cuda_reason()
+CUDA_SKIP = None  # set by pytest_configure: why cuda tests skip (None: they run)
+TWIN = False  # whether the CuPy twin stands in for CuPy
+
+
+def pytest_configure(config):
+    global CUDA_SKIP, TWIN
+    if config.getoption("--cupy-twin"):
+        sys.path.insert(0, os.path.dirname(__file__))
+        import cupy_twin
+
+        cupy_twin.install()
+        TWIN = True
+        # Python subprocesses of the tests get the twin too (cupy_twin/boot/sitecustomize.py)
+        boot = os.path.join(os.path.dirname(__file__), "cupy_twin", "boot")
+        paths = [boot] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        os.environ["PYTHONPATH"] = os.pathsep.join(paths)
+        os.environ["MINIGRAD_CUPY_TWIN"] = "1"
+    CUDA_SKIP = _cuda_reason()
+
+
+def pytest_collection_modifyitems(config, items):
+    wanted = {d.strip() for d in config.getoption("--devices").split(",") if d.strip()}
+    keep, dropped = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        dev = params.get("device", "cpu")
+        if dev == "cuda" and params.get("cpu_kernels") == "numba":
+            continue  # no such combination (see the module docstring)
+        (keep if dev in wanted else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = keep
 
 
 @pytest.fixture(params=["cpu", "cuda"])
@@ -42,22 +103,108 @@ def device(request):
     return minigrad.device(request.param)
 
 
-JIT_SKIP = None if minigrad.jit.available() else "not installed (pip install minigrad[jit])"
+JIT_SKIP = None if minigrad.jit.available() else 'not installed (pip install "minigrad-lab[jit]")'
 
 
 @pytest.fixture(params=["numpy", "numba"])
 def cpu_kernels(request):
     """Which CPU code path the test runs: NumPy's, or the compiled Numba kernels. The
-    ``numba`` half is skipped (reason shown) without Numba, and on CUDA, where it would
-    repeat the ``numpy`` half."""
-    if request.param == "numba":
-        params = getattr(request.node, "callspec", None)
-        if params is not None and params.params.get("device") == "cuda":
-            pytest.skip("numba: CPU kernels do not apply on cuda")
-        if JIT_SKIP:
-            pytest.skip(f"numba: Numba is {JIT_SKIP}")
+    ``numba`` half is skipped (reason shown) without Numba; on cuda it does not exist."""
+    if request.param == "numba" and JIT_SKIP:
+        pytest.skip(f"numba: Numba is {JIT_SKIP}")
     with minigrad.jit.enabled_as(request.param == "numba"):
         yield request.param
+
+
+# ------------------------------------------------------------ host round trips (twin)
+MINIGRAD_DIR = os.path.dirname(os.path.abspath(minigrad.__file__)) + os.sep
+
+HOST_READS_ALLOWED = {
+    # (file under minigrad/, function or "*"): reads the user asked for
+    ("tensor.py", "item"),
+    ("tensor.py", "tolist"),
+    ("tensor.py", "numpy"),
+    ("tensor.py", "__float__"),
+    ("tensor.py", "__int__"),
+    ("tensor.py", "__bool__"),
+    ("tensor.py", "__index__"),
+    ("tensor.py", "__repr__"),
+    ("tensor.py", "__format__"),
+    ("tensor.py", "__array__"),
+    ("backend.py", "to_device"),
+    ("autograd/checks.py", "*"),  # gradcheck: finite differences on the host, by design
+    ("autograd/anomaly.py", "*"),  # detect_anomaly: a debugging mode that checks values
+    ("serialization.py", "*"),
+    ("viz.py", "*"),
+    ("cli.py", "*"),
+}
+"""Host reads of device data that minigrad makes on the user's request. Any other
+whole-array copy to the host (``.get()``, ``.tolist()``) inside minigrad during a cuda
+test is a host round trip: the test fails, naming the line. Scalar reads for control
+flow or validation (``bool``, ``int``, ``float``, ``.item()``) stall the GPU but are
+not wrong: they are counted and listed at the end of the run."""
+
+DEVICE_SYNCS = Counter()  # call site -> count, of scalar reads in minigrad's op code
+
+
+def _op_host_reads(transfers):
+    """The round trips (whole-array copies) among ``transfers``; scalar reads go to
+    :data:`DEVICE_SYNCS`."""
+    copies = []
+    for direction, what, site in transfers:
+        if direction != "d2h" or not site.startswith(MINIGRAD_DIR):
+            continue
+        path, _, rest = site[len(MINIGRAD_DIR) :].partition(":")
+        func = rest.partition("(")[2].rstrip(")")
+        if (path, func) in HOST_READS_ALLOWED or (path, "*") in HOST_READS_ALLOWED:
+            continue
+        if path.startswith("experiments" + os.sep):
+            continue  # the laboratory reports numbers: reading them is its job
+        if what in ("ndarray.get()", "ndarray.tolist()", "ndarray.tobytes()"):
+            copies.append(f"{what} at minigrad/{path}:{rest}")
+        else:
+            DEVICE_SYNCS[f"{what} at minigrad/{path}:{rest}"] += 1
+    return copies
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    if not (TWIN and params.get("device") == "cuda"):
+        yield
+        return
+    import cupy_twin
+
+    start = len(cupy_twin.TRANSFERS)
+    outcome = yield
+    bad = _op_host_reads(cupy_twin.TRANSFERS[start:])
+    del cupy_twin.TRANSFERS[start:]
+    if bad and outcome.excinfo is None:
+        sites = "\n  ".join(sorted(set(bad)))
+        outcome.force_exception(
+            AssertionError(f"--cupy-twin: minigrad copied device data to the host:\n  {sites}")
+        )
+
+
+# ------------------------------------------------------------ skip summary
+def pytest_terminal_summary(terminalreporter):
+    """One line per skip reason, with its count (instead of one line per test)."""
+    reasons = Counter()
+    for rep in terminalreporter.stats.get("skipped", []):
+        longrepr = rep.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reasons[reason.removeprefix("Skipped: ")] += 1
+    if reasons:
+        terminalreporter.write_sep("=", "skips by reason")
+        for reason, n in reasons.most_common():
+            terminalreporter.write_line(f"SKIPPED {n:5d}  {reason}")
+    if DEVICE_SYNCS:
+        terminalreporter.write_sep("=", "--cupy-twin: scalar reads of device data in op code")
+        terminalreporter.write_line(
+            "(each stalls a GPU until the queued work is done; calls in cuda tests)"
+        )
+        for site, n in DEVICE_SYNCS.most_common():
+            terminalreporter.write_line(f"{n:6d}  {site}")
 
 
 @pytest.fixture(autouse=True)
