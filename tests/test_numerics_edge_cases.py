@@ -389,3 +389,58 @@ def test_norm_eps0_constant_group_is_nan(device, norm):
         y.sum().backward()
     assert np.isnan(to_numpy(y)).all()
     assert np.isnan(to_numpy(x.grad)).all()
+
+
+# ----------------------------------------------------------------------- type promotion
+def _operand(name, device):
+    return {
+        "i64": lambda: mg.tensor([1, 2], device=device),
+        "i32": lambda: mg.tensor([1, 2], dtype=mg.int32, device=device),
+        "b": lambda: mg.tensor([True, False], device=device),
+        "f32": lambda: mg.tensor([1.0, 2.0], device=device),
+        "f64": lambda: mg.tensor([1.0, 2.0], dtype=mg.float64, device=device),
+        "f64_0d": lambda: mg.tensor(1.5, dtype=mg.float64, device=device),
+        "f32_0d": lambda: mg.tensor(1.5, device=device),
+        "i64_0d": lambda: mg.tensor(3, device=device),
+        "py_f": lambda: 1.5,
+        "py_i": lambda: 2,
+        "py_b": lambda: True,
+    }[name]()
+
+
+def test_type_promotion_is_pytorchs(device):
+    # NumPy would give float64 for int64 * float32, int / int, float32 * float64 0-d, exp(int)
+    ops = {
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "maximum": mg.maximum,
+        "where": lambda a, b: mg.where(mg.tensor([True, False], device=device), a, b),
+        "cat": lambda a, b: mg.cat([a, b]),
+    }
+    wrong = []
+    for case, want in zip(FX["promotion.cases"], FX["promotion.dtypes"]):
+        op, *names = str(case).split(":")
+        args = [_operand(n, device) for n in names]
+        got = (getattr(mg, op)(*args) if len(args) == 1 else ops[op](*args)).dtype
+        if str(got) != str(want):
+            wrong.append(f"{case}: {got} (PyTorch {want})")
+    assert not wrong, wrong
+
+
+def test_promoted_operands_get_gradients_in_their_own_dtype(device):
+    x = mg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    s = mg.tensor(3.0, dtype=mg.float64, device=device, requires_grad=True)
+    y = x * s  # PyTorch: float32 (a 0-d float64 does not promote a float32 tensor)
+    y.sum().backward()
+    assert y.dtype == mg.float32 and x.grad.dtype == mg.float32 and s.grad.dtype == mg.float64
+    np.testing.assert_allclose(to_numpy(s.grad), 3.0)
+    z = mg.cat([x, mg.tensor([5, 6], device=device)])
+    z.sum().backward()
+    assert z.dtype == mg.float32 and x.grad.dtype == mg.float32
+
+
+def test_cat_skips_legacy_empty_tensors(device):
+    y = mg.cat([mg.zeros(0, device=device), mg.ones(2, 3, device=device)])
+    assert y.shape == tuple(FX["cat_legacy_empty.shape"])

@@ -28,6 +28,7 @@ from minigrad.ops.compare import (  # noqa: F401 - Tensor's operators call them 
     sign,
 )
 from minigrad.ops.convert import clone, to  # noqa: F401 - Tensor's methods call them from here
+from minigrad.ops.promotion import align, result_dtype
 from minigrad.ops.unary import (  # noqa: F401 - re-exported: the elementwise family
     abs,
     cos,
@@ -105,8 +106,10 @@ def _broadcastable_all(shapes) -> bool:
 
 
 def _unbroadcast(g, x):
-    """Gradient ``g`` reduced to the shape of input ``x`` (broadcast undone)."""
-    return sum_to(g, x.shape)
+    """Gradient ``g`` reduced to the shape of input ``x`` (broadcast undone), in ``x``'s
+    dtype (a float64 0-d operand of a float32 op gets a float64 gradient)."""
+    g = sum_to(g, x.shape)
+    return g if g.dtype == x.dtype else to(g, x.dtype)
 
 
 def _const(arr) -> Tensor:
@@ -118,6 +121,7 @@ class Add(Function):
     uses_input_values = False  # backward reads only shapes
 
     def forward(self, a, b):
+        a, b = align(a, b)
         return a + b
 
     def backward(self, gy):
@@ -130,6 +134,7 @@ class Sub(Function):
     uses_input_values = False  # backward reads only shapes
 
     def forward(self, a, b):
+        a, b = align(a, b)
         return a - b
 
     def backward(self, gy):
@@ -140,6 +145,7 @@ class Sub(Function):
 
 class Mul(Function):
     def forward(self, a, b):
+        a, b = align(a, b)
         return a * b
 
     def backward(self, gy):
@@ -153,6 +159,7 @@ class Mul(Function):
 
 class Div(Function):
     def forward(self, a, b):
+        a, b = align(a, b, true_div=True)
         return a / b
 
     def backward(self, gy):
@@ -167,6 +174,7 @@ class Pow(Function):
     """``a ** b`` for tensor or scalar base and exponent."""
 
     def forward(self, a, b):
+        a, b = align(a, b)
         self.out = a**b
         return self.out
 
@@ -355,6 +363,9 @@ class ClampTensor(Function):
 
     def forward(self, x, *bounds):
         xp = backend.array_module(x)
+        dt = result_dtype(x, *bounds)  # PyTorch's promotion of input and bounds
+        x = x if x.dtype == dt else x.astype(dt)
+        bounds = [v.astype(dt) if getattr(v, "dtype", dt) != dt else v for v in bounds]
         it = iter(bounds)
         lo = next(it) if self.has_lo else None
         hi = next(it) if self.has_hi else None
@@ -397,6 +408,7 @@ class Maximum(Function):
 
     def forward(self, a, b):
         xp = backend.array_module(a if hasattr(a, "dtype") else b)
+        a, b = align(a, b)
         self.a_loses, self.b_loses = self._masks(a, b)
         tie = a == b
         self.tie = tie if bool(xp.any(tie)) else None
@@ -430,6 +442,7 @@ class Where(Function):
     def forward(self, cond, a, b):
         xp = backend.array_module(cond)
         self.cond = cond
+        a, b = align(a, b)
         return xp.where(cond, a, b)
 
     def backward(self, gy):

@@ -284,7 +284,7 @@ def nll_loss(
     rows = xp.arange(t.shape[0]) if all_valid else xp.nonzero(valid)[0]
     t = t if all_valid else t[rows]
     w_t = xp.ones(t.shape, input.dtype) if w is None else w[t]
-    total = -(x[rows, t] * Tensor._make(w_t)).sum()
+    total = (x[rows, t] * Tensor._make(-w_t)).sum()  # (an empty sum is +0, as PyTorch's)
     if reduction == "sum":
         return total
     return total / Tensor._make(xp.asarray(w_t.sum(), dtype=input.dtype))

@@ -14,6 +14,7 @@ from minigrad.autograd.function import Function, sum_to
 from minigrad.ops._dims import dim_index
 from minigrad.ops.indexing import getitem
 from minigrad.ops.pad import pad  # noqa: F401 - F.pad lives in ops/pad.py; also found here
+from minigrad.ops.promotion import result_dtype
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -406,13 +407,21 @@ class Cat(Function):
 
     def forward(self, *xs):
         self.sizes = [x.shape[self.axis] for x in xs]
+        dt = result_dtype(*xs)  # PyTorch's promotion (int64 with float32: float32)
+        xs = [x if x.dtype == dt else x.astype(dt) for x in xs]
         return backend.array_module(xs[0]).concatenate(xs, axis=self.axis)
 
     def backward(self, gy):
+        from minigrad.ops.convert import to
+
         lead = (slice(None),) * self.axis
         gxs, start = [], 0
-        for n, need in zip(self.sizes, self.needs_input_grad):
-            gxs.append(getitem(gy, lead + (slice(start, start + n),)) if need else None)
+        for x, n, need in zip(self.inputs, self.sizes, self.needs_input_grad):
+            g = None
+            if need:
+                g = getitem(gy, lead + (slice(start, start + n),))
+                g = g if g.dtype == x.dtype else to(g, x.dtype)
+            gxs.append(g)
             start += n
         return tuple(gxs)
 
@@ -430,7 +439,9 @@ def cat(tensors, dim: int = 0):
     Returns
     -------
     Tensor
-        The joined tensor; each input's gradient is its slice of the output's.
+        The joined tensor (dtypes promoted as in PyTorch; 1-d empty tensors beside
+        tensors of other ranks are skipped, PyTorch's legacy rule); each input's
+        gradient is its slice of the output's.
 
     Raises
     ------
@@ -446,6 +457,9 @@ def cat(tensors, dim: int = 0):
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("cat: expected a non-empty sequence of tensors")
+    if any(t.shape == (0,) for t in tensors) and any(t.ndim != 1 for t in tensors):
+        # PyTorch's legacy rule: 1-d empty tensors are skipped beside tensors of other ranks
+        tensors = [t for t in tensors if t.shape != (0,)]
     ndim = tensors[0].ndim
     if ndim == 0:
         raise RuntimeError("cat: zero-dimensional tensor cannot be concatenated")

@@ -12,6 +12,7 @@ import numpy as np
 from minigrad import backend, jit
 from minigrad.autograd.function import Function
 from minigrad.ops import relu_jit
+from minigrad.ops.promotion import floating
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -41,7 +42,7 @@ class Abs(Function):
 
 class Exp(Function):
     def forward(self, x):
-        self.out = backend.array_module(x).exp(x)
+        self.out = backend.array_module(x).exp(floating(x))
         return self.out
 
     def backward(self, gy):
@@ -50,7 +51,7 @@ class Exp(Function):
 
 class Log(Function):
     def forward(self, x):
-        return backend.array_module(x).log(x)
+        return backend.array_module(x).log(floating(x))
 
     def backward(self, gy):
         return gy / self.inputs[0]
@@ -58,7 +59,7 @@ class Log(Function):
 
 class Sqrt(Function):
     def forward(self, x):
-        self.out = backend.array_module(x).sqrt(x)
+        self.out = backend.array_module(x).sqrt(floating(x))
         return self.out
 
     def backward(self, gy):
@@ -68,7 +69,7 @@ class Sqrt(Function):
 class Rsqrt(Function):
     def forward(self, x):
         xp = backend.array_module(x)
-        self.out = 1 / xp.sqrt(x)
+        self.out = 1 / xp.sqrt(floating(x))
         return self.out
 
     def backward(self, gy):
@@ -78,7 +79,7 @@ class Rsqrt(Function):
 
 class Sin(Function):
     def forward(self, x):
-        return backend.array_module(x).sin(x)
+        return backend.array_module(x).sin(floating(x))
 
     def backward(self, gy):
         return gy * cos(self.inputs[0])
@@ -86,7 +87,7 @@ class Sin(Function):
 
 class Cos(Function):
     def forward(self, x):
-        return backend.array_module(x).cos(x)
+        return backend.array_module(x).cos(floating(x))
 
     def backward(self, gy):
         return -gy * sin(self.inputs[0])
@@ -94,7 +95,7 @@ class Cos(Function):
 
 class Tanh(Function):
     def forward(self, x):
-        self.out = backend.array_module(x).tanh(x)
+        self.out = backend.array_module(x).tanh(floating(x))
         return self.out
 
     def backward(self, gy):
@@ -109,6 +110,7 @@ def _sigmoid_array(x):
     (2.06e-9 at -20 in float32; the tanh form rounds it to 0), and ``exp(-x)`` may
     overflow to inf, which gives the right limit 0 (the overflow warning is silenced)."""
     xp = backend.array_module(x)
+    x = floating(x)
     with np.errstate(over="ignore"):
         y = xp.exp(-x)
     y += 1
@@ -149,9 +151,10 @@ class ReLUGrad(Function):
         self.y = y
 
     def forward(self, gy):
-        if relu_jit.handles(gy, self.y) and jit.enabled():
+        xp = backend.array_module(gy)
+        if xp is np and jit.enabled() and relu_jit.handles(gy, self.y):  # (CPU only)
             return relu_jit.relu_grad(gy, self.y)
-        return backend.array_module(gy).where(self.y <= 0, 0, gy)
+        return xp.where(self.y <= 0, 0, gy)
 
     def backward(self, ggy):
         return ReLUGrad(self.y)(ggy)
