@@ -328,7 +328,12 @@ def randperm(n: int, dtype=None, device=None) -> Tensor:
     """
     dev = backend.device(device)
     dtype = as_dtype(dtype) if dtype is not None else int64
-    return Tensor._make(backend.generator(dev).permutation(n).astype(dtype))
+    g = backend.generator(dev)
+    if dev.type == "cpu":
+        return Tensor._make(g.permutation(n).astype(dtype))
+    # cupy.random.Generator has no permutation(): the ranks of n uniform draws are a
+    # uniformly random permutation (ties have probability ~n^2 / 2^53)
+    return Tensor._make(dev.xp.argsort(g.random(n)).astype(dtype))
 
 
 def _like(fn, x, dtype, device, requires_grad, *args):
