@@ -210,6 +210,58 @@ def _command_line(argv) -> str:
     return "minigrad " + " ".join(shlex.quote(a) for a in argv)
 
 
+def _add_executor(p) -> None:
+    from minigrad.experiments.executor import EXECUTORS
+
+    g = p.add_argument_group("where runs execute")
+    g.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default=None,
+        help="serial: one run after another in this process; local: a Dask LocalCluster, one "
+        "worker process per core (the default when Dask is installed); dask: the existing "
+        "Dask scheduler at --scheduler",
+    )
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes of the local executor (default: the usable cores)",
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler, e.g. tcp://host:8786 (means --executor dask)",
+    )
+
+
+def _executor(args):
+    """The grid's executor from ``--executor/--workers/--scheduler`` (started on first use)."""
+    from minigrad.experiments.executor import ExecutorError, make_executor
+
+    try:
+        return make_executor(args.executor, args.workers, args.scheduler, lazy=True)
+    except ExecutorError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _failed_summary(records, configs, out) -> int:
+    """Exit code of a grid: 1 (with one line on stderr) when some of its runs failed."""
+    from minigrad.experiments.grid import count_failed
+
+    failed = count_failed(records, configs)
+    total = len(records if configs is None else configs)
+    if failed:
+        print(
+            f"{failed} of {total} runs failed (status 'failed' in {out}/results.jsonl, "
+            "with error and traceback); rerun the same command to retry them",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
 # ----------------------------------------------------------------------- commands
 def cmd_train(args, argv) -> int:
     from minigrad.experiments.runner import train
@@ -267,13 +319,14 @@ def cmd_compare(args, argv) -> int:
     write_meta(out, _command_line(argv))
     print(f"compare: {len(configs)} runs into {out}/results.jsonl", flush=True)
     t0 = time.perf_counter()
-    records = run_grid(configs, out, progress=args.progress)
+    with _executor(args) as executor:
+        records = run_grid(configs, out, progress=args.progress, executor=executor)
     if not args.no_report:
         path = write_report(out, title="Normalization comparison")
         print(f"report: {path}")
     n_ok = sum(r.get("status") == "ok" for r in records)
     print(f"{n_ok} of {len(records)} runs finished; {time.perf_counter() - t0:.0f} s")
-    return 0
+    return _failed_summary(records, configs, out)
 
 
 def cmd_report(args, argv) -> int:
@@ -303,11 +356,19 @@ def cmd_study(args, argv) -> int:
     if args.name not in STUDIES:
         raise UsageError(f"unknown study {args.name!r}; choose one of {', '.join(STUDIES)}")
     out = Path(args.out or f"runs/studies/{args.name}")
-    path = run_study(
-        args.name, out, quick=args.quick, progress=args.progress, command=_command_line(argv)
-    )
+    with _executor(args) as executor:
+        path = run_study(
+            args.name,
+            out,
+            quick=args.quick,
+            progress=args.progress,
+            command=_command_line(argv),
+            executor=executor,
+        )
     print(f"report: {path}")
-    return 0
+    from minigrad.experiments.grid import read_results
+
+    return _failed_summary(read_results(out), None, out)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -372,6 +433,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", nargs="+", type=_nonneg_int, default=DEFAULT_SEEDS)
     p.add_argument("--out", default="runs/compare", help="grid folder (default: %(default)s)")
     p.add_argument("--no-report", action="store_true", help="skip report.md")
+    _add_executor(p)
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(
@@ -398,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="a tiny version of the grid (seconds; for smoke tests)"
     )
     p.add_argument("--progress", choices=["auto", "bar", "plain", "none"], default="auto")
+    _add_executor(p)
     p.set_defaults(func=cmd_study)
     return parser
 

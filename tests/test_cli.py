@@ -222,7 +222,7 @@ def test_real_kill_then_resume(tmp_path):
     done = subprocess.run(argv, capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     after = [r["run_id"] for r in read_results(out)]
-    assert after[: len(before)] == before  # nothing lost
+    assert set(before) <= set(after)  # nothing lost (runs finish in any order on workers)
     assert len(after) == len(set(after)) == 6  # nothing duplicated, grid complete
     assert len(results.read_text().splitlines()) == 6
 

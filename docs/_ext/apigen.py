@@ -29,8 +29,11 @@ MODULES = [
     ("minigrad.optim", "Optimizers."),
     ("minigrad.optim.lr_scheduler", "Learning-rate schedulers."),
     ("minigrad.data", "Datasets, the DataLoader and the bundled data."),
+    ("minigrad.distributed", "Process groups and collectives over MPI (distributed training)."),
+    ("minigrad.nn.parallel", "DistributedDataParallel: data-parallel training across processes."),
     ("minigrad.viz", "The autograd graph as Graphviz DOT."),
     ("minigrad.experiments", "The normalization laboratory: models, runs, grids, reports."),
+    ("minigrad.experiments.executor", "Where the runs of a grid execute: serial, Dask."),
     ("minigrad.cuda", "CUDA availability and devices."),
     ("minigrad.jit", "Optional compiled CPU kernels (Numba)."),
 ]

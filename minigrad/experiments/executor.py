@@ -110,6 +110,12 @@ class Executor:
         ``serial``, ``local`` or ``dask``.
     workers : int
         How many tasks run at once.
+
+    Examples
+    --------
+    >>> ex = make_executor("serial")
+    >>> isinstance(ex, Executor), ex.name, ex.workers
+    (True, 'serial', 1)
     """
 
     name = "serial"
