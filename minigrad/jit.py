@@ -146,6 +146,8 @@ class Kernel:
         if threads <= 1:
             return k(0, n, *args)
         chunks = min(n, threads * CHUNKS_PER_THREAD)
+        SPLITS["calls"] += 1
+        SPLITS["chunks"] += chunks
         job = _Job(k, [n * i // chunks for i in range(chunks + 1)], args)
         pool = _pool()
         for _ in range(threads - 1):
@@ -156,6 +158,10 @@ class Kernel:
 
 CHUNKS_PER_THREAD = 1
 """Chunks of a split loop per thread (see :meth:`Kernel.run`)."""
+
+SPLITS = {"calls": 0, "chunks": 0}
+"""How many kernel calls were split over threads, and into how many chunks in all, since
+the process started (read by the tests; approximate when Python threads call at once)."""
 
 
 class _Job:

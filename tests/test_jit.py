@@ -141,21 +141,34 @@ def test_concurrent_callers_get_their_own_results(monkeypatch):
 
 @needs_numba
 def test_large_inputs_take_the_threaded_path(monkeypatch):
-    """Above SERIAL_BELOW the loop is split; values agree with the NumPy path."""
+    """Above SERIAL_BELOW the loop is split (counted in jit.SPLITS); below it, not; values
+    agree with the NumPy path either way."""
     monkeypatch.setattr(jit, "SERIAL_BELOW", 1 << 16)
-    shape = (8, 16, 32, 32)  # 131072 elements: over the threshold
-    assert np.prod(shape) >= jit.SERIAL_BELOW
+    monkeypatch.setattr(jit, "NUM_THREADS", 2)
+    jit._pool_state["pool"] = None
+    big, small = (8, 16, 32, 32), (2, 16, 4, 4)  # 131072 elements: over; 512: under
+    assert np.prod(big) >= jit.SERIAL_BELOW > 4 * np.prod(small)
     for name, fn, k in [
         ("batch", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), 16),
         ("group", lambda x, w, b: F.group_norm(x, 4, w, b), 16),
-        ("layer", lambda x, w, b: F.layer_norm(x, (16, 32, 32), w, b), (16, 32, 32)),
+        ("layer", lambda x, w, b: F.layer_norm(x, x.shape[1:], w, b), None),
     ]:
-        with jit.enabled_as(False):
-            ref = _run(fn, shape, k, "float32")
-        with jit.enabled_as(True):
-            got = _run(fn, shape, k, "float32")
-        for a, b in zip(ref, got):
-            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4, err_msg=name)
+        for shape in (big, small):
+            kk = k if k is not None else shape[1:]
+            with jit.enabled_as(False):
+                ref = _run(fn, shape, kk, "float32")
+            before = dict(jit.SPLITS)
+            with jit.enabled_as(True):
+                got = _run(fn, shape, kk, "float32")
+            calls = jit.SPLITS["calls"] - before["calls"]
+            chunks = jit.SPLITS["chunks"] - before["chunks"]
+            if shape == big:  # forward and backward kernels each split in two
+                assert calls >= 2 and chunks == 2 * calls, (name, calls, chunks)
+            else:
+                assert calls == 0, (name, calls)
+            for a, b in zip(ref, got):
+                np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-4, err_msg=name)
+    jit._pool_state["pool"] = None
 
 
 # ----------------------------------------------------------------------- ReLU
