@@ -21,3 +21,4 @@ from minigrad.nn.pool import *  # noqa: F403
 from minigrad.nn.upsample import *  # noqa: F403
 from minigrad.nn.sync_batchnorm import *  # noqa: F403
 from minigrad.nn.rnn import *  # noqa: F403
+from minigrad.nn.rnn_norm import *  # noqa: F403
