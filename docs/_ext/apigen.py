@@ -31,6 +31,8 @@ MODULES = [
     ("minigrad.data", "Datasets, the DataLoader and the bundled data."),
     ("minigrad.distributed", "Process groups and collectives over MPI (distributed training)."),
     ("minigrad.nn.parallel", "DistributedDataParallel: data-parallel training across processes."),
+    ("minigrad.distributed", "Process groups and collectives over MPI (distributed training)."),
+    ("minigrad.nn.parallel", "DistributedDataParallel: data-parallel training across processes."),
     ("minigrad.viz", "The autograd graph as Graphviz DOT."),
     ("minigrad.experiments", "The normalization laboratory: models, runs, grids, reports."),
     ("minigrad.experiments.executor", "Where the runs of a grid execute: serial, Dask."),
