@@ -337,3 +337,112 @@ def test_loss_modules():
         nn.KLDivLoss(reduction="avg")
     with pytest.raises(ValueError, match="delta"):
         F.huber_loss(a, b, delta=0.0)
+
+
+# ------------------------------------------------------------------ inplace, hooks, .to
+def test_relu_inplace(device):
+    x = minigrad.tensor([-1.0, 0.5, 2.0], device=device)
+    v0 = x._version
+    y = F.relu(x, inplace=True)
+    assert y is x and x.tolist() == [0.0, 0.5, 2.0] and x._version == v0 + 1
+    w = minigrad.tensor([-1.0, 0.5, 2.0], device=device, requires_grad=True)
+    y = F.relu(w, inplace=True)  # in the graph: a new tensor, PyTorch's values and grads
+    assert y is not w and y.tolist() == [0.0, 0.5, 2.0] and w.tolist() == [-1.0, 0.5, 2.0]
+    y.sum().backward()
+    assert w.grad.tolist() == [0.0, 1.0, 1.0]
+    with minigrad.no_grad():
+        assert F.relu(w, inplace=True) is w
+    assert w.tolist() == [0.0, 0.5, 2.0]
+
+
+INPLACE_MODULES = [nn.ReLU(True), nn.LeakyReLU(0.1, True), nn.ELU(inplace=True),
+                   nn.Hardtanh(inplace=True), nn.SiLU(True), nn.ReLU6(True)]  # fmt: skip
+
+
+@pytest.mark.parametrize("module", INPLACE_MODULES)
+def test_activation_modules_inplace(module, device):
+    x = minigrad.tensor([-2.0, 0.5, 7.0], device=device)
+    want = module.__class__.__new__(module.__class__)
+    want.__dict__.update(module.__dict__)
+    want.__dict__["inplace"] = False
+    expected = to_numpy(want(x)).copy()
+    y = module(x)
+    assert y is x
+    np.testing.assert_array_equal(to_numpy(x), expected)
+
+
+def _two_input_module():
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(minigrad.tensor([1.0, 2.0, 3.0], dtype=minigrad.float64))
+
+        def forward(self, x, k, y):
+            return x * self.w * k + y * y, (x * y).sum()
+
+    return M()
+
+
+def test_full_backward_hook_semantics(device):
+    # Expected values are PyTorch 2.13's on the same module (checked when written).
+    m = _two_input_module().to(device)
+    seen = []
+    m.register_full_backward_pre_hook(lambda mod, go: seen.append(("pre", go)))
+
+    def hook(mod, grad_input, grad_output):
+        seen.append(("hook", grad_input, grad_output))
+        return (grad_input[0] * 10, None, grad_input[2])
+
+    h = m.register_full_backward_hook(hook)
+    x = minigrad.tensor([1.0, 2.0, 3.0], dtype=minigrad.float64, device=device, requires_grad=True)
+    y = minigrad.tensor([0.5, -1.0, 2.0], dtype=minigrad.float64, device=device, requires_grad=True)
+    a, b = m(x, 2.0, y)
+    (a.sum() + 3 * b).backward()
+    (kind0, go_pre), (kind1, gi, go) = seen
+    assert kind0 == "pre" and kind1 == "hook"
+    assert to_numpy(go_pre[0]).tolist() == [1.0, 1.0, 1.0] and float(go_pre[1]) == 3.0
+    assert len(gi) == 3 and gi[1] is None  # one entry per positional argument
+    np.testing.assert_allclose(to_numpy(gi[0]), [3.5, 1.0, 12.0])  # 2*w + 3*y
+    np.testing.assert_allclose(to_numpy(gi[2]), [4.0, 4.0, 13.0])  # 2*y + 3*x
+    assert go[0] is go_pre[0]
+    np.testing.assert_allclose(to_numpy(x.grad), [35.0, 10.0, 120.0])  # replaced
+    np.testing.assert_allclose(to_numpy(y.grad), [4.0, 4.0, 13.0])
+    np.testing.assert_allclose(to_numpy(m.w.grad), [2.0, 4.0, 6.0])  # parameters untouched
+    h.remove()
+    seen.clear()
+    x.grad = None
+    m(x, 2.0, y)[0].sum().backward()
+    assert [s[0] for s in seen] == ["pre"]
+    np.testing.assert_allclose(to_numpy(x.grad), [2.0, 4.0, 6.0])
+
+
+def test_full_backward_hook_without_input_grads_and_errors():
+    lin = nn.Linear(3, 2)
+    seen = []
+    lin.register_full_backward_hook(lambda mod, gi, go: seen.append((gi, go[0].shape)))
+    lin(minigrad.ones(4, 3)).sum().backward()  # only the parameters need gradients
+    assert seen == [((None,), (4, 2))]
+    assert lin.weight.grad is not None
+    bad = nn.Linear(3, 2)
+    bad.register_full_backward_hook(lambda mod, gi, go: (gi[0], gi[0]))
+    with pytest.raises(RuntimeError, match="invalid number of grad_input, got 2, but expected 1"):
+        bad(minigrad.ones(1, 3, requires_grad=True)).sum().backward()
+    with minigrad.no_grad():  # no graph: hooks are not involved
+        assert bad(minigrad.ones(1, 3)).shape == (1, 2)
+
+
+def test_backward_hooks_in_sequential_order_and_prepend():
+    order = []
+    net = nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1))
+    for i, m in enumerate(net):
+        m.register_full_backward_hook(lambda mod, gi, go, i=i: order.append(i))
+    net[2].register_full_backward_hook(lambda mod, gi, go: order.append("first"), prepend=True)
+    net(minigrad.randn(5, 2, requires_grad=True)).sum().backward()
+    assert order == ["first", 2, 1, 0]
+
+
+def test_module_to_non_blocking(device):
+    lin = nn.Linear(2, 2)
+    assert lin.to(device, non_blocking=True) is lin
+    assert lin.weight.device == device
+    assert lin.to(dtype=minigrad.float64, non_blocking=True).weight.dtype == minigrad.float64

@@ -1,7 +1,8 @@
 """Activation layers. Each is a thin :class:`~minigrad.nn.Module` around a functional op:
 ``relu``/``sigmoid``/``tanh`` from :mod:`minigrad.ops.elementwise`, ``softmax`` and
 ``log_softmax`` from :mod:`minigrad.ops.reduce`, the rest from
-:mod:`minigrad.ops.activation`.
+:mod:`minigrad.ops.activation`. ``inplace=True`` overwrites the input where it is outside
+autograd (:mod:`minigrad.ops.inplace`).
 
 Examples
 --------
@@ -18,6 +19,7 @@ from __future__ import annotations
 from minigrad.nn.module import Module
 from minigrad.ops import activation as _act
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import inplace as _inplace
 from minigrad.ops import reduce as _reduce
 
 __all__ = [
@@ -27,13 +29,19 @@ __all__ = [
 ]  # fmt: skip
 
 
+def _maybe_inplace(module, input, out):
+    """PyTorch's ``inplace=True``: see :mod:`minigrad.ops.inplace`."""
+    return _inplace.write_result(input, out) if module.inplace else out
+
+
 class ReLU(Module):
     """``max(x, 0)``, elementwise.
 
     Parameters
     ----------
     inplace : bool
-        Accepted for PyTorch compatibility; the result is always a new tensor.
+        Overwrite the input when it is outside autograd (see
+        :mod:`minigrad.ops.inplace`).
 
     Examples
     --------
@@ -48,7 +56,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _ew.relu(input)
+        return _inplace.relu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -71,7 +79,7 @@ class ReLU6(ReLU):
     """
 
     def forward(self, input):
-        return _act.relu6(input)
+        return _maybe_inplace(self, input, _act.relu6(input))
 
 
 class LeakyReLU(Module):
@@ -98,7 +106,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _act.leaky_relu(input, self.negative_slope)
+        return _maybe_inplace(self, input, _act.leaky_relu(input, self.negative_slope))
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -128,7 +136,7 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _act.elu(input, self.alpha)
+        return _maybe_inplace(self, input, _act.elu(input, self.alpha))
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
@@ -151,7 +159,7 @@ class SELU(ReLU):
     """
 
     def forward(self, input):
-        return _act.selu(input)
+        return _maybe_inplace(self, input, _act.selu(input))
 
 
 class GELU(Module):
@@ -198,7 +206,7 @@ class SiLU(ReLU):
     """
 
     def forward(self, input):
-        return _act.silu(input)
+        return _maybe_inplace(self, input, _act.silu(input))
 
 
 class Mish(ReLU):
@@ -218,7 +226,7 @@ class Mish(ReLU):
     """
 
     def forward(self, input):
-        return _act.mish(input)
+        return _maybe_inplace(self, input, _act.mish(input))
 
 
 class Softplus(Module):
@@ -321,7 +329,7 @@ class Hardtanh(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return _act.hardtanh(input, self.min_val, self.max_val)
+        return _maybe_inplace(self, input, _act.hardtanh(input, self.min_val, self.max_val))
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}"
@@ -344,7 +352,7 @@ class Hardsigmoid(ReLU):
     """
 
     def forward(self, input):
-        return _act.hardsigmoid(input)
+        return _maybe_inplace(self, input, _act.hardsigmoid(input))
 
 
 class Hardswish(ReLU):
@@ -364,7 +372,7 @@ class Hardswish(ReLU):
     """
 
     def forward(self, input):
-        return _act.hardswish(input)
+        return _maybe_inplace(self, input, _act.hardswish(input))
 
 
 def _softmax_dim(ndim: int) -> int:

@@ -6,13 +6,14 @@ This module only re-exports; each op lives in its family's file under
 
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.adaptive_max_pool import *  # noqa: F403
+from minigrad.ops.channel_dropout import *  # noqa: F403
 from minigrad.ops.conv import *  # noqa: F403
 from minigrad.ops.conv_transpose import *  # noqa: F403
 from minigrad.ops.dropout import *  # noqa: F403
-from minigrad.ops.elementwise import relu, sigmoid, tanh  # noqa: F401
-from minigrad.ops.channel_dropout import *  # noqa: F403
+from minigrad.ops.elementwise import sigmoid, tanh  # noqa: F401
 from minigrad.ops.embedding import *  # noqa: F403
 from minigrad.ops.huber_loss import *  # noqa: F403
+from minigrad.ops.inplace import relu  # noqa: F401 - F.relu takes inplace=, as PyTorch's
 from minigrad.ops.interpolate import *  # noqa: F403
 from minigrad.ops.kl_div import *  # noqa: F403
 from minigrad.ops.linear import *  # noqa: F403

@@ -26,7 +26,7 @@ dicts in :mod:`minigrad.nn._state`.
 
 from __future__ import annotations
 
-from minigrad.nn import _convert, _state, _traverse
+from minigrad.nn import _backward_hooks, _convert, _state, _traverse
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor, _HookHandle
 
@@ -81,6 +81,8 @@ class Module:
         d["_modules"] = {}
         d["_forward_hooks"] = {}
         d["_forward_pre_hooks"] = {}
+        d["_backward_hooks"] = {}
+        d["_backward_pre_hooks"] = {}
 
     def forward(self, *args, **kwargs):
         """The computation of the module; every subclass defines it."""
@@ -88,17 +90,24 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
-        if not (self._forward_pre_hooks or self._forward_hooks):
+        d = self.__dict__
+        backward_hooks = d.get("_backward_hooks") or d.get("_backward_pre_hooks")
+        if not (self._forward_pre_hooks or self._forward_hooks or backward_hooks):
             return self.forward(*args, **kwargs)
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
-        out = self.forward(*args, **kwargs)
+        if backward_hooks:
+            out, state = _backward_hooks.call_with_backward_hooks(self, self.forward, args, kwargs)
+        else:
+            out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)
             if res is not None:
                 out = res
+        if backward_hooks and state is not None:
+            out = _backward_hooks.wrap_outputs(state, out)
         return out
 
     def register_forward_pre_hook(self, hook) -> _HookHandle:
@@ -153,6 +162,85 @@ class Module:
         """
         handle = _HookHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend: bool = False) -> _HookHandle:
+        """Register ``hook(module, grad_input, grad_output)``, run in backward once the
+        gradients w.r.t. the module's inputs are computed (PyTorch's semantics).
+
+        ``grad_input`` holds one entry per positional argument of the call: the gradient
+        w.r.t. that tensor, or ``None`` (non-tensors, tensors that need no gradient).
+        ``grad_output`` holds the gradients w.r.t. the tensor outputs. The hook may
+        return a tuple of the same length to replace ``grad_input``. Parameters' own
+        gradients are not part of ``grad_input``.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_input, grad_output) -> tuple or None``.
+        prepend : bool
+            Run this hook before those already registered.
+
+        Returns
+        -------
+        handle
+            An object whose ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> m = nn.Linear(3, 2)
+        >>> h = m.register_full_backward_hook(lambda mod, gi, go: (minigrad.ones(1, 3),))
+        >>> x = minigrad.ones(1, 3, requires_grad=True)
+        >>> m(x).sum().backward()
+        >>> x.grad  # replaced by the hook
+        tensor([[1., 1., 1.]])
+        >>> h.remove()
+        """
+        return self._add_hook("_backward_hooks", hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend: bool = False) -> _HookHandle:
+        """Register ``hook(module, grad_output)``, run in backward when the gradients
+        w.r.t. the module's outputs are known, before the module is differentiated; it
+        may return a tuple replacing ``grad_output``.
+
+        Parameters
+        ----------
+        hook : callable
+            ``hook(module, grad_output) -> tuple or None``.
+        prepend : bool
+            Run this hook before those already registered.
+
+        Returns
+        -------
+        handle
+            An object whose ``remove()`` unregisters the hook.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad import nn
+        >>> m = nn.Identity()
+        >>> h = m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+        >>> x = minigrad.ones(2, requires_grad=True)
+        >>> m(x).sum().backward()
+        >>> x.grad
+        tensor([2., 2.])
+        """
+        return self._add_hook("_backward_pre_hooks", hook, prepend)
+
+    def _add_hook(self, store, hook, prepend):
+        d = self.__dict__
+        hooks = d.setdefault(store, {})
+        handle = _HookHandle(hooks)
+        if prepend:
+            items = list(hooks.items())
+            hooks.clear()
+            hooks[handle.id] = hook
+            hooks.update(items)
+        else:
+            hooks[handle.id] = hook
         return handle
 
     # ------------------------------------------------------------------ registration
