@@ -4,6 +4,8 @@ PyTorch reference values are in ``test_norm_fixtures.py``; agreement with the
 primitive-op references in ``test_norm_reference.py``.
 """
 
+import threading
+
 import numpy as np
 import pytest
 from conftest import to_numpy
@@ -166,7 +168,8 @@ def test_batch_renorm_limits_are_schedulable(device):
     want = np.array([[-1.0 * 1.0 + 0.5, -1.0 * 0.5 + 0.5], [1.0 + 0.5, 0.5 + 0.5]])
     np.testing.assert_allclose(to_numpy(y), want, atol=1e-4)
     seen = []
-    m2 = nn.BatchRenorm1d(2, schedule=lambda t: seen.append(t) or (1.0 + t, 0.1 * t))
+    schedule = lambda t: seen.append(t) or (1.0 + t, 0.1 * t)  # noqa: E731
+    m2 = nn.BatchRenorm1d(2, schedule=schedule, device=device)
     m2(x), m2(x)
     assert seen == [1, 2] and (m2.rmax, m2.dmax) == (3.0, 0.2)
     m2.eval()(x)
@@ -357,87 +360,135 @@ def test_errors_are_clear(device):
 
 
 # ----------------------------------------------------------------------- tiling
-@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
-@pytest.mark.parametrize("tile_bytes", [1, 300])
-def test_tiled_passes_match_one_pass(tile_bytes, dtype, monkeypatch):
-    """The CPU path works tile by tile (whole samples per tile, statistics merged
-    across tiles); any tiling gives the same values, gradients and buffers."""
-    from minigrad.ops import norm_kernels
+class _TileSpy:
+    """Records, for each pass of the NumPy path, how many tiles it had and which threads
+    ran them."""
 
-    rng = np.random.default_rng(0)
-    xa = (rng.standard_normal((7, 4, 3, 3)) * 3 + 5).astype(dtype)
-    gya = rng.standard_normal(xa.shape).astype(dtype)
-    cases = {
-        "batch": lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, True),
-        "batch_plain": lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, None, None, True),
-        "renorm": lambda x, w, b, rm, rv: F.batch_renorm(x, rm, rv, w, b, True, rmax=2.0, dmax=1.0),
-        "layer": lambda x, w, b, rm, rv: F.layer_norm(x, (3, 3)),
-        "group": lambda x, w, b, rm, rv: F.group_norm(x, 2, w, b),
-        "instance": lambda x, w, b, rm, rv: F.instance_norm(x, rm, rv, w, b),
-        "rms": lambda x, w, b, rm, rv: F.rms_norm(x, (4, 3, 3)),
-    }  # fmt: skip
+    def __init__(self, monkeypatch):
+        from minigrad.ops import norm_core
 
-    def run(fn):
-        x = minigrad.tensor(xa, requires_grad=True)
-        w = minigrad.tensor(rng.standard_normal(4).astype(dtype) * 0 + 1.5, requires_grad=True)
-        b = minigrad.tensor(np.full(4, 0.25, dtype), requires_grad=True)
-        rm, rv = minigrad.zeros(4, dtype=xa.dtype), minigrad.ones(4, dtype=xa.dtype)
-        y = fn(x, w, b, rm, rv)
-        y.backward(minigrad.tensor(gya))
-        grads = [t.grad for t in (x, w, b) if t.grad is not None]
-        return [to_numpy(a).astype(np.float64) for a in (y, *grads, rm, rv)]
+        self.sizes, self.threads = [], set()
+        real = norm_core.map_tiles
 
-    tol = {"float64": 1e-12, "float32": 2e-5, "float16": 1e-2}[dtype]
-    for name, fn in cases.items():
-        whole = run(fn)
+        def spy(xp, work, tiles):
+            self.sizes.append(len(tiles))
+
+            def run(t0, t1):
+                self.threads.add(threading.current_thread().name)
+                return work(t0, t1)
+
+            return real(xp, run, tiles)
+
+        monkeypatch.setattr(norm_core, "map_tiles", spy)
+
+    def most_tiles(self):
+        return max(self.sizes, default=1)
+
+
+class TestNumpyPathTiles:
+    """Tile size and thread count are settings of NumPy's CPU path alone (the compiled
+    kernels and CuPy never read them): these tests run that path only, and check that
+    the setting changed what ran as well as that the results did not change."""
+
+    @pytest.fixture
+    def cpu_kernels(self):  # replaces conftest's two-path fixture for this class
+        with minigrad.jit.enabled_as(False):
+            yield "numpy"
+
+    @pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+    @pytest.mark.parametrize("tile_bytes", [1, 300])
+    def test_tiled_passes_match_one_pass(self, tile_bytes, dtype, monkeypatch):
+        """The CPU path works tile by tile (whole samples per tile, statistics merged
+        across tiles); any tiling gives the same values, gradients and buffers."""
+        from minigrad.ops import norm_kernels
+
+        rng = np.random.default_rng(0)
+        xa = (rng.standard_normal((7, 4, 3, 3)) * 3 + 5).astype(dtype)
+        gya = rng.standard_normal(xa.shape).astype(dtype)
+        cases = {
+            "batch": lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, w, b, True),
+            "batch_plain": lambda x, w, b, rm, rv: F.batch_norm(x, rm, rv, None, None, True),
+            "renorm": lambda x, w, b, rm, rv: F.batch_renorm(
+                x, rm, rv, w, b, True, rmax=2.0, dmax=1.0),
+            "layer": lambda x, w, b, rm, rv: F.layer_norm(x, (3, 3)),
+            "group": lambda x, w, b, rm, rv: F.group_norm(x, 2, w, b),
+            "instance": lambda x, w, b, rm, rv: F.instance_norm(x, rm, rv, w, b),
+            "rms": lambda x, w, b, rm, rv: F.rms_norm(x, (4, 3, 3)),
+        }  # fmt: skip
+
+        def run(fn):
+            x = minigrad.tensor(xa, requires_grad=True)
+            w = minigrad.tensor(np.full(4, 1.5, dtype), requires_grad=True)
+            b = minigrad.tensor(np.full(4, 0.25, dtype), requires_grad=True)
+            rm, rv = minigrad.zeros(4, dtype=xa.dtype), minigrad.ones(4, dtype=xa.dtype)
+            y = fn(x, w, b, rm, rv)
+            y.backward(minigrad.tensor(gya))
+            grads = [t.grad for t in (x, w, b) if t.grad is not None]
+            return [to_numpy(a).astype(np.float64) for a in (y, *grads, rm, rv)]
+
+        tol = {"float64": 1e-12, "float32": 2e-5, "float16": 1e-2}[dtype]
+        for name, fn in cases.items():
+            with monkeypatch.context() as m:
+                spy = _TileSpy(m)
+                whole = run(fn)
+                assert spy.sizes and spy.most_tiles() == 1, name  # 7 samples fit one tile
+            with monkeypatch.context() as m:
+                m.setattr(norm_kernels, "TILE_BYTES", tile_bytes)
+                spy = _TileSpy(m)
+                tiled = run(fn)
+                assert spy.most_tiles() > 1, name  # the setting took effect
+            for a, b in zip(whole, tiled):
+                np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=name)
+
+    @pytest.mark.parametrize("tile_bytes", [1, 1 << 19])
+    def test_no_grad_forward_matches(self, tile_bytes, monkeypatch, device):
+        """Without a graph the core keeps only a tile of scratch; same values and buffers.
+        Tiles apply to the CPU only: CuPy works on the whole array at once."""
+        from minigrad.ops import norm_kernels
+
         monkeypatch.setattr(norm_kernels, "TILE_BYTES", tile_bytes)
-        tiled = run(fn)
-        monkeypatch.undo()
-        for a, b in zip(whole, tiled):
-            np.testing.assert_allclose(a, b, rtol=tol, atol=tol, err_msg=name)
+        spy = _TileSpy(monkeypatch)
+        x = minigrad.randn(5, 4, 3, device=device, requires_grad=True)
+        w = minigrad.randn(4, device=device, requires_grad=True)
+        fns = [
+            lambda t, rm: F.batch_norm(t, rm, None, w, w, True),
+            lambda t, rm: F.group_norm(t, 2, w, w),
+            lambda t, rm: F.layer_norm(t, (4, 3)),
+            lambda t, rm: F.instance_norm(t, rm, None, w, w),
+        ]
+        for fn in fns:
+            rm_a, rm_b = minigrad.zeros(4, device=device), minigrad.zeros(4, device=device)
+            a = fn(x, rm_a)
+            with minigrad.no_grad():
+                b = fn(x, rm_b)
+            assert a.requires_grad and not b.requires_grad
+            np.testing.assert_array_equal(to_numpy(a.detach()), to_numpy(b))
+            np.testing.assert_array_equal(to_numpy(rm_a), to_numpy(rm_b))
+        assert (spy.most_tiles() > 1) == (device.type == "cpu" and tile_bytes == 1)
 
+    def test_results_do_not_depend_on_threads(self, monkeypatch):
+        """Tiles run on a thread pool; partial sums merge in tile order: bit-identical."""
+        from minigrad.ops import norm_kernels
 
-@pytest.mark.parametrize("tile_bytes", [1, 1 << 19])
-def test_no_grad_forward_matches(tile_bytes, monkeypatch, device):
-    """Without a graph the core keeps only a tile of scratch; same values and buffers."""
-    from minigrad.ops import norm_kernels
-
-    monkeypatch.setattr(norm_kernels, "TILE_BYTES", tile_bytes)
-    x = minigrad.randn(5, 4, 3, device=device, requires_grad=True)
-    w = minigrad.randn(4, device=device, requires_grad=True)
-    fns = [
-        lambda t, rm: F.batch_norm(t, rm, None, w, w, True),
-        lambda t, rm: F.group_norm(t, 2, w, w),
-        lambda t, rm: F.layer_norm(t, (4, 3)),
-        lambda t, rm: F.instance_norm(t, rm, None, w, w),
-    ]
-    for fn in fns:
-        rm_a, rm_b = minigrad.zeros(4, device=device), minigrad.zeros(4, device=device)
-        a = fn(x, rm_a)
-        with minigrad.no_grad():
-            b = fn(x, rm_b)
-        assert a.requires_grad and not b.requires_grad
-        np.testing.assert_array_equal(to_numpy(a.detach()), to_numpy(b))
-        np.testing.assert_array_equal(to_numpy(rm_a), to_numpy(rm_b))
-
-
-def test_results_do_not_depend_on_threads(monkeypatch):
-    """Tiles run on a thread pool; partial sums merge in tile order: bit-identical."""
-    from minigrad.ops import norm_kernels
-
-    monkeypatch.setattr(norm_kernels, "TILE_BYTES", 64)
-    x = minigrad.randn(9, 4, 5, requires_grad=True)
-    w = minigrad.randn(4, requires_grad=True)
-    out = {}
-    for threads in (1, 2, 3):
-        monkeypatch.setattr(norm_kernels, "NUM_THREADS", threads)
-        x.grad = w.grad = None
-        y = F.batch_norm(x, None, None, w, None, True) + F.group_norm(x, 2, w, None)
-        y.backward(minigrad.ones_like(y))
-        out[threads] = [to_numpy(t).copy() for t in (y.detach(), x.grad, w.grad)]
-    for threads in (2, 3):
-        for a, b in zip(out[1], out[threads]):
-            np.testing.assert_array_equal(a, b)
+        monkeypatch.setattr(norm_kernels, "TILE_BYTES", 64)  # 9 tiles of one sample
+        x = minigrad.randn(9, 4, 5, requires_grad=True)
+        w = minigrad.randn(4, requires_grad=True)
+        out = {}
+        for threads in (1, 2, 3):
+            monkeypatch.setattr(norm_kernels, "NUM_THREADS", threads)
+            monkeypatch.setattr(norm_kernels, "_pool", None)  # a pool of the new size
+            spy = _TileSpy(monkeypatch)
+            x.grad = w.grad = None
+            y = F.batch_norm(x, None, None, w, None, True) + F.group_norm(x, 2, w, None)
+            y.backward(minigrad.ones_like(y))
+            out[threads] = [to_numpy(t).copy() for t in (y.detach(), x.grad, w.grad)]
+            pool_threads = {t for t in spy.threads if t.startswith("minigrad-norm")}
+            assert spy.most_tiles() == 9
+            assert bool(pool_threads) == (threads > 1), (threads, spy.threads)
+        monkeypatch.setattr(norm_kernels, "_pool", None)
+        for threads in (2, 3):
+            for a, b in zip(out[1], out[threads]):
+                np.testing.assert_array_equal(a, b)
 
 
 def test_non_contiguous_and_empty_inputs(device):
