@@ -1,213 +1,207 @@
-"""The ``minigrad`` command line: train, compare, study and report.
+"""The ``minigrad`` command line: train, evaluate, compare, study and report.
 
 Run ``minigrad --help`` or ``minigrad COMMAND --help``. With no options,
 ``minigrad compare`` trains a small CNN on the bundled 8x8 digits with no norm,
 BatchNorm, LayerNorm, GroupNorm and InstanceNorm at three batch sizes over three seeds
 (45 short runs, 6 epochs each) and writes ``runs/compare/report.md`` with its figures.
 
-Bad arguments (an unknown norm, a negative batch size, GroupNorm groups that do not
-divide the channels, missing IDX files) are answered with a message and exit code 2.
+The run options are generated from the fields of
+:class:`~minigrad.experiments.config.RunConfig` and their metadata (help text, default,
+choices, range check), so a setting is defined and validated in one place.
+
+A user's mistake (an unknown norm, a value out of range, an ``--out`` that cannot be
+written, missing IDX files, a device that is not there) is answered with one line on
+stderr and exit code 2 before anything is written; a failure while running is one line
+and exit code 1. Set ``MINIGRAD_DEBUG=1`` to see the traceback of an unexpected error.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shlex
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 __all__ = ["main", "build_parser"]
 
-DEFAULT_NORMS = ["none", "batch", "layer", "group", "instance"]
-DEFAULT_BATCH_SIZES = [4, 16, 64]
-DEFAULT_SEEDS = [0, 1, 2]
 #: Batch size at which ``--lr`` applies when learning rates scale with the batch size.
 REFERENCE_BATCH = 32
+PROGRESS_MODES = ("auto", "bar", "plain", "none")
 
 
 class UsageError(Exception):
     """A user error reported with exit code 2."""
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
+class RunError(Exception):
+    """A failure while running, reported with exit code 1."""
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+# ------------------------------------------------------------------ option generation
+class _HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default (lists shown space-separated)."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if "(default" in text or action.default is argparse.SUPPRESS or not action.option_strings:
+            return text
+        if isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            return text
+        if isinstance(action, argparse._StoreTrueAction):
+            return f"{text} (default: off)".strip()
+        default = action.default
+        if isinstance(default, (list, tuple)):
+            default = " ".join(map(str, default))
+        shown = str(default).replace("%", "%%")
+        return f"{text} (default: {shown})".strip()
 
 
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
-    return value
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (no usage block) and exit code 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def _nonneg_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a finite number >= 0, got {text}")
-    return value
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
 
 
-def _add_model_options(p, multi: bool) -> None:
-    from minigrad.experiments.config import OPTIMIZERS
-    from minigrad.experiments.datasets import DATASETS
-    from minigrad.experiments.models import ACTIVATIONS, KINDS, NORMS
-
-    g = p.add_argument_group("data and model")
-    g.add_argument(
-        "--dataset",
-        choices=DATASETS,
-        default="digits",
-        help="digits (bundled), mnist1d (procedural), mnist / fashion-mnist "
-        "(IDX files under --data-root); default: %(default)s",
-    )
-    g.add_argument("--data-root", default=None, help="folder of the MNIST IDX files")
-    g.add_argument(
-        "--subset",
-        type=_positive_int,
-        default=None,
-        help="train on a fixed random subset of this many samples",
-    )
-    g.add_argument(
-        "--test-subset",
-        type=_positive_int,
-        default=None,
-        help="evaluate on a fixed random subset of this many test samples",
-    )
-    g.add_argument("--model", choices=KINDS, default="cnn", help="default: %(default)s")
-    if not multi:
-        g.add_argument("--norm", choices=NORMS, default="batch", help="default: %(default)s")
-    g.add_argument(
-        "--width",
-        type=_positive_int,
-        default=None,
-        help="hidden units (mlp) or first conv channels (default 64 / 8)",
-    )
-    g.add_argument("--depth", type=_positive_int, default=2, help="default: %(default)s")
-    g.add_argument("--activation", choices=ACTIVATIONS, default="relu")
-    g.add_argument(
-        "--groups",
-        type=_positive_int,
-        default=4,
-        help="GroupNorm groups, must divide the channels (default: %(default)s)",
-    )
-    g.add_argument("--dropout", type=_nonneg_float, default=0.0)
-    g.add_argument(
-        "--init-scale",
-        type=_positive_float,
-        default=1.0,
-        help="multiply the default initial weights by this factor",
-    )
-
-    t = p.add_argument_group("training")
-    if not multi:
-        t.add_argument("--batch-size", type=_positive_int, default=32)
-        t.add_argument("--lr", type=_positive_float, default=0.05)
-        t.add_argument("--seed", type=_nonneg_int, default=0)
-    t.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    t.add_argument("--momentum", type=_nonneg_float, default=0.9, help="SGD momentum")
-    t.add_argument("--weight-decay", type=_nonneg_float, default=0.0)
-    t.add_argument(
-        "--epochs",
-        type=_positive_int,
-        default=None,
-        help="epochs per run (default: train 5, compare 6)",
-    )
-    t.add_argument("--max-steps", type=_positive_int, default=None)
-    t.add_argument(
-        "--bn-momentum",
-        type=_nonneg_float,
-        default=0.1,
-        help="running-statistics momentum of batch norms",
-    )
-    t.add_argument("--rmax", type=_positive_float, default=3.0, help="Batch Renorm r limit")
-    t.add_argument("--dmax", type=_nonneg_float, default=5.0, help="Batch Renorm d limit")
-    t.add_argument(
-        "--renorm-warmup",
-        type=_nonneg_int,
-        default=0,
-        help="steps over which Batch Renorm relaxes from plain BN to --rmax/--dmax",
-    )
-    t.add_argument("--lr-schedule", choices=["constant", "cosine"], default="constant")
-    t.add_argument("--device", default="cpu", help="cpu or cuda[:n] (needs CuPy)")
-    t.add_argument(
-        "--progress",
-        choices=["auto", "bar", "plain", "none"],
-        default="auto",
-        help="progress display (bar needs tqdm)",
-    )
-
-
-def _base_config(args, epochs_default: int):
+def _cli_fields():
     from minigrad.experiments.config import RunConfig
 
-    width = args.width if args.width is not None else (64 if args.model == "mlp" else 8)
-    return RunConfig(
-        dataset=args.dataset,
-        data_root=args.data_root,
-        subset=args.subset,
-        test_subset=args.test_subset,
-        model=args.model,
-        width=width,
-        depth=args.depth,
-        activation=args.activation,
-        groups=args.groups,
-        dropout=args.dropout,
-        init_scale=args.init_scale,
-        optimizer=args.optimizer,
-        momentum=args.momentum,
-        weight_decay=args.weight_decay,
-        epochs=args.epochs or epochs_default,
-        max_steps=args.max_steps,
-        bn_momentum=args.bn_momentum,
-        rmax=args.rmax,
-        dmax=args.dmax,
-        renorm_warmup=args.renorm_warmup,
-        lr_schedule=args.lr_schedule,
-        device=args.device,
+    return [f for f in dataclasses.fields(RunConfig) if f.metadata.get("cli", True)]
+
+
+def _base_type(f) -> str:
+    text = str(f.type)
+    for name in ("bool", "int", "float", "str"):
+        if text.split("|")[0].strip() == name:
+            return name
+    return "str"
+
+
+def _value_parser(f):
+    """The argparse ``type`` of a field's option: convert, then run the field's own check
+    (the one :meth:`RunConfig.validate` runs), so a bad value is refused while parsing."""
+    kind = _base_type(f)
+    optional = "None" in str(f.type)
+    check = None if f.metadata.get("choices") else f.metadata.get("check")
+
+    def parse(text: str):
+        if optional and text.strip().lower() == "none":
+            value = None
+        elif kind == "int":
+            try:
+                value = int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        elif kind == "float":
+            try:
+                value = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        else:
+            value = text
+        reason = check(value) if check is not None else None
+        if reason:
+            raise argparse.ArgumentTypeError(reason)
+        return value
+
+    parse.__name__ = kind
+    return parse
+
+
+class _ListAction(argparse.Action):
+    """A list option: values separated by spaces or commas (``--norms batch,group``)."""
+
+    def __init__(self, option_strings, dest, item_type=str, item_choices=None, **kwargs):
+        kwargs.setdefault("nargs", "+")
+        super().__init__(option_strings, dest, **kwargs)
+        self.item_type, self.item_choices = item_type, item_choices
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = []
+        for value in values:
+            for part in str(value).split(","):
+                part = part.strip()
+                if not part:
+                    continue
+                if self.item_choices is not None and part not in self.item_choices:
+                    raise argparse.ArgumentError(
+                        self,
+                        f"invalid choice: {part!r} (choose from {', '.join(self.item_choices)})",
+                    )
+                try:
+                    items.append(self.item_type(part))
+                except argparse.ArgumentTypeError as exc:
+                    raise argparse.ArgumentError(self, str(exc)) from None
+        if not items:
+            raise argparse.ArgumentError(self, "expected at least one value")
+        setattr(namespace, self.dest, items)
+
+
+def _add_config_options(p, multi: bool) -> None:
+    """One option per :class:`RunConfig` field, from the field's metadata. With ``multi``
+    (``compare``), fields with an ``axis`` become list options over which the grid runs."""
+    groups = {
+        "data": p.add_argument_group("data and model"),
+        "training": p.add_argument_group("training"),
+    }
+    for f in _cli_fields():
+        md = f.metadata
+        g = groups[md.get("group", "training")]
+        help_text = md.get("help", "")
+        if multi and md.get("axis"):
+            choices = md.get("choices")
+            g.add_argument(
+                md["axis"],
+                dest=f.name,
+                action=_ListAction,
+                item_type=_value_parser(f),
+                item_choices=choices,
+                default=list(md["axis_default"]),
+                metavar=f.name.upper(),
+                help=md.get("axis_help", help_text + "s")
+                + (f", from {', '.join(choices)}" if choices else "")
+                + "; separated by spaces or commas",
+            )
+            continue
+        default = md.get("cli_default", f.default)
+        if md.get("default_text"):
+            help_text += f" (default: {md['default_text']})"
+        if _base_type(f) == "bool":
+            g.add_argument(_option(f.name), dest=f.name, action="store_true", help=help_text)
+            continue
+        kwargs = {"choices": md["choices"]} if md.get("choices") else {"type": _value_parser(f)}
+        g.add_argument(_option(f.name), dest=f.name, default=default, help=help_text, **kwargs)
+
+
+def _config_from_args(args, epochs_default: int, **fixed):
+    """A :class:`RunConfig` from the parsed options (``fixed`` overrides fields)."""
+    from minigrad.experiments.config import RunConfig
+
+    values = {f.name: getattr(args, f.name) for f in _cli_fields() if f.name not in fixed}
+    values.update(fixed)
+    if values.get("width") is None:
+        values["width"] = 64 if values["model"] == "mlp" else 8
+    if values.get("epochs") is None:
+        values["epochs"] = epochs_default
+    return RunConfig(**values)
+
+
+def _add_progress(p) -> None:
+    p.add_argument(
+        "--progress",
+        choices=PROGRESS_MODES,
+        default="auto",
+        help="progress display: auto is a tqdm bar on a terminal (when tqdm is installed), "
+        "plain lines otherwise",
     )
-
-
-def _check_data(config) -> None:
-    """Load the dataset and touch the device once up front, so a missing file or a missing
-    GPU is a usage error, not a run error."""
-    import minigrad
-    from minigrad.experiments.runner import _data
-
-    try:
-        minigrad.zeros(1, device=config.device)
-    except (RuntimeError, ValueError, ImportError) as exc:
-        raise UsageError(f"device {config.device!r} is not usable: {exc}") from None
-    try:
-        _data(config)
-    except (FileNotFoundError, ValueError, OSError, ImportError) as exc:
-        raise UsageError(f"cannot load dataset {config.dataset!r}: {exc}") from None
-
-
-def _command_line(argv) -> str:
-    return "minigrad " + " ".join(shlex.quote(a) for a in argv)
 
 
 def _add_executor(p) -> None:
@@ -262,17 +256,168 @@ def _failed_summary(records, configs, out) -> int:
     return 0
 
 
-# ----------------------------------------------------------------------- commands
-def cmd_train(args, argv) -> int:
-    from minigrad.experiments.runner import train
+# ------------------------------------------------------------------ up-front checks
+def _check_out(path, what: str = "--out") -> Path:
+    """Refuse an output folder that cannot be written, before anything is written."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{what} {out} is an existing file, not a folder")
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UsageError(f"{what} {out} cannot be created: {probe} is a file, not a folder")
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{what} {out} is not writable: {exc.strerror or exc}") from None
+    return out
 
-    config = _base_config(args, 5).replace(
-        norm=args.norm, batch_size=args.batch_size, lr=args.lr, seed=args.seed
-    )
-    config.validate()
-    _check_data(config)
-    out = Path(args.out)
-    result = train(config, out_dir=out, progress=args.progress)
+
+def _make_out(out: Path, what: str = "--out") -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{what} {out} cannot be created: {exc.strerror or exc}") from None
+
+
+def _check_device(spec, origin: str) -> None:
+    import minigrad
+
+    try:
+        minigrad.zeros(1, device=spec)
+    except (RuntimeError, ValueError, TypeError, ImportError, OSError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"{origin} {spec!r} is not usable: {first}") from None
+
+
+def _check_env_device() -> None:
+    spec = os.environ.get("MINIGRAD_DEVICE")
+    if spec:
+        _check_device(spec, "device from MINIGRAD_DEVICE")
+
+
+def _check_data(configs: list) -> list:
+    """Touch the device and load the data set once up front, so a missing file or GPU is a
+    usage error, not a run error; a subset larger than its split is clamped with a notice.
+    Returns the (possibly clamped) configs."""
+    from minigrad.experiments.runner import _data
+
+    config = configs[0]
+    _check_device(config.device, "device")
+    try:
+        data = _data(config)
+    except (FileNotFoundError, ValueError, OSError, ImportError) as exc:
+        raise UsageError(f"cannot load dataset {config.dataset!r}: {exc}") from None
+    changes = {}
+    for name, arr, split in (
+        ("subset", data.x_train, "training"),
+        ("test_subset", data.x_test, "test"),
+    ):
+        value = getattr(config, name)
+        if value is not None and value > len(arr):
+            print(
+                f"minigrad: note: {_option(name)} {value} is larger than the {split} set of "
+                f"{config.dataset} ({len(arr)} samples); using all {len(arr)}",
+                file=sys.stderr,
+            )
+            changes[name] = None
+    return [c.replace(**changes) for c in configs] if changes else configs
+
+
+def _command_line(argv) -> str:
+    return "minigrad " + " ".join(shlex.quote(a) for a in argv)
+
+
+def malformed_lines(numbers) -> str:
+    shown = ", ".join(map(str, numbers[:10])) + (", ..." if len(numbers) > 10 else "")
+    return ("line " if len(numbers) == 1 else "lines ") + shown
+
+
+def _warn_malformed(out: Path) -> None:
+    from minigrad.experiments.results import malformed_note, scan_results
+
+    path = out / "results.jsonl"
+    if path.is_file():
+        _, malformed = scan_results(path)
+        if malformed:
+            print(f"minigrad: warning: {malformed_note(path, malformed)}", file=sys.stderr)
+
+
+# ----------------------------------------------------------------------- commands
+def _explicit_options(argv, names) -> list:
+    given = []
+    for token in argv:
+        opt = token.split("=", 1)[0]
+        if opt in names and opt not in given:
+            given.append(opt)
+    return given
+
+
+def cmd_train(args, argv) -> int:
+    from minigrad.experiments.config import ConfigError, RunConfig
+    from minigrad.experiments.progress import resolve_mode
+    from minigrad.experiments.runner import LAST_CHECKPOINT, train
+    from minigrad.serialization import CheckpointError
+
+    if args.resume is not None:
+        names = {_option(f.name) for f in _cli_fields()} | {"--out"}
+        given = _explicit_options(argv, names)
+        if given:
+            raise UsageError(
+                f"--resume takes the run's settings from {args.resume}/config.json; "
+                f"drop {' '.join(given)}"
+            )
+        out = Path(args.resume)
+        if not (out / "config.json").is_file():
+            raise UsageError(f"--resume {out}: no config.json there (not a `minigrad train` run)")
+        import json
+
+        try:
+            config = RunConfig.from_dict(json.loads((out / "config.json").read_text()))
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"--resume {out}: config.json is not a run config: {exc}") from None
+        config.validate()
+        if not (out / LAST_CHECKPOINT).is_file():
+            print(f"no {LAST_CHECKPOINT} in {out} yet: training from the start", file=sys.stderr)
+        _check_out(out, "--resume")
+    else:
+        config = _config_from_args(args, 5)
+        config.validate()
+        out = _check_out(args.out)
+    (config,) = _check_data([config])
+    from minigrad.experiments import parallel
+
+    if args.nproc is not None and args.nproc < 1:
+        raise UsageError(f"--nproc must be >= 1, got {args.nproc}")
+    if args.nproc is not None and args.nproc > 1 and parallel.world()[1] == 1:
+        try:
+            return parallel.launch(argv, args.nproc, args.mpiexec)
+        except FileNotFoundError as exc:
+            raise UsageError(str(exc)) from None
+    rank, size = parallel.world()
+    _make_out(out)
+    try:
+        result = train(
+            config,
+            out_dir=out,
+            progress=resolve_mode(args.progress),
+            resume=args.resume is not None,
+        )
+    except CheckpointError as exc:
+        raise UsageError(f"--resume {out}: {exc}") from None
+    except ConfigError:
+        raise
+    except Exception as exc:
+        if size > 1:  # end every process of the job, not only this one
+            first = (str(exc).strip().splitlines() or [""])[0]
+            parallel.abort(f"minigrad train: error: {type(exc).__name__}: {first}")
+        raise
+    if rank != 0:
+        return 0
     final = result["final"]
     if result["status"] == "diverged":
         print(f"diverged at step {result['diverged_at_step']} (NaN/Inf loss); see {out}")
@@ -285,19 +430,65 @@ def cmd_train(args, argv) -> int:
     return 0
 
 
+def cmd_evaluate(args, argv) -> int:
+    import json
+
+    import minigrad
+    from minigrad.experiments.config import RunConfig
+    from minigrad.experiments.runner import LAST_CHECKPOINT, Trainer
+    from minigrad.serialization import CheckpointError
+
+    run = Path(args.dir)
+    if not (run / "config.json").is_file():
+        raise UsageError(f"{run} holds no config.json (not a folder written by `minigrad train`)")
+    ckpt = run / (args.checkpoint or "model.ckpt")
+    if args.checkpoint is None and not ckpt.is_file():
+        ckpt = run / LAST_CHECKPOINT
+    if not ckpt.is_file():
+        raise UsageError(f"{run} holds no model.ckpt or {LAST_CHECKPOINT} to evaluate")
+    try:
+        config = RunConfig.from_dict(json.loads((run / "config.json").read_text()))
+    except (ValueError, TypeError) as exc:
+        raise UsageError(f"{run}/config.json is not a run config: {exc}") from None
+    changes = {
+        k: getattr(args, k)
+        for k in ("dataset", "data_root", "test_subset", "device")
+        if getattr(args, k) is not None
+    }
+    config = config.replace(**changes)
+    config.validate()
+    (config,) = _check_data([config])
+    try:
+        state = minigrad.load(str(ckpt), map_location=config.device)
+    except CheckpointError as exc:
+        raise UsageError(str(exc)) from None
+    if ckpt.name == LAST_CHECKPOINT:
+        state = state["trainer"]["model"]
+    trainer = Trainer(config)
+    try:
+        trainer.model.load_state_dict(state)
+    except (KeyError, ValueError, RuntimeError, TypeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise UsageError(
+            f"{ckpt} does not fit the run's model on dataset {config.dataset!r}: {first}"
+        ) from None
+    ev = trainer.evaluate(args.split)
+    n = len(trainer.data.x_test if args.split == "test" else trainer.data.x_train)
+    print(
+        f"{run}: {config.dataset} {args.split} split ({n} samples): "
+        f"accuracy {100 * ev['acc']:.2f}%, loss {ev['loss']:.4f}"
+    )
+    return 0
+
+
 def compare_configs(args) -> list:
     """The grid of ``minigrad compare`` from parsed arguments."""
     from minigrad.experiments.grid import expand_grid
 
-    base = _base_config(args, 6)
+    axes = {f.name: getattr(args, f.name) for f in _cli_fields() if f.metadata.get("axis")}
+    base = _config_from_args(args, 6, **{k: v[0] for k, v in axes.items()})
     configs = []
-    for cfg in expand_grid(
-        base,
-        lr=args.lrs,
-        batch_size=args.batch_sizes,
-        norm=args.norms,
-        seed=args.seeds,
-    ):
+    for cfg in expand_grid(base, **axes):
         if args.lr_scaling == "linear":
             cfg = cfg.replace(
                 lr=round(cfg.lr * cfg.batch_size / REFERENCE_BATCH, 10),
@@ -309,18 +500,21 @@ def compare_configs(args) -> list:
 
 def cmd_compare(args, argv) -> int:
     from minigrad.experiments.grid import run_grid
+    from minigrad.experiments.progress import resolve_mode
     from minigrad.experiments.report import write_meta, write_report
 
     configs = compare_configs(args)
     for c in configs:
         c.validate()
-    _check_data(configs[0])
-    out = Path(args.out)
+    out = _check_out(args.out)
+    configs = _check_data(configs)
+    _make_out(out)
     write_meta(out, _command_line(argv))
+    _warn_malformed(out)
     print(f"compare: {len(configs)} runs into {out}/results.jsonl", flush=True)
     t0 = time.perf_counter()
     with _executor(args) as executor:
-        records = run_grid(configs, out, progress=args.progress, executor=executor)
+        records = run_grid(configs, out, progress=resolve_mode(args.progress), executor=executor)
     if not args.no_report:
         path = write_report(out, title="Normalization comparison")
         print(f"report: {path}")
@@ -333,20 +527,35 @@ def cmd_report(args, argv) -> int:
     from minigrad.experiments.report import write_report
 
     out = Path(args.dir)
-    if not (out / "results.jsonl").exists():
+    if not (out / "results.jsonl").is_file():
         raise UsageError(f"{out} holds no results.jsonl (run `minigrad compare --out {out}`)")
-    meta_study = (out / "study.json").exists()
-    if meta_study:
-        from minigrad.experiments.studies import report_study
+    _check_out(out, "report folder")
+    from minigrad.experiments.results import scan_results
 
-        path = report_study(out)
-    else:
-        path = write_report(out, title=args.title)
+    records, malformed = scan_results(out / "results.jsonl")
+    if not records:
+        bad = (
+            f": {len(malformed)} malformed lines ({malformed_lines(malformed)})"
+            if malformed
+            else ""
+        )
+        raise UsageError(f"{out / 'results.jsonl'} holds no valid result record{bad}")
+    _warn_malformed(out)
+    try:
+        if (out / "study.json").exists():
+            from minigrad.experiments.studies import report_study
+
+            path = report_study(out)
+        else:
+            path = write_report(out, title=args.title)
+    except ValueError as exc:  # no valid record
+        raise UsageError(str(exc)) from None
     print(f"report: {path}")
     return 0
 
 
 def cmd_study(args, argv) -> int:
+    from minigrad.experiments.progress import resolve_mode
     from minigrad.experiments.studies import STUDIES, run_study
 
     if args.list or args.name is None:
@@ -355,42 +564,112 @@ def cmd_study(args, argv) -> int:
         return 0
     if args.name not in STUDIES:
         raise UsageError(f"unknown study {args.name!r}; choose one of {', '.join(STUDIES)}")
-    out = Path(args.out or f"runs/studies/{args.name}")
+    out = _check_out(args.out or f"runs/studies/{args.name}")
+    _make_out(out)
     with _executor(args) as executor:
         path = run_study(
             args.name,
             out,
             quick=args.quick,
-            progress=args.progress,
+            progress=resolve_mode(args.progress),
             command=_command_line(argv),
             executor=executor,
         )
     print(f"report: {path}")
     from minigrad.experiments.grid import read_results
 
-    return _failed_summary(read_results(out), None, out)
+    records = read_results(out)
+    return _failed_summary(records, None, out)
+
+
+def _version() -> str:
+    import minigrad
+
+    return f"minigrad {getattr(minigrad, '__version__', '?')} (distribution minigrad-lab)"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``minigrad`` (every command has ``--help``)."""
-    from minigrad.experiments.models import NORMS
+    """The argument parser of ``minigrad`` (every command has ``--help``).
 
-    parser = argparse.ArgumentParser(
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["compare", "--norms", "batch,group", "layer"])
+    >>> args.norm  # a list option of compare is stored under its field name
+    ['batch', 'group', 'layer']
+    """
+    from minigrad.experiments.datasets import DATASETS
+
+    parser = _Parser(
         prog="minigrad",
         description="minigrad's normalization laboratory: train models with a chosen "
         "normalization, compare norms over grids, run studies, write reports.",
+        formatter_class=_HelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
         "train",
         help="train one model",
-        description="Train one model with a progress bar; write config.json, "
-        "metrics_steps.jsonl, metrics_epochs.jsonl, result.json and model.ckpt.",
+        description="Train one model; write config.json, metrics_steps.jsonl, "
+        "metrics_epochs.jsonl, result.json, model.ckpt (safetensors) and, after every "
+        "epoch, last.ckpt, from which `minigrad train --resume OUT` continues a killed run.",
+        formatter_class=_HelpFormatter,
     )
-    _add_model_options(p, multi=False)
-    p.add_argument("--out", default="runs/train", help="output folder (default: %(default)s)")
+    _add_config_options(p, multi=False)
+    p.add_argument("--out", default="runs/train", help="output folder")
+    p.add_argument(
+        "--resume",
+        metavar="DIR",
+        default=None,
+        help="continue the run in DIR from its last per-epoch checkpoint, with DIR's settings "
+        "(default: a new run)",
+    )
+    _add_progress(p)
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=None,
+        metavar="N",
+        help="data-parallel training in N processes through mpiexec (--batch-size is per "
+        "process; see --norm syncbatch); `mpiexec -n N minigrad train ...` works too",
+    )
+    p.add_argument(
+        "--mpiexec",
+        metavar="PATH",
+        default=None,
+        help="the mpiexec of --nproc (default: the one next to this Python, then PATH)",
+    )
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a saved run on a data set",
+        description="Load DIR/model.ckpt (or DIR/last.ckpt) of a `minigrad train` run and "
+        "print its accuracy and loss on a split of its data set or of another one with the "
+        "same input shape.",
+        formatter_class=_HelpFormatter,
+    )
+    p.add_argument("dir", help="a folder written by `minigrad train`")
+    p.add_argument("--dataset", choices=DATASETS, default=None, help="default: the run's")
+    p.add_argument("--data-root", default=None, help="folder of the IDX files (default: the run's)")
+    p.add_argument(
+        "--test-subset",
+        type=_value_parser(_field("test_subset")),
+        default=None,
+        help="evaluate on a fixed random subset of this many samples (default: the run's)",
+    )
+    p.add_argument("--split", choices=["test", "train"], default="test", help="which split")
+    p.add_argument(
+        "--device",
+        type=_value_parser(_field("device")),
+        default=None,
+        help="cpu or cuda[:n] (default: the run's)",
+    )
+    p.add_argument(
+        "--checkpoint", default=None, help="file name in DIR (default: model.ckpt, else last.ckpt)"
+    )
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser(
         "compare",
@@ -399,40 +678,18 @@ def build_parser() -> argparse.ArgumentParser:
         "OUT/results.jsonl, a rerun with the same --out resumes, diverged runs are recorded, "
         "and OUT/report.md is written at the end. Without options: a small CNN on the bundled "
         "digits, norms none/batch/layer/group/instance, batch sizes 4/16/64, seeds 0-2, 6 epochs.",
+        formatter_class=_HelpFormatter,
     )
-    _add_model_options(p, multi=True)
-    p.add_argument(
-        "--norms",
-        nargs="+",
-        choices=NORMS,
-        default=DEFAULT_NORMS,
-        metavar="NORM",
-        help=f"norms to compare, from {', '.join(NORMS)} (default: %(default)s)",
-    )
-    p.add_argument(
-        "--batch-sizes",
-        nargs="+",
-        type=_positive_int,
-        default=DEFAULT_BATCH_SIZES,
-        help="default: %(default)s",
-    )
-    p.add_argument(
-        "--lrs",
-        nargs="+",
-        type=_positive_float,
-        default=[0.05],
-        help="learning rates at batch size 32 when --lr-scaling is linear (default: %(default)s)",
-    )
+    _add_config_options(p, multi=True)
     p.add_argument(
         "--lr-scaling",
         choices=["linear", "none"],
         default="linear",
-        help="linear: lr * batch_size / 32, Goyal et al.'s rule as in Wu & He "
-        "(default: %(default)s)",
+        help="linear: lr * batch_size / 32, Goyal et al.'s rule as in Wu & He",
     )
-    p.add_argument("--seeds", nargs="+", type=_nonneg_int, default=DEFAULT_SEEDS)
-    p.add_argument("--out", default="runs/compare", help="grid folder (default: %(default)s)")
+    p.add_argument("--out", default="runs/compare", help="grid folder")
     p.add_argument("--no-report", action="store_true", help="skip report.md")
+    _add_progress(p)
     _add_executor(p)
     p.set_defaults(func=cmd_compare)
 
@@ -440,10 +697,11 @@ def build_parser() -> argparse.ArgumentParser:
         "report",
         help="write DIR/report.md from DIR/results.jsonl",
         description="Markdown tables (mean and spread over seeds) and PNG "
-        "figures (needs matplotlib: pip install minigrad[plot]).",
+        'figures (needs matplotlib: pip install "minigrad-lab[plot]").',
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("dir", help="a folder written by `minigrad compare` or `minigrad study`")
-    p.add_argument("--title", default=None)
+    p.add_argument("--title", default=None, help="report title (default: from the folder's kind)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser(
@@ -452,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run a study that tests a published claim about "
         "normalization and write OUT/report.md. `minigrad study --list` names "
         "them.",
+        formatter_class=_HelpFormatter,
     )
     p.add_argument("name", nargs="?", help="study name")
     p.add_argument("--out", default=None, help="output folder (default: runs/studies/NAME)")
@@ -459,10 +718,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--quick", action="store_true", help="a tiny version of the grid (seconds; for smoke tests)"
     )
-    p.add_argument("--progress", choices=["auto", "bar", "plain", "none"], default="auto")
+    _add_progress(p)
     _add_executor(p)
     p.set_defaults(func=cmd_study)
     return parser
+
+
+def _field_names() -> set:
+    from minigrad.experiments.config import RunConfig
+
+    return set(RunConfig.__dataclass_fields__)
+
+
+def _field(name: str):
+    from minigrad.experiments.config import RunConfig
+
+    return RunConfig.__dataclass_fields__[name]
 
 
 def main(argv=None) -> int:
@@ -484,14 +755,38 @@ def main(argv=None) -> int:
         return 0
     from minigrad.experiments.config import ConfigError
 
+    prefix = f"minigrad {args.command}: error:"
     try:
+        if args.command in ("train", "evaluate", "compare", "study"):
+            _check_env_device()
         return args.func(args, argv)
-    except (ConfigError, UsageError) as exc:
-        print(f"minigrad {args.command}: error: {exc}", file=sys.stderr)
+    except ConfigError as exc:
+        if exc.field is not None:
+            option = _option(exc.field)
+            if args.command == "compare" and exc.field in _field_names():
+                option = _field(exc.field).metadata.get("axis") or option
+            print(f"{prefix} argument {option}: {exc}", file=sys.stderr)
+        else:
+            print(f"{prefix} {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:
+        print(f"{prefix} {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted; rerun the same command to resume", file=sys.stderr)
+        hint = "rerun the same command to resume"
+        if args.command == "train":
+            hint = f"resume with `minigrad train --resume {args.resume or args.out}`"
+        print(f"interrupted; {hint}", file=sys.stderr)
         return 130
+    except Exception as exc:  # a failure while running: one line, unless debugging
+        if os.environ.get("MINIGRAD_DEBUG"):
+            raise
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"{prefix} {type(exc).__name__}: {text} (set MINIGRAD_DEBUG=1 for the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -113,6 +113,39 @@ def test_train_writes_files_and_is_deterministic(tmp_path):
     model.load_state_dict(state)
 
 
+class _KillAfter(KeyboardInterrupt):
+    """Stands for a kill in the middle of an epoch."""
+
+
+@pytest.mark.parametrize("norm, dropout", [("batch", 0.0), ("none", 0.3)])
+def test_resume_after_kill_gives_the_uninterrupted_result(tmp_path, norm, dropout):
+    cfg = TINY.replace(norm=norm, dropout=dropout, epochs=3, optimizer="sgd", momentum=0.9)
+    whole = train(cfg, out_dir=tmp_path / "whole", progress="none")
+
+    def kill(trainer, record):  # dies in epoch 2, after epoch 1's checkpoint
+        if trainer.step == 6:
+            raise _KillAfter
+
+    out = tmp_path / "killed"
+    with pytest.raises(_KillAfter):
+        train(cfg, out_dir=out, progress="none", callbacks=[kill])
+    assert (out / "last.ckpt").exists() and not (out / "result.json").exists()
+    resumed = train(cfg, out_dir=out, progress="none", resume=True)
+    assert resumed["steps"] == whole["steps"] == 12 and resumed["epochs"] == 3
+    for key in ("train_loss", "test_loss", "test_acc", "train_acc_eval", "train_loss_eval"):
+        assert resumed["final"][key] == whole["final"][key], key
+    assert [h["train_loss"] for h in resumed["history"]] == [
+        h["train_loss"] for h in whole["history"]
+    ]
+    a, b = minigrad.load(str(out / "model.ckpt")), minigrad.load(str(tmp_path / "whole/model.ckpt"))
+    assert sorted(a) == sorted(b)
+    for k in a:
+        np.testing.assert_array_equal(a[k].numpy(), b[k].numpy())
+    steps = [json.loads(x)["step"] for x in (out / "metrics_steps.jsonl").read_text().splitlines()]
+    assert steps == list(range(1, 13))  # the lost steps of epoch 2 are not duplicated
+    assert len((out / "metrics_epochs.jsonl").read_text().splitlines()) == 3
+
+
 def test_training_learns_digits():
     cfg = TINY.replace(subset=None, test_subset=None, width=32, epochs=3, norm="batch")
     r = train(cfg, progress="none")

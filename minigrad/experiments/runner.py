@@ -10,7 +10,13 @@ A run writes into its output folder:
 ``metrics_epochs.jsonl``
     one line per epoch: training loss/accuracy, test loss/accuracy, time, steps/s;
 ``model.ckpt``
-    the final ``model.state_dict()`` written with :func:`minigrad.save`;
+    the final ``model.state_dict()`` written with :func:`minigrad.save` (safetensors: it
+    loads into the equivalent PyTorch model);
+``last.ckpt``
+    rewritten atomically at the end of every epoch: the model, the optimizer, the random
+    generators' states and the history so far, from which ``train(..., resume=True)``
+    (``minigrad train --resume DIR``) continues a killed run to the same result as an
+    uninterrupted one;
 ``result.json``
     the summary that grids append to their ``results.jsonl``.
 
@@ -30,10 +36,14 @@ import numpy as np
 
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.datasets import cached_arrays
+from minigrad.experiments import parallel
 from minigrad.experiments.models import make_model, scale_init
 from minigrad.experiments.progress import ProgressBar
 
-__all__ = ["Trainer", "train", "write_json"]
+__all__ = ["Trainer", "train", "write_json", "LAST_CHECKPOINT"]
+
+#: The per-epoch checkpoint a killed run is resumed from.
+LAST_CHECKPOINT = "last.ckpt"
 
 #: Seed of the subset choice: every run of a grid sees the same data.
 DATA_SEED = 0
@@ -109,6 +119,9 @@ class Trainer:
         if config.renorm_warmup:
             self._renorm_schedule(config.renorm_warmup, config.rmax, config.dmax)
         self.model.to(self.device)
+        # data parallel under mpiexec: gradients averaged over processes after backward
+        self.rank, self.world_size = parallel.world()
+        self.ddp = parallel.wrap(self.model) if self.world_size > 1 else None
         params = list(self.model.parameters())
         if config.optimizer == "sgd":
             self.optimizer = optim.SGD(
@@ -120,10 +133,46 @@ class Trainer:
         self.step = 0
         self.epoch = 0
         n = len(self.data.x_train)
-        self.steps_per_epoch = max(n // config.batch_size, 1)
+        self.steps_per_epoch = max(n // (config.batch_size * self.world_size), 1)
         self.total_steps = self.steps_per_epoch * config.epochs
         if config.max_steps is not None:
             self.total_steps = min(self.total_steps, config.max_steps)
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        """Everything needed to continue training exactly: model, optimizer, step and epoch
+        counters, and the states of the batch-order and the device's random generators.
+
+        Examples
+        --------
+        >>> t = Trainer(RunConfig(model="mlp", width=8, depth=1, subset=64, batch_size=16))
+        >>> sorted(t.state_dict())
+        ['device_rng', 'epoch', 'model', 'optimizer', 'rng', 'step']
+        """
+        from minigrad import backend
+
+        device_rng = None
+        if self.device.type == "cpu":  # CuPy's generators have no portable state
+            device_rng = backend.generator(self.device).bit_generator.state
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "step": self.step,
+            "epoch": self.epoch,
+            "rng": self.rng.bit_generator.state,
+            "device_rng": device_rng,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from a :meth:`state_dict` of a trainer with the same config."""
+        from minigrad import backend
+
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.step, self.epoch = int(state["step"]), int(state["epoch"])
+        self.rng.bit_generator.state = state["rng"]
+        if state.get("device_rng") is not None and self.device.type == "cpu":
+            backend.generator(self.device).bit_generator.state = state["device_rng"]
 
     def _renorm_schedule(self, steps: int, rmax: float, dmax: float) -> None:
         """Ramp Batch Renormalization's limits from plain BN to ``(rmax, dmax)``."""
@@ -147,11 +196,12 @@ class Trainer:
         """One epoch of shuffled training batches ``(x, y)`` as tensors (last partial
         batch dropped, so a batch norm never sees a batch of one)."""
         n, bs = len(self.data.x_train), self.config.batch_size
+        gbs, lo = bs * self.world_size, bs * self.rank  # this process's slice of a batch
         order = self.rng.permutation(n)
-        if n < bs:
-            order = np.concatenate([order] * (bs // n + 1))[:bs]
+        if n < gbs:
+            order = np.concatenate([order] * (gbs // n + 1))[:gbs]
         for i in range(self.steps_per_epoch):
-            idx = order[i * bs : (i + 1) * bs]
+            idx = order[i * gbs + lo : i * gbs + lo + bs]
             yield self.tensor(self.data.x_train[idx]), self.tensor(self.data.y_train[idx])
 
     # -------------------------------------------------------------- training
@@ -248,6 +298,23 @@ def _save_checkpoint(model, path) -> str | None:
     return path.name
 
 
+def _keep_lines(path: Path, keep) -> None:
+    """Rewrite a JSON-lines file keeping the records for which ``keep(record)`` holds."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text().splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue  # a line cut by the kill
+        if isinstance(rec, dict) and keep(rec):
+            kept.append(line + "\n")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(kept))
+    os.replace(tmp, path)
+
+
 def train(
     config: RunConfig,
     out_dir=None,
@@ -256,6 +323,7 @@ def train(
     data=None,
     checkpoint: bool = True,
     hooks=(),
+    resume: bool = False,
 ) -> dict:
     """Train one run and return its summary (also written to ``out_dir/result.json``).
 
@@ -271,7 +339,11 @@ def train(
         step's metrics record.
     data : DataArrays, optional
     checkpoint : bool
-        Save the final weights (needs ``out_dir``).
+        Save the final weights, and a resumable ``last.ckpt`` after every epoch (needs
+        ``out_dir``).
+    resume : bool
+        Continue from ``out_dir/last.ckpt`` when it exists (the run's metrics files are
+        cut back to that epoch); the result is the one an uninterrupted run gives.
     hooks : sequence of objects
         The training loop's extension points: each hook may define any of
         ``before_step(trainer, xb, yb)`` (before the optimizer step, on its batch),
@@ -291,21 +363,35 @@ def train(
     >>> r["status"], r["steps"]
     ('ok', 2)
     """
+    import minigrad
+
     t0 = time.perf_counter()
     trainer = Trainer(config, data=data)
     before = [h.before_step for h in hooks if hasattr(h, "before_step")]
     callbacks = [*callbacks, *(h.after_step for h in hooks if hasattr(h, "after_step"))]
     out = Path(out_dir) if out_dir is not None else None
     step_file = epoch_file = None
+    history, evals = [], []
+    train_time = 0.0
+    mode = "w"
+    if out is not None and resume and (out / LAST_CHECKPOINT).exists():  # every rank reads it
+        saved = minigrad.load(str(out / LAST_CHECKPOINT), map_location=str(trainer.device))
+        trainer.load_state_dict(saved["trainer"])
+        history, evals = list(saved["history"]), list(saved["evals"])
+        train_time = float(saved["train_time"])
+        mode = "a"
+    if trainer.rank != 0:  # data parallel: rank 0 alone writes and shows progress
+        out, progress = None, "none"
     if out is not None:
+        if mode == "a":  # the steps and epochs after the checkpoint are trained again
+            _keep_lines(out / "metrics_steps.jsonl", lambda r: r.get("step", 0) <= trainer.step)
+            _keep_lines(out / "metrics_epochs.jsonl", lambda r: r.get("epoch", 0) <= trainer.epoch)
         out.mkdir(parents=True, exist_ok=True)
         write_json(out / "config.json", config.to_dict())
-        step_file = open(out / "metrics_steps.jsonl", "w")
-        epoch_file = open(out / "metrics_epochs.jsonl", "w")
+        step_file = open(out / "metrics_steps.jsonl", mode)
+        epoch_file = open(out / "metrics_epochs.jsonl", mode)
     bar = ProgressBar(trainer.total_steps, config.run_id(), mode=progress)
-    history, evals = [], []
     status, diverged_at = "ok", None
-    train_time = 0.0
     try:
         while trainer.step < trainer.total_steps and status == "ok":
             trainer.epoch += 1
@@ -363,6 +449,14 @@ def train(
                 epoch_file.write(json.dumps(row) + "\n")
                 epoch_file.flush()
                 step_file.flush()
+                if checkpoint and status == "ok":
+                    state = {
+                        "trainer": trainer.state_dict(),
+                        "history": history,
+                        "evals": evals,
+                        "train_time": train_time,
+                    }
+                    minigrad.save(state, str(out / LAST_CHECKPOINT))
     finally:
         bar.close()
         for f in (step_file, epoch_file):
@@ -390,6 +484,8 @@ def train(
         "time_s": elapsed,
         "steps_per_s": trainer.step / train_time if train_time else None,
         "checkpoint": ckpt,
+        "world_size": trainer.world_size,
+        "global_batch_size": config.batch_size * trainer.world_size,
     }
     for hook in hooks:
         if hasattr(hook, "after_run"):
