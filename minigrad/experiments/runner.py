@@ -34,9 +34,9 @@ from pathlib import Path
 
 import numpy as np
 
+from minigrad.experiments import parallel
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.datasets import cached_arrays
-from minigrad.experiments import parallel
 from minigrad.experiments.models import make_model, scale_init
 from minigrad.experiments.progress import ProgressBar
 
