@@ -21,9 +21,11 @@ screenshot of each page (``--screenshot``) into ``--out``. Checks:
    committed report is listed as not run;
 4. the gallery's figures load.
 
-MathJax comes from a CDN when a reader views the site; with no network here it does not
-load, so a formula is checked as the math element Sphinx wrote (its TeX source), not as
-typeset glyphs. Exit status 0 when every check passes, 1 otherwise.
+MathJax is bundled with the site (``_static/mathjax``, from the sphinx-mathjax-offline
+package), so the formulas are checked as typeset by MathJax, with no network. Before any
+page is rendered, every built page is checked to load MathJax from the site itself and
+never from a CDN (``--static-only`` runs just this part, which needs no Chromium).
+Exit status 0 when every check passes, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -104,17 +106,30 @@ document.body.appendChild(frame);
 """
 
 
-MATHJAX_CDN = re.compile(rb"https://cdn\.jsdelivr\.net/npm/mathjax@[0-9.]+/(?:es5/)?([\w.-]+\.js)")
+MATHJAX_SCRIPT = re.compile(r'<script[^>]+src="([^"]*mathjax[^"]*)"', re.I)
+BUNDLED_MATHJAX = "_static/mathjax/tex-chtml.js"
+
+
+def check_bundled_mathjax(build: Path, checks) -> None:
+    """Every page that loads MathJax loads the site's own copy, which exists (no CDN)."""
+    pages = sorted(build.rglob("*.html"))
+    with_math, external = [], []
+    for page in pages:
+        for src in MATHJAX_SCRIPT.findall(page.read_text(encoding="utf-8", errors="replace")):
+            with_math.append(page)
+            if "://" in src or src.startswith("//"):
+                external.append(f"{page.relative_to(build)}: {src}")
+            elif not (page.parent / src.split("?")[0]).resolve().is_file():
+                external.append(f"{page.relative_to(build)}: {src} (missing)")
+    checks.ok((build / BUNDLED_MATHJAX).is_file(), f"{BUNDLED_MATHJAX} is in the built site")
+    checks.ok(len(with_math) > 0, f"{len(set(with_math))} pages load MathJax")
+    checks.ok(not external, "every page loads the bundled MathJax (none from a CDN)")
+    for line in external[:10]:
+        checks.note(line)
 
 
 class Handler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site, plus the checker page at ``/__check__.html``.
-
-    With a local MathJax folder (``--mathjax``), HTML pages are served with the MathJax
-    CDN address replaced by ``/__mathjax__/...``, served from that folder.
-    """
-
-    mathjax_dir: Path | None = None
+    """Serves the built site, plus the checker page at ``/__check__.html``."""
 
     def _send(self, body: bytes, ctype: str) -> None:
         self.send_response(200)
@@ -128,30 +143,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         if path == "/__check__.html":
             self._send(CHECKER.encode(), "text/html; charset=utf-8")
             return
-        if self.mathjax_dir is not None:
-            if path.startswith("/__mathjax__/"):
-                rel = Path(urllib.parse.unquote(path[len("/__mathjax__/") :]))
-                f = (self.mathjax_dir / rel).resolve()
-                if self.mathjax_dir.resolve() in f.parents and f.is_file():
-                    ctype = "text/javascript" if f.suffix == ".js" else "font/woff"
-                    self._send(f.read_bytes(), ctype)
-                else:
-                    self.send_error(404)
-                return
-            if path.endswith(".html"):
-                f = Path(self.translate_path(path))
-                if f.is_file():
-                    body = MATHJAX_CDN.sub(rb"/__mathjax__/\1", f.read_bytes())
-                    self._send(body, "text/html; charset=utf-8")
-                    return
         super().do_GET()
 
     def log_message(self, *args):  # quiet
         pass
 
 
-def serve(root: Path, mathjax_dir: Path | None = None):
-    Handler.mathjax_dir = mathjax_dir
+def serve(root: Path):
     handler = functools.partial(Handler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -232,21 +230,22 @@ def main(argv=None) -> int:
         help="folder for screenshots and the JSON findings",
     )
     ap.add_argument(
-        "--mathjax",
-        type=Path,
-        default=None,
-        help="a local MathJax 3 'es5' folder (e.g. from `npm pack mathjax@3`) to "
-        "serve instead of the CDN, so formulas are typeset offline",
+        "--static-only",
+        action="store_true",
+        help="only check the built files (MathJax bundled, no CDN); needs no Chromium",
     )
     args = ap.parse_args(argv)
     if not (args.build / "index.html").is_file():
         sys.exit(f"{args.build} has no index.html: build the docs first")
-    args.out.mkdir(parents=True, exist_ok=True)
-    if args.mathjax is not None and not (args.mathjax / "tex-mml-chtml.js").is_file():
-        sys.exit(f"{args.mathjax} has no tex-mml-chtml.js")
-    server = serve(args.build, args.mathjax)
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     checks = Checks()
+    check_bundled_mathjax(args.build, checks)
+    if args.static_only:
+        print("\n".join(checks.lines))
+        print("all checks passed" if not checks.failures else f"{len(checks.failures)} failed")
+        return 0 if not checks.failures else 1
+    args.out.mkdir(parents=True, exist_ok=True)
+    server = serve(args.build)
+    base = f"http://127.0.0.1:{server.server_address[1]}"
     findings = {}
     try:
         # 1. BatchNorm2d reference page
@@ -260,10 +259,9 @@ def main(argv=None) -> int:
             if sigs:
                 checks.note(f"signature: {sigs[0][:160]}")
             checks.ok(r.get("n_math", 0) > 0, "BatchNorm2d page shows a formula (math element)")
-            if args.mathjax is not None:
-                checks.ok(
-                    r.get("n_typeset", 0) > 0, "BatchNorm2d page: MathJax typeset its formulas"
-                )
+            checks.ok(
+                r.get("n_typeset", 0) > 0, "BatchNorm2d page: MathJax typeset its formulas offline"
+            )
             for m in r.get("math", [])[:3]:
                 checks.note(f"math: {m[:160]}")
             screenshot(base, page, args.out / "batchnorm2d.png")
@@ -282,15 +280,14 @@ def main(argv=None) -> int:
             checks.note(f"{i['src']}: {i['width']}x{i['height']}")
         screenshot(base, page, args.out / "autograd_internals.png", height=2400)
 
-        # the normalization guide's formulas (typeset only with --mathjax)
+        # the normalization guide's formulas, typeset by the bundled MathJax
         page = "normalization.html"
         r = findings[page] = inspect_page(base, page)
         checks.ok(r.get("n_math", 0) > 0, f"normalization guide has {r.get('n_math', 0)} formulas")
-        if args.mathjax is not None:
-            checks.ok(
-                r.get("mathjax_loaded") and r.get("n_typeset", 0) > 0,
-                f"normalization guide: MathJax typeset {r.get('n_typeset', 0)} formulas",
-            )
+        checks.ok(
+            r.get("mathjax_loaded") and r.get("n_typeset", 0) > 0,
+            f"normalization guide: MathJax typeset {r.get('n_typeset', 0)} formulas offline",
+        )
         screenshot(base, page, args.out / "normalization.png", height=2000)
 
         # 3. the study pages and their figures

@@ -11,6 +11,7 @@ tutorial is a committed SVG, and the study pages include what ``minigrad study``
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -101,9 +102,15 @@ intersphinx_mapping = {
 intersphinx_timeout = 1
 
 # -- math ----------------------------------------------------------------------------------
-# MathJax is loaded by the reader's browser (from its CDN, Sphinx's default mathjax_path)
-# when a page is viewed; nothing is fetched at build time. docs/check_site.py --mathjax DIR
-# serves a local copy instead, for checking the typeset formulas offline.
+# MathJax is bundled with the site, so formulas render without network access: the PyPI
+# package sphinx-mathjax-offline (in the docs extra) holds MathJax 3's files and copies them
+# into _build/html/_static/mathjax/ at the end of a build; the pages load
+# _static/mathjax/tex-chtml.js (its fonts and extensions from the same folder). Without the
+# package the build warns (an error under -W) and the pages would fall back to the CDN.
+MATHJAX_OFFLINE = "sphinx-mathjax-offline"
+if importlib.util.find_spec(MATHJAX_OFFLINE) is not None:
+    extensions.append(MATHJAX_OFFLINE)
+    mathjax_path = "mathjax/tex-chtml.js"
 
 # -- markdown (study reports) --------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -183,5 +190,16 @@ def _report_api_problems(app):
         logger.warning(problem)
 
 
+def _check_mathjax_bundled(app):
+    if MATHJAX_OFFLINE not in extensions:
+        from sphinx.util import logging
+
+        logging.getLogger("minigrad.mathjax").warning(
+            f"{MATHJAX_OFFLINE} is not installed: formulas would load MathJax from a CDN "
+            '(pip install "minigrad-lab[docs]")'
+        )
+
+
 def setup(app):
     app.connect("builder-inited", _report_api_problems)
+    app.connect("builder-inited", _check_mathjax_bundled)
