@@ -26,6 +26,7 @@ _MODULES = {
     "init-scale": ("init_scale", "InitScaleStudy"),
     "regularization": ("regularization", "RegularizationStudy"),
     "landscape": ("landscape", "LandscapeStudy"),
+    "sync-bn": ("sync_bn", "SyncBNStudy"),
 }
 
 
