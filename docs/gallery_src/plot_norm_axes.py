@@ -33,7 +33,7 @@ m = np.zeros((N, C, HW), bool)
 m[0, : C // G, :] = True
 masks[f"GroupNorm ({G} groups): one sample,\none group of channels"] = m
 
-fig = plt.figure(figsize=(11, 3.4))
+fig = plt.figure(figsize=(12, 3.6))
 for k, (title, mask) in enumerate(masks.items()):
     ax = fig.add_subplot(1, 4, k + 1, projection="3d")
     colors = np.where(mask[..., None], [[0.2, 0.45, 0.8, 0.95]], [[0.85, 0.85, 0.85, 0.35]])
@@ -45,14 +45,16 @@ for k, (title, mask) in enumerate(masks.items()):
         edgecolor=(0.3, 0.3, 0.3, 0.4),
         linewidth=0.3,
     )
-    ax.set_xlabel("C", labelpad=-12)
-    ax.set_ylabel("H, W", labelpad=-12)
-    ax.set_zlabel("N", labelpad=-12)
-    ax.set_xticks([]), ax.set_yticks([]), ax.set_zticks([])
-    ax.set_box_aspect((C, HW, N))
+    # the axis names are written next to the block's edges (3-D axis labels fall outside
+    # their panel and were clipped), and the block is drawn a little inside its axes
+    ax.set_box_aspect((C, HW, N), zoom=0.95)
+    ax.set_axis_off()
+    ax.text(C / 2, -0.9, -0.6, "C", ha="center", va="top", fontsize=10)
+    ax.text(C + 0.9, HW / 2, -0.6, "H, W", ha="left", va="top", fontsize=10)
+    ax.text(C + 0.4, HW + 0.3, N / 2, "N", ha="left", va="center", fontsize=10)
     ax.view_init(elev=22, azim=-55)
     ax.set_title(title, fontsize=9)
-fig.tight_layout()
+fig.subplots_adjust(left=0.0, right=0.98, bottom=0.0, top=0.9, wspace=0.05)
 plt.show()
 
 # %%
