@@ -358,6 +358,42 @@ def test_gather_index_out_of_range(device, bad):
         mg.gather(x, 1, mg.tensor([[0, bad], [0, 0]], device=device))
 
 
+def test_binary_cross_entropy_near_0_and_1(device):
+    run(device, "bce_tails", lambda t, y: F.binary_cross_entropy(t, y, reduction="none"), "y")
+
+
+def test_shape_and_dim_errors_name_the_op(device):
+    x = mg.ones(2, 3, device=device)
+    with pytest.raises(RuntimeError, match=r"reshape: shape \[-2, 3\] is invalid"):
+        x.reshape(-2, 3)
+    with pytest.raises(RuntimeError, match="expand: -1 is not allowed for a new leading"):
+        mg.ones(3, device=device).expand(-1, 3)
+    for op in ("sum", "mean", "var", "std", "amax", "amin", "argmax", "logsumexp", "softmax"):
+        with pytest.raises(IndexError, match=f"{op}: dimension out of range"):
+            getattr(x, op)(5)
+    with pytest.raises(RuntimeError, match="sum: dim 0 appears multiple times"):
+        x.sum((0, -2))
+    with pytest.raises(RuntimeError, match="softmax: expected a floating point tensor, got int64"):
+        mg.tensor([1, 2], device=device).softmax(0)
+    assert mg.softmax(mg.tensor([1, 2], device=device), 0, dtype=mg.float32).dtype == mg.float32
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, w: F.binary_cross_entropy_with_logits(x, x, weight=w),
+        lambda x, w: F.binary_cross_entropy_with_logits(x, x, pos_weight=w),
+        lambda x, w: F.binary_cross_entropy(x * 0.5, x * 0.5, weight=w),
+    ],
+    ids=["bce_logits_weight", "bce_logits_pos_weight", "bce_weight"],
+)
+def test_loss_weights_that_do_not_broadcast(device, call):
+    x, w = mg.ones(2, 3, device=device), mg.ones(4, device=device)
+    with pytest.raises(ValueError, match=r"binary_cross_entropy.*\(4,\) cannot be broadcast to "
+                                         r"the input shape \(2, 3\)"):  # fmt: skip
+        call(x, w)
+
+
 def test_dtype_errors_name_the_op(device):
     with pytest.raises(RuntimeError, match="pow: .*int64.*negative integer powers"):
         mg.tensor([2], device=device) ** -1

@@ -21,9 +21,10 @@ def dim_index(dim: int, ndim: int, op: str | None = None) -> int:
     return dim % ndim
 
 
-def reduce_axes(dim, ndim: int) -> tuple[int, ...]:
+def reduce_axes(dim, ndim: int, op: str | None = None) -> tuple[int, ...]:
     """Normalize a reduction's ``dim`` to a sorted tuple of non-negative axes (``None`` or
-    ``()``: all, as in PyTorch); a 0-d tensor accepts dims 0 and -1.
+    ``()``: all, as in PyTorch); a 0-d tensor accepts dims 0 and -1. ``op`` names the
+    reduction in the errors.
 
     Examples
     --------
@@ -38,9 +39,10 @@ def reduce_axes(dim, ndim: int) -> tuple[int, ...]:
         dim = (dim,)
     out = []
     for d in dim:
-        a = dim_index(d, max(ndim, 1))
+        a = dim_index(d, max(ndim, 1), op)
         if a in out:
-            raise RuntimeError(f"dim {a} appears multiple times in the list of dims {dim}")
+            where = f"{op}: dim" if op else "dim"
+            raise RuntimeError(f"{where} {a} appears multiple times in the list of dims {dim}")
         out.append(a)
     return tuple(sorted(out)) if ndim else ()
 

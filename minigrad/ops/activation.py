@@ -18,6 +18,7 @@ import math
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops.elementwise import _const, exp, masked, sigmoid, tanh, where
+from minigrad.ops.promotion import floating
 from minigrad.ops.unary import _sigmoid_array
 
 __all__ = [
@@ -83,7 +84,7 @@ class Erf(Function):
     """The error function; derivative ``2/sqrt(pi) * exp(-x^2)``."""
 
     def forward(self, x):
-        return _erf_array(x)
+        return _erf_array(floating(x))  # an integer input gives the default float dtype
 
     def backward(self, gy):
         (x,) = self.inputs

@@ -53,6 +53,15 @@ def _as_tensor(x, like: Tensor) -> Tensor:
     return Tensor._make(like.xp.asarray(x))
 
 
+def _broadcast_weight(op: str, name: str, w, input: Tensor) -> Tensor:
+    """``w`` as a tensor that broadcasts to ``input``'s shape, or an error naming ``op``."""
+    w = _as_tensor(w, input)
+    ws, xs = tuple(w.shape), tuple(input.shape)
+    if len(ws) > len(xs) or any(a not in (1, b) for a, b in zip(ws[::-1], xs[::-1])):
+        raise ValueError(f"{op}: {name} of shape {ws} cannot be broadcast to the input shape {xs}")
+    return w
+
+
 # ----------------------------------------------------------------------------- class targets
 def _flatten_classes(op: str, input: Tensor, target: Tensor):
     """Bring ``input`` (N, C, d1, ...) / (C,) and ``target`` (N, d1, ...) / () to the
@@ -478,25 +487,26 @@ def binary_cross_entropy_with_logits(
     target = _pair(op, input, target)
     neg_sp = _Softplus()(-input)  # -log(sigmoid(x))
     if pos_weight is not None:
-        pos_weight = _as_tensor(pos_weight, input)
+        pos_weight = _broadcast_weight(op, "pos_weight", pos_weight, input)
         log_weight = (pos_weight - 1) * target + 1
         loss = (1 - target) * input + log_weight * neg_sp
     else:
         loss = (1 - target) * input + neg_sp
     if weight is not None:
-        loss = loss * _as_tensor(weight, input)
+        loss = loss * _broadcast_weight(op, "weight", weight, input)
     return _reduce(loss, reduction)
 
 
 class _BCE(Function):
-    """Elementwise ``-(y log x + (1 - y) log(1 - x))`` with each log clamped at -100;
-    gradient ``(x - y) / max(x (1 - x), 1e-12)`` as in PyTorch (finite at 0 and 1)."""
+    """Elementwise ``-(y log x + (1 - y) log1p(-x))`` with each log clamped at -100;
+    gradient ``(x - y) / max(x (1 - x), 1e-12)`` as in PyTorch (finite at 0 and 1); the
+    target's gradient is PyTorch's ``-logit(x)`` (infinite at 0 and 1)."""
 
     def forward(self, x, y):
         xp = backend.array_module(x)
         with backend.np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100
             log_x = xp.maximum(xp.log(x), -100.0)
-            log_1mx = xp.maximum(xp.log(1 - x), -100.0)
+            log_1mx = xp.maximum(xp.log1p(-x), -100.0)  # log1p: exact for tiny x
         return -(y * log_x + (1 - y) * log_1mx)
 
     def backward(self, gy):
@@ -505,9 +515,8 @@ class _BCE(Function):
         gx = gy * (x - y) / _ew.clamp(x * (1 - x), 1e-12, None) if nx else None
         gt = None
         if ny:
-            gt = gy * (
-                _ew.clamp(_ew.log(1 - x), -100.0, None) - _ew.clamp(_ew.log(x), -100.0, None)
-            )
+            # PyTorch's -logit(x), unclamped: +inf at x = 0, -inf at x = 1
+            gt = gy * (_ew.log(1 - x) - _ew.log(x))
         return gx, gt
 
 
@@ -556,5 +565,5 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         raise ValueError(f"{op}: all elements of input should be between 0 and 1")
     loss = _BCE()(input, target)
     if weight is not None:
-        loss = loss * _as_tensor(weight, input)
+        loss = loss * _broadcast_weight(op, "weight", weight, input)
     return _reduce(loss, reduction)

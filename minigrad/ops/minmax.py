@@ -115,7 +115,7 @@ def amax(x, dim=None, keepdim: bool = False):
     >>> x.grad
     tensor([0. , 0.5, 0.5])
     """
-    axes = reduce_axes(dim, x.ndim)
+    axes = reduce_axes(dim, x.ndim, "amax")
     _reduce_check(x, "amax", axes)
     return _Amax(axes, keepdim)(x)
 
@@ -142,7 +142,7 @@ def amin(x, dim=None, keepdim: bool = False):
     >>> minigrad.amin(minigrad.tensor([[1.0, 3.0], [0.0, 5.0]]), dim=1)
     tensor([1., 0.])
     """
-    axes = reduce_axes(dim, x.ndim)
+    axes = reduce_axes(dim, x.ndim, "amin")
     _reduce_check(x, "amin", axes)
     return _Amin(axes, keepdim)(x)
 
@@ -163,7 +163,7 @@ def _max_min(x, dim, keepdim, largest):
         return (elementwise.maximum if largest else elementwise.minimum)(x, dim)
     if not isinstance(dim, int):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
-    (axis,) = reduce_axes(dim, x.ndim) or (0,)
+    (axis,) = reduce_axes(dim, x.ndim, op) or (0,)
     _reduce_check(x, op, (axis,) if x.ndim else ())
     xd = x.data if x.ndim else x.data.reshape(1)
     xp = x.xp
@@ -249,7 +249,7 @@ def _arg(x, dim, keepdim, largest):
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
-        (axis,) = reduce_axes(dim, x.ndim) or (0,)
+        (axis,) = reduce_axes(dim, x.ndim, op) or (0,)
         _reduce_check(x, op, (axis,) if x.ndim else ())
         out = f(x.data, axis=axis if x.ndim else None, keepdims=keepdim)
     return Tensor._make(xp.asarray(out).astype(xp.int64, copy=False))

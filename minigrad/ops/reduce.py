@@ -83,7 +83,7 @@ def sum(x, dim=None, keepdim: bool = False, dtype=None):
         x = x.to(dtype)
     if x.dtype.kind == "b":
         x = x.to(np.dtype("int64"))
-    return Sum(reduce_axes(dim, x.ndim), keepdim)(x)
+    return Sum(reduce_axes(dim, x.ndim, "sum"), keepdim)(x)
 
 
 def mean(x, dim=None, keepdim: bool = False):
@@ -118,7 +118,7 @@ def mean(x, dim=None, keepdim: bool = False):
             f"mean(): could not infer output dtype. Input dtype must be floating point, "
             f"got {x.dtype}"
         )
-    axes = reduce_axes(dim, x.ndim)
+    axes = reduce_axes(dim, x.ndim, "mean")
     n = 1
     for a in axes:
         n *= x.shape[a]
@@ -201,7 +201,7 @@ def var(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     dim, correction = _correction(dim, correction, unbiased)
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"var: expected a floating point tensor, got {x.dtype}")
-    return Var(reduce_axes(dim, x.ndim), keepdim, correction)(x)
+    return Var(reduce_axes(dim, x.ndim, "var"), keepdim, correction)(x)
 
 
 def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
@@ -235,7 +235,7 @@ def std(x, dim=None, unbiased=None, keepdim: bool = False, *, correction=1):
     dim, correction = _correction(dim, correction, unbiased)
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"std: expected a floating point tensor, got {x.dtype}")
-    return Std(reduce_axes(dim, x.ndim), keepdim, correction)(x)
+    return Std(reduce_axes(dim, x.ndim, "std"), keepdim, correction)(x)
 
 
 class Std(Function):
@@ -381,4 +381,4 @@ def logsumexp(x, dim, keepdim: bool = False):
     """
     if x.dtype.kind not in "fc":
         x = x.to(np.dtype("float32"))
-    return LogSumExp(reduce_axes(dim, x.ndim), keepdim)(x)
+    return LogSumExp(reduce_axes(dim, x.ndim, "logsumexp"), keepdim)(x)

@@ -72,6 +72,11 @@ def reshape(x, *shape):
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
+    if any(s < -1 for s in shape) or shape.count(-1) > 1:
+        raise RuntimeError(
+            f"reshape: shape {list(shape)} is invalid (sizes must be non-negative, with at "
+            f"most one -1 to infer) for input of shape {tuple(x.shape)}"
+        )
     try:
         return Reshape(shape)(x)
     except ValueError:
@@ -300,6 +305,11 @@ def expand(x, *sizes):
         raise RuntimeError(
             f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
             f"to the number of dimensions in the tensor ({x.ndim})"
+        )
+    if any(s == -1 for s in sizes[:lead]):
+        raise RuntimeError(
+            f"expand: -1 is not allowed for a new leading dimension (sizes {list(sizes)} "
+            f"for a tensor of shape {tuple(x.shape)})"
         )
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     return broadcast_to(x, shape)

@@ -57,12 +57,17 @@ class Softmax(Function):
         return y * (gy - (gy * y).sum(self.axis, keepdim=True))
 
 
-def _softmax_axis(x, dim, dtype):
+def _softmax_axis(x, dim, dtype, op="softmax"):
     if dim is None:
-        raise TypeError("softmax: dim must be given (the dimension to normalize over)")
+        raise TypeError(f"{op}: dim must be given (the dimension to normalize over)")
     if dtype is not None:
         x = x.to(dtype)
-    return x, (reduce_axes(dim, x.ndim) or (None,))[0]
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"{op}: expected a floating point tensor, got {x.dtype} (shape "
+            f"{tuple(x.shape)}); pass dtype=minigrad.float32 to cast it"
+        )
+    return x, (reduce_axes(dim, x.ndim, op) or (None,))[0]
 
 
 def softmax(x, dim: int, dtype=None):
@@ -122,5 +127,5 @@ def log_softmax(x, dim: int, dtype=None):
     >>> minigrad.log_softmax(minigrad.tensor([0.0, 0.0]), dim=0)
     tensor([-0.6931, -0.6931])
     """
-    x, axis = _softmax_axis(x, dim, dtype)
+    x, axis = _softmax_axis(x, dim, dtype, "log_softmax")
     return LogSoftmax(axis)(x)
