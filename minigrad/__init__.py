@@ -37,6 +37,7 @@ from minigrad.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     rand,
@@ -63,6 +64,7 @@ from minigrad.dtypes import (
     uint8,
 )
 from minigrad.ops.activation import erf
+from minigrad.ops.blend import addcdiv, addcmul, lerp
 from minigrad.ops.closeness import allclose, equal, isclose
 from minigrad.ops.compare import (
     eq,
@@ -80,6 +82,7 @@ from minigrad.ops.compare import (
     sign,
 )
 from minigrad.ops.convert import clone
+from minigrad.ops.diagonal import diag, diag_embed, diagonal, trace
 from minigrad.ops.einsum import einsum
 from minigrad.ops.elementwise import (
     abs,
@@ -103,13 +106,25 @@ from minigrad.ops.elementwise import (
     tanh,
     where,
 )
-from minigrad.ops.histogram import bincount
+from minigrad.ops.grids import broadcast_tensors, cartesian_prod, meshgrid
+from minigrad.ops.histogram import bincount, count_nonzero
 from minigrad.ops.indexing import gather
 from minigrad.ops.linalg import matmul
-from minigrad.ops.masked import argwhere, masked_fill, masked_select, nonzero, tril, triu
+from minigrad.ops.masked import (
+    argwhere,
+    masked_fill,
+    masked_select,
+    nan_to_num,
+    nonzero,
+    tril,
+    triu,
+)
+from minigrad.ops.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot
 from minigrad.ops.pad import pad
 from minigrad.ops.rearrange import (
     flip,
+    fliplr,
+    flipud,
     moveaxis,
     movedim,
     narrow,
@@ -137,8 +152,9 @@ from minigrad.ops.reduce import (
     var,
     var_mean,
 )
-from minigrad.ops.scan import cumprod, cumsum, diff, prod
-from minigrad.ops.scatter import index_add, index_select, scatter, scatter_add
+from minigrad.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
+from minigrad.ops.scan import cummax, cummin, cumprod, cumsum, diff, prod
+from minigrad.ops.scatter import index_add, index_select, scatter, scatter_add, take_along_dim
 from minigrad.ops.shape import (
     broadcast_to,
     cat,
@@ -152,13 +168,49 @@ from minigrad.ops.shape import (
     transpose,
     unsqueeze,
 )
-from minigrad.ops.sorting import argsort, sort, topk
+from minigrad.ops.sorting import (
+    argsort,
+    bucketize,
+    kthvalue,
+    median,
+    msort,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)
+from minigrad.ops.special import (
+    exp2,
+    expm1,
+    log1p,
+    log2,
+    log10,
+    logit,
+    reciprocal,
+    square,
+    xlogy,
+)
+from minigrad.ops.stacking import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    dstack,
+    hstack,
+    vstack,
+)
 from minigrad.ops.vector_norm import norm
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, is_tensor
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 clip = clamp
 concat = concatenate = cat  # PyTorch's aliases
+swapaxes = swapdims = transpose
+float = float32  # noqa: A001 - torch.float
+int = int32  # noqa: A001 - torch.int
+numel, is_floating_point, detach = Tensor.numel, Tensor.is_floating_point, Tensor.detach
+logical_xor = Tensor.logical_xor
+from numpy import finfo, iinfo  # noqa: E402 - torch.finfo(dtype).eps, .max, .tiny
 
 __version__ = "0.1.0"
 

@@ -16,7 +16,7 @@ from minigrad.tensor import Tensor
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
     "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "logspace",
 ]  # fmt: skip
 
 
@@ -239,6 +239,24 @@ def linspace(start, end, steps: int, dtype=None, device=None, requires_grad=Fals
     dev = backend.device(device)
     dtype = as_dtype(dtype) if dtype is not None else float32
     t = Tensor._make(dev.xp.linspace(start, end, steps, dtype=dtype))
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def logspace(
+    start, end, steps: int, base: float = 10.0, dtype=None, device=None, requires_grad=False
+) -> Tensor:
+    """``steps`` values from ``base ** start`` to ``base ** end``, evenly spaced in the
+    exponent.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.logspace(0, 2, 3)
+    tensor([  1.,  10., 100.])
+    """
+    dev = backend.device(device)
+    dtype = as_dtype(dtype) if dtype is not None else float32
+    t = Tensor._make(dev.xp.logspace(start, end, steps, base=base).astype(dtype))
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -14,7 +14,7 @@ from minigrad import backend
 from minigrad.autograd import function as _function
 from minigrad.autograd.grad_mode import _GradMode
 
-__all__ = ["Tensor"]
+__all__ = ["Tensor", "is_tensor"]
 
 _SCALARS = (int, float, bool)
 
@@ -145,7 +145,14 @@ class Tensor:
         return self.data.ndim
 
     def numel(self) -> int:
-        """Number of elements."""
+        """Number of elements.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.zeros(2, 3).numel()
+        6
+        """
         return int(self.data.size)
 
     def element_size(self) -> int:
@@ -332,7 +339,15 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and its version counter), cut from the
-        graph."""
+        graph.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> x = minigrad.ones(2, requires_grad=True)
+        >>> (x * 2).detach().requires_grad
+        False
+        """
         t = Tensor._make(self.data)
         t._vc = self._vc
         return t
@@ -790,7 +805,14 @@ class Tensor:
         return Tensor._make(self.xp.logical_or(self.data, self._operand(other)))
 
     def logical_xor(self, other):
-        """Elementwise XOR of the truth values (non-zero is true); a bool tensor."""
+        """Elementwise XOR of the truth values (non-zero is true); a bool tensor.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.logical_xor(minigrad.tensor([1.0, 0.0, 2.0]), minigrad.tensor([1, 0, 0]))
+        tensor([False, False,  True])
+        """
         return Tensor._make(self.xp.logical_xor(self.data, self._operand(other)))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -978,7 +1000,14 @@ class Tensor:
         return self.to(other.dtype)
 
     def is_floating_point(self) -> bool:
-        """True for a floating-point dtype."""
+        """True for a floating-point dtype.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.ones(1).is_floating_point(), minigrad.tensor([1]).is_floating_point()
+        (True, False)
+        """
         return self.data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
@@ -1087,6 +1116,226 @@ class Tensor:
     def neg_(self):
         """In-place negation."""
         return self._inplace("neg_", -self.data)
+
+    # Rounding, integer division and special functions.
+    def floor(self):
+        """See :func:`minigrad.floor`."""
+        return _rounding.floor(self)
+
+    def ceil(self):
+        """See :func:`minigrad.ceil`."""
+        return _rounding.ceil(self)
+
+    def round(self, *, decimals=0):
+        """See :func:`minigrad.round`."""
+        return _rounding.round(self, decimals=decimals)
+
+    def trunc(self):
+        """See :func:`minigrad.trunc`."""
+        return _rounding.trunc(self)
+
+    def frac(self):
+        """See :func:`minigrad.frac`."""
+        return _rounding.frac(self)
+
+    def remainder(self, other):
+        """See :func:`minigrad.remainder`."""
+        return _rounding.remainder(self, other)
+
+    def fmod(self, other):
+        """See :func:`minigrad.fmod`."""
+        return _rounding.fmod(self, other)
+
+    def floor_divide(self, other):
+        """See :func:`minigrad.floor_divide`."""
+        return _rounding.floor_divide(self, other)
+
+    def __floordiv__(self, other):
+        return _rounding.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return _rounding.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return _rounding.remainder(self, other)
+
+    def __rmod__(self, other):
+        return _rounding.remainder(other, self)
+
+    def log1p(self):
+        """See :func:`minigrad.log1p`."""
+        return _special.log1p(self)
+
+    def expm1(self):
+        """See :func:`minigrad.expm1`."""
+        return _special.expm1(self)
+
+    def exp2(self):
+        """See :func:`minigrad.exp2`."""
+        return _special.exp2(self)
+
+    def log2(self):
+        """See :func:`minigrad.log2`."""
+        return _special.log2(self)
+
+    def log10(self):
+        """See :func:`minigrad.log10`."""
+        return _special.log10(self)
+
+    def logit(self, eps=None):
+        """See :func:`minigrad.logit`."""
+        return _special.logit(self, eps)
+
+    def xlogy(self, other):
+        """See :func:`minigrad.xlogy`."""
+        return _special.xlogy(self, other)
+
+    def reciprocal(self):
+        """See :func:`minigrad.reciprocal`."""
+        return _special.reciprocal(self)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        """See :func:`minigrad.nan_to_num`."""
+        return _masked.nan_to_num(self, nan, posinf, neginf)
+
+    def sgn(self):
+        """The sign, -1, 0 or 1 (:meth:`sign`)."""
+        return _compare.sign(self)
+
+    # Matrix products and diagonals.
+    def mm(self, mat2):
+        """See :func:`minigrad.mm`."""
+        return _matrix_products.mm(self, mat2)
+
+    def bmm(self, mat2):
+        """See :func:`minigrad.bmm`."""
+        return _matrix_products.bmm(self, mat2)
+
+    def mv(self, vec):
+        """See :func:`minigrad.mv`."""
+        return _matrix_products.mv(self, vec)
+
+    def dot(self, other):
+        """See :func:`minigrad.dot`."""
+        return _matrix_products.dot(self, other)
+
+    def outer(self, vec2):
+        """See :func:`minigrad.outer`."""
+        return _matrix_products.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """See :func:`minigrad.addmm`."""
+        return _matrix_products.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        """See :func:`minigrad.diagonal`."""
+        return _diagonal.diagonal(self, offset, dim1, dim2)
+
+    def diag(self, diagonal=0):
+        """See :func:`minigrad.diag`."""
+        return _diagonal.diag(self, diagonal)
+
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        """See :func:`minigrad.diag_embed`."""
+        return _diagonal.diag_embed(self, offset, dim1, dim2)
+
+    def trace(self):
+        """See :func:`minigrad.trace`."""
+        return _diagonal.trace(self)
+
+    # Order statistics, running extremes, counting, combinations.
+    def median(self, dim=None, keepdim=False):
+        """See :func:`minigrad.median`."""
+        return _sorting.median(self, dim, keepdim)
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """See :func:`minigrad.kthvalue`."""
+        return _sorting.kthvalue(self, k, dim, keepdim)
+
+    def msort(self):
+        """See :func:`minigrad.msort`."""
+        return _sorting.msort(self)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """See :func:`minigrad.unique`."""
+        return _sorting.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def cummax(self, dim):
+        """See :func:`minigrad.cummax`."""
+        return _scan.cummax(self, dim)
+
+    def cummin(self, dim):
+        """See :func:`minigrad.cummin`."""
+        return _scan.cummin(self, dim)
+
+    def count_nonzero(self, dim=None):
+        """See :func:`minigrad.count_nonzero`."""
+        return _histogram.count_nonzero(self, dim)
+
+    def take_along_dim(self, indices, dim=None):
+        """See :func:`minigrad.take_along_dim`."""
+        return _scatter.take_along_dim(self, indices, dim)
+
+    def fliplr(self):
+        """See :func:`minigrad.fliplr`."""
+        return _rearrange.fliplr(self)
+
+    def flipud(self):
+        """See :func:`minigrad.flipud`."""
+        return _rearrange.flipud(self)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """See :func:`minigrad.addcmul`."""
+        return _blend.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """See :func:`minigrad.addcdiv`."""
+        return _blend.addcdiv(self, tensor1, tensor2, value=value)
+
+    def var_mean(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        """See :func:`minigrad.var_mean`."""
+        return _reduce.var_mean(self, dim, unbiased, keepdim, correction=correction)
+
+    def std_mean(self, dim=None, keepdim=False, correction=1, unbiased=None):
+        """See :func:`minigrad.std_mean`."""
+        return _reduce.std_mean(self, dim, unbiased, keepdim, correction=correction)
+
+    def clip_(self, min=None, max=None):
+        """In-place clamp (:meth:`clamp_`)."""
+        return self.clamp_(min, max)
+
+    def stride(self, dim=None):
+        """Strides in elements (PyTorch's unit), or the stride of dimension ``dim``."""
+        s = tuple(b // self.data.itemsize for b in self.data.strides)
+        return s if dim is None else s[dim]
+
+    def data_ptr(self) -> int:
+        """The address of the first element."""
+        return int(self.data.__array_interface__["data"][0] if self.xp is np
+                   else self.data.data.ptr)  # fmt: skip
+
+    def pin_memory(self):
+        """``self`` (host memory needs no pinning here; accepted for PyTorch scripts)."""
+        return self
+
+    def is_pinned(self) -> bool:
+        """False: tensors are never page-locked here."""
+        return False
+
+    def share_memory_(self):
+        """``self`` (accepted for PyTorch scripts; processes share nothing implicitly)."""
+        return self
+
+    def __xor__(self, other):
+        return Tensor._make(self.data ^ self._operand(other))
+
+    def true_divide(self, other):
+        """See :func:`minigrad.div`."""
+        return _ew.div(self, other)
+
+    def __contains__(self, element) -> bool:
+        e = element.data if isinstance(element, Tensor) else element
+        return bool((self.data == e).any())
 
     # ------------------------------------------------------------------ operators
     def __add__(self, other):
@@ -1210,6 +1459,18 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
 
+def is_tensor(obj) -> bool:
+    """True if ``obj`` is a :class:`Tensor`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.is_tensor(minigrad.ones(1)), minigrad.is_tensor([1.0])
+    (True, False)
+    """
+    return isinstance(obj, Tensor)
+
+
 class _HookHandle:
     _next = 0
 
@@ -1228,16 +1489,21 @@ _function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.
 from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
+from minigrad.ops import blend as _blend  # noqa: E402
 from minigrad.ops import closeness as _closeness  # noqa: E402
 from minigrad.ops import compare as _compare  # noqa: E402
+from minigrad.ops import diagonal as _diagonal  # noqa: E402
 from minigrad.ops import elementwise as _ew  # noqa: E402
 from minigrad.ops import histogram as _histogram  # noqa: E402
 from minigrad.ops import linalg as _linalg  # noqa: E402
 from minigrad.ops import masked as _masked  # noqa: E402
+from minigrad.ops import matrix_products as _matrix_products  # noqa: E402
 from minigrad.ops import rearrange as _rearrange  # noqa: E402
 from minigrad.ops import reduce as _reduce  # noqa: E402
+from minigrad.ops import rounding as _rounding  # noqa: E402
 from minigrad.ops import scan as _scan  # noqa: E402
 from minigrad.ops import scatter as _scatter  # noqa: E402
 from minigrad.ops import shape as _shape  # noqa: E402
 from minigrad.ops import sorting as _sorting  # noqa: E402
+from minigrad.ops import special as _special  # noqa: E402
 from minigrad.ops import vector_norm as _vector_norm  # noqa: E402

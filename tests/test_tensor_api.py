@@ -83,6 +83,49 @@ CASES = {
     "einsum_trace": lambda a: mg.einsum("ii", a),
     "einsum_ellipsis": lambda a, b: mg.einsum("...ij,...j->...i", a, b),
     "einsum_outer_sum": lambda a, b: mg.einsum("ij,k->ik", a, b),
+    "remainder": lambda a, b: mg.remainder(a, b),
+    "fmod": lambda a, b: mg.fmod(a, b),
+    "log1p": mg.log1p,
+    "expm1": mg.expm1,
+    "exp2": mg.exp2,
+    "log2": mg.log2,
+    "log10": mg.log10,
+    "logit": mg.logit,
+    "logit_eps": lambda t: mg.logit(t, eps=0.2),
+    "xlogy": mg.xlogy,
+    "reciprocal": mg.reciprocal,
+    "nan_to_num": lambda t: mg.nan_to_num(t, nan=0.5, posinf=9.0, neginf=-8.0),
+    "mm": mg.mm,
+    "bmm": mg.bmm,
+    "mv": mg.mv,
+    "dot": mg.dot,
+    "outer": mg.outer,
+    "addmm": lambda i, a, b: mg.addmm(i, a, b, beta=0.5, alpha=2.0),
+    "tensordot": lambda a, b: mg.tensordot(a, b, dims=([1, 2], [0, 1])),
+    "diagonal_off1": lambda t: t.diagonal(1),
+    "diagonal_dims": lambda t: t.diagonal(-1, 0, 2),
+    "diag_embed": lambda t: mg.diag_embed(t, offset=1, dim1=0, dim2=2),
+    "diag_vec": lambda t: mg.diag(t, -1),
+    "trace": mg.trace,
+    "median_all": lambda t: t.median(),
+    "median_dim": lambda t: t.median(1).values,
+    "kthvalue": lambda t: t.kthvalue(2, 0, keepdim=True).values,
+    "cummax": lambda t: t.cummax(1).values,
+    "cummin": lambda t: t.cummin(0).values,
+    "take_along_dim": lambda t: mg.take_along_dim(t, _t([[0, 2, 1, 0]], t), 0),
+    "take_along_dim_flat": lambda t: mg.take_along_dim(t, _t([5, 0, 5], t)),
+    "lerp": lambda a, b, w: mg.lerp(a, b, w),
+    "addcmul": lambda a, b, c: mg.addcmul(a, b, c, value=0.5),
+    "addcdiv": lambda a, b, c: mg.addcdiv(a, b, c, value=-2.0),
+    "hstack": lambda a, b: mg.hstack([a, b]),
+    "vstack": lambda a, b: mg.vstack([a, b]),
+    "dstack": lambda a, b: mg.dstack([a, b]),
+    "column_stack": lambda a, b: mg.column_stack([a, b]),
+    "meshgrid_xy": lambda a, b: (
+        mg.meshgrid(a, b, indexing="xy")[0] * mg.meshgrid(a, b, indexing="xy")[1] ** 2
+    ),
+    "broadcast_tensors": lambda a, b: mg.broadcast_tensors(a, b)[0] * mg.broadcast_tensors(a, b)[1],
+    "cartesian_prod": mg.cartesian_prod,
 }
 
 
@@ -146,6 +189,40 @@ GRAD_CASES = {
     "einsum_summed": (lambda a, b: mg.einsum("ij,k->j", a, b) ** 2, [(2, 3), (2,)]),
     "einsum_self": (lambda a: mg.einsum("ij,ij->", a, a), [(2, 3)]),
     "bincount": (lambda w: _t([0, 2, 2], w).bincount(w) ** 2, [(3,)]),
+    "frac": (lambda a: (a * 3).frac() ** 2, [(3, 4)]),
+    "remainder": (lambda a, b: (a * 3 % (b.abs() + 1)) ** 2, [(3, 4), (4,)]),
+    "fmod": (lambda a, b: (a * 3).fmod(b.abs() + 1) ** 2, [(3, 4), (4,)]),
+    "expm1": (lambda a: a.expm1(), [(3, 4)]),
+    "log1p": (lambda a: (a.abs() + 0.1).log1p(), [(3, 4)]),
+    "exp2": (lambda a: a.exp2(), [(3, 4)]),
+    "log2_log10": (lambda a: (a.abs() + 0.5).log2() * (a.abs() + 0.5).log10(), [(3, 4)]),
+    "logit": (lambda a: a.sigmoid().logit() ** 2, [(3, 4)]),
+    "xlogy": (lambda a, b: mg.xlogy(a, b.abs() + 0.5), [(3, 4), (4,)]),
+    "reciprocal": (lambda a: (a.abs() + 0.5).reciprocal(), [(3, 4)]),
+    "square": (lambda a: a.square() * a, [(3, 4)]),
+    "mm": (lambda a, b: a.mm(b) ** 2, [(3, 4), (4, 2)]),
+    "bmm": (lambda a, b: a.bmm(b) ** 2, [(2, 2, 3), (2, 3, 2)]),
+    "mv_dot_outer": (lambda a, v: a.mv(v).outer(v) * v.dot(v), [(3, 4), (4,)]),
+    "addmm": (lambda i, a, b: i.addmm(a, b, beta=2, alpha=0.5) ** 2, [(2,), (3, 4), (4, 2)]),
+    "tensordot": (lambda a, b: mg.tensordot(a, b, 1) ** 2, [(2, 3), (3, 2)]),
+    "diagonal": (lambda a: a.diagonal(-1, 2, 0) ** 2, [(3, 2, 4)]),
+    "diag_embed": (lambda a: a.diag_embed(1, 0, 1) ** 2, [(2, 3)]),
+    "diag_trace": (lambda a: mg.diag(a).diag() * a.trace(), [(3, 3)]),
+    "median": (lambda a: a.median(0, keepdim=True).values ** 2, [(3, 4)]),
+    "kthvalue": (lambda a: a.kthvalue(3).values ** 2, [(3, 4)]),
+    "cummax": (lambda a: a.cummax(1).values ** 2, [(3, 4)]),
+    "cummin": (lambda a: a.cummin(0).values ** 2, [(3, 4)]),
+    "take_along_dim": (lambda a: a.take_along_dim(_t([[3], [0], [3]], a), 1) ** 2, [(3, 4)]),
+    "nan_to_num": (lambda a: a.nan_to_num() ** 2, [(3, 4)]),
+    "lerp": (lambda a, b, w: a.lerp(b, w) ** 2, [(3, 4), (4,), (3, 1)]),
+    "addcmul_addcdiv": (
+        lambda a, b, c: a.addcmul(b, c).addcdiv(b, c.abs() + 1),
+        [(3, 4), (4,), (3, 1)],
+    ),
+    "stacks": (lambda a, b: mg.hstack([a, b]) * mg.column_stack([a, b]), [(3, 2), (3, 1)]),
+    "vstack_dstack": (lambda a, b: mg.vstack([a, b]).sum() * mg.dstack([a, b]), [(2,), (2,)]),
+    "meshgrid": (lambda a, b: mg.meshgrid(a, b)[0] * mg.meshgrid(a, b)[1] ** 2, [(3,), (2,)]),
+    "cartesian_prod": (lambda a, b, c: mg.cartesian_prod(a, b, c) ** 2, [(2,), (2,), (3,)]),
 }
 
 
@@ -244,6 +321,60 @@ def test_closeness_matches_pytorch(device):
     x = mg.tensor([1.0, 2.0], device=device)
     assert mg.equal(x, x.clone()) is True and x.equal(x + 1) is False
     assert not mg.equal(x, x.reshape(1, 2)) and not mg.equal(a[3:4], a[3:4])
+
+
+def test_rounding_and_integer_division_match_pytorch(device):
+    h = mg.tensor(FX["halves"], device=device)
+    for fn in ("floor", "ceil", "round", "trunc", "frac"):
+        np.testing.assert_allclose(to_numpy(getattr(h, fn)()), FX[f"{fn}.out"], rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(h.round(decimals=2)), FX["round_dec2.out"])
+    i = mg.tensor([-7, -3, 3, 7], device=device)
+    assert to_numpy(i % 3).tolist() == FX["int_mod"].tolist()
+    assert to_numpy(i.fmod(3)).tolist() == FX["int_fmod"].tolist()
+    assert to_numpy(i // 2).tolist() == FX["int_floordiv"].tolist()
+    assert (i // 2).dtype == mg.int64 and i.floor().dtype == mg.int64
+    f = mg.tensor([-7.5, -3.0, 3.0, 7.5], device=device)
+    assert to_numpy(f // 2.0).tolist() == FX["float_floordiv"].tolist()
+    assert (7 // mg.tensor([2, 3], device=device)).tolist() == [3, 2]
+    assert (7 % mg.tensor([2, 3], device=device)).tolist() == [1, 1]
+    with pytest.raises(ZeroDivisionError, match="floor_divide: integer division by zero"):
+        i // 0
+    x = mg.tensor([1.5, 2.5], device=device, requires_grad=True)
+    (g,) = mg.grad((x.floor() + x.round() + x.ceil() + x.trunc()).sum(), [x])
+    assert to_numpy(g).tolist() == [0.0, 0.0]
+
+
+def test_order_statistics_and_counting_match_pytorch(device):
+    x = mg.tensor(FX["median_dim.x0"], device=device)
+    assert to_numpy(x.median(1).indices).tolist() == FX["median_dim.indices"].tolist()
+    got = x.kthvalue(2, 0, keepdim=True).indices
+    assert to_numpy(got).tolist() == FX["kthvalue.indices"].tolist()
+    assert to_numpy(x.cummax(1).indices).tolist() == FX["cummax.indices"].tolist()
+    y = mg.tensor(FX["cummin.x0"], device=device)
+    assert to_numpy(y.cummin(0).indices).tolist() == FX["cummin.indices"].tolist()
+    t = mg.tensor([1, 3, 3, 2, 5, 5, 0], device=device)
+    assert to_numpy(t.cummax(0).indices).tolist() == FX["cummax_ties.indices"].tolist()
+    assert to_numpy(t.cummin(0).indices).tolist() == FX["cummin_ties.indices"].tolist()
+    assert type(t.cummax(0)).__name__ == "cummax" and type(x.median(0)).__name__ == "median"
+    u, inv, cnt = mg.unique(mg.tensor([[3, 1, 3], [2, 7, 1]], device=device),
+                            return_inverse=True, return_counts=True)  # fmt: skip
+    assert to_numpy(u).tolist() == FX["unique.values"].tolist()
+    assert to_numpy(inv).tolist() == FX["unique.inverse"].tolist()
+    assert to_numpy(cnt).tolist() == FX["unique.counts"].tolist()
+    seq = mg.tensor([[1.0, 3.0, 5.0, 7.0], [0.0, 2.0, 4.0, 6.0]], device=device)
+    vals = mg.tensor([[3.0, 6.0, 9.0], [2.0, -1.0, 4.5]], device=device)
+    left = mg.searchsorted(seq, vals)
+    assert left.dtype == mg.int64 and to_numpy(left).tolist() == FX["searchsorted.left"].tolist()
+    right = mg.searchsorted(seq, vals, right=True)
+    assert to_numpy(right).tolist() == FX["searchsorted.right"].tolist()
+    got = mg.bucketize(vals, seq[0], right=True)
+    assert to_numpy(got).tolist() == FX["bucketize"].tolist()
+    z = mg.tensor(FX["cumprod_zeros.x0"], device=device)
+    assert to_numpy(mg.count_nonzero(z, dim=1)).tolist() == FX["count_nonzero"].tolist()
+    np.testing.assert_allclose(to_numpy(mg.logspace(-1, 2, 5, base=2.0, device=device)),
+                               FX["logspace"], rtol=1e-6)  # fmt: skip
+    bad = mg.tensor([float("nan"), float("inf"), float("-inf"), 1.5], device=device)
+    np.testing.assert_array_equal(to_numpy(bad.nan_to_num()), FX["nan_to_num_default.out"])
 
 
 # ----------------------------------------------------------------------- semantics
@@ -456,4 +587,23 @@ def test_audited_conveniences(device):
     assert (x.greater(0) == x.gt(0)).all() and (x.less_equal(0) == x.le(0)).all()
     y = x.clone()
     y.abs_().sqrt_().exp_().neg_()
+    assert mg.is_tensor(x) and not mg.is_tensor(1.0) and mg.numel(x) == 4
+    assert mg.is_floating_point(x) and mg.float is mg.float32 and mg.int is mg.int32
+    assert mg.finfo(mg.float32).eps == np.finfo(np.float32).eps
+    assert mg.swapaxes(x, 0, 1).tolist() == x.T.tolist() and mg.detach(x) is not x
+    assert mg.logical_xor(x > 0, x < 2).tolist() == [[False, True], [True, True]]
+    assert ((x > 0) ^ (x < 2)).tolist() == [[False, True], [True, True]]
+    assert 4.0 in x and 5.0 not in x
+    assert x.stride() == (2, 1) and x.T.stride(0) == 1 and x.data_ptr() == x[0].data_ptr()
+    assert x.pin_memory() is x and not x.is_pinned() and x.share_memory_() is x
+    assert x.var_mean(1)[1].tolist() == [-0.5, 2.0] and x.std_mean()[0].item() > 0
+    assert x.true_divide(2).tolist() == [[0.5, -1.0], [0.0, 2.0]]
+    assert x.sgn().tolist() == [[1.0, -1.0], [0.0, 1.0]]
+    assert mg.atleast_1d(mg.tensor(1.0)).shape == (1,)
+    assert [t.shape for t in mg.atleast_2d(mg.tensor(1.0), mg.ones(3))] == [(1, 1), (1, 3)]
+    assert mg.atleast_3d([mg.ones(3)])[0].shape == (1, 3, 1)
+    assert mg.fliplr(x).tolist() == [[-2.0, 1.0], [4.0, 0.0]] and mg.flipud(x)[0, 1] == 4.0
+    assert mg.msort(mg.tensor([[2, 1], [1, 3]], device=device)).tolist() == [[1, 1], [2, 3]]
+    z = x.clone()
+    assert z.clip_(-1, 1).tolist() == [[1.0, -1.0], [0.0, 1.0]]
     np.testing.assert_allclose(to_numpy(y), -np.exp(np.sqrt(np.abs(to_numpy(x)))), rtol=1e-6)

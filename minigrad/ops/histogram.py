@@ -1,5 +1,5 @@
 """Counting values: ``bincount`` (how often each non-negative integer occurs, or the
-sum of weights per value).
+sum of weights per value) and ``count_nonzero``.
 
 With ``weights`` the result is a scatter-add of the weights into the bins, so the
 weights get a gradient (each weight's is the output gradient of its bin).
@@ -10,7 +10,7 @@ from __future__ import annotations
 from minigrad.ops.indexing import PutAlongDim
 from minigrad.tensor import Tensor
 
-__all__ = ["bincount"]
+__all__ = ["bincount", "count_nonzero"]
 
 
 def bincount(x, weights=None, minlength: int = 0):
@@ -63,3 +63,30 @@ def bincount(x, weights=None, minlength: int = 0):
             f"the input {tuple(d.shape)}"
         )
     return PutAlongDim(d.astype(xp.int64, copy=False), 0, (n,))(weights)
+
+
+def count_nonzero(x, dim=None):
+    """The number of non-zero elements, over ``dim`` (all by default); int64.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of int, optional
+        Dimensions to count over.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.count_nonzero(minigrad.tensor([[0, 1], [2, 3]]), dim=0)
+    tensor([1, 2])
+    """
+    from minigrad.ops._dims import reduce_axes
+
+    axes = reduce_axes(dim, x.ndim)
+    xp = x.xp
+    return Tensor._make(xp.asarray((x.data != 0).sum(axis=axes)).astype(xp.int64, copy=False))

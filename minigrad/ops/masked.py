@@ -12,7 +12,9 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
-__all__ = ["masked_fill", "masked_select", "nonzero", "argwhere", "tril", "triu"]
+__all__ = [
+    "masked_fill", "masked_select", "nonzero", "argwhere", "nan_to_num", "tril", "triu",
+]  # fmt: skip
 
 
 class MaskedFill(Function):
@@ -297,3 +299,37 @@ def argwhere(x):
             [2]])
     """
     return nonzero(x)
+
+
+def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None):
+    """Replace NaN by ``nan`` and infinities by ``posinf``/``neginf`` (default: the
+    dtype's largest and smallest finite values). The gradient passes where the element
+    was finite and is zero where it was replaced.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    nan, posinf, neginf : float, optional
+        The replacements.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.nan_to_num(minigrad.tensor([float("nan"), float("inf"), 1.0]), posinf=9.0)
+    tensor([0., 9., 1.])
+    """
+    if x.dtype.kind not in "fc":
+        return x.clone()
+    info = backend.np.finfo(x.dtype)
+    xp, d = x.xp, x.data
+    out = x
+    for mask, v in ((xp.isnan(d), nan), (xp.isposinf(d), info.max if posinf is None else posinf),
+                    (xp.isneginf(d), info.min if neginf is None else neginf)):  # fmt: skip
+        if bool(mask.any()):
+            out = MaskedFill(mask, v)(out)
+    return out if out is not x else x.clone()

@@ -19,8 +19,8 @@ from minigrad.ops.shape import _shape_arg, permute, reshape, split
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "flip", "roll", "repeat", "tile", "repeat_interleave", "narrow", "select", "unbind",
-    "movedim", "moveaxis", "unflatten",
+    "flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave", "narrow",
+    "select", "unbind", "movedim", "moveaxis", "unflatten",
 ]  # fmt: skip
 
 
@@ -78,6 +78,54 @@ def flip(x, dims):
     if not axes or x.ndim == 0:
         return x
     return Flip(axes)(x)
+
+
+def fliplr(x):
+    """Reverse the columns (dimension 1) of an at-least-2-d tensor.
+
+    Parameters
+    ----------
+    x : Tensor
+        At least 2-d.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.fliplr(minigrad.tensor([[1, 2], [3, 4]]))
+    tensor([[2, 1],
+            [4, 3]])
+    """
+    if x.ndim < 2:
+        raise RuntimeError(f"fliplr: input must be at least 2-d, got {x.ndim}-d")
+    return flip(x, (1,))
+
+
+def flipud(x):
+    """Reverse the rows (dimension 0) of an at-least-1-d tensor.
+
+    Parameters
+    ----------
+    x : Tensor
+        At least 1-d.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.flipud(minigrad.tensor([[1, 2], [3, 4]]))
+    tensor([[3, 4],
+            [1, 2]])
+    """
+    if x.ndim < 1:
+        raise RuntimeError("flipud: input must be at least 1-d")
+    return flip(x, (0,))
 
 
 class Roll(Function):

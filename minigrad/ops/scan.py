@@ -1,5 +1,5 @@
-"""Running sums and products along a dimension: ``cumsum``, ``cumprod``, ``prod`` and
-their inverse, ``diff``.
+"""Running sums, products and extremes along a dimension: ``cumsum``, ``cumprod``,
+``prod``, ``cummax``, ``cummin``, and the inverse of the running sum, ``diff``.
 
 Gradients, written in tensor ops (so they are differentiable again):
 
@@ -17,16 +17,19 @@ Integer and bool inputs are summed or multiplied in int64, as in PyTorch.
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops._dims import dim_index
+from minigrad.ops.indexing import TakeAlongDim
 from minigrad.ops.rearrange import flip, narrow
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
-__all__ = ["cumsum", "cumprod", "prod", "diff"]
+__all__ = ["cumsum", "cumprod", "prod", "diff", "cummax", "cummin"]
 
 
 def _promote(x, dtype):
@@ -271,3 +274,76 @@ def diff(x, n: int = 1, dim: int = -1, prepend=None, append=None):
 def _side_shape(x, axis, p):
     """Shape of a 0-d ``prepend``/``append`` broadcast as one slice of ``x``."""
     return x.shape[:axis] + (1,) + x.shape[axis + 1 :]
+
+
+_CummaxResult = namedtuple("cummax", ["values", "indices"])
+_CumminResult = namedtuple("cummin", ["values", "indices"])
+
+
+def _cumextreme(x, dim, largest):
+    op = "cummax" if largest else "cummin"
+    axis = _axis(x, dim, op)
+    xs = x if x.ndim else x.reshape(1)
+    xp = x.xp
+    d = xs.data
+    run = (xp.maximum if largest else xp.minimum).accumulate(d, axis=axis)
+    shape = [1] * d.ndim
+    shape[axis] = d.shape[axis]
+    pos = xp.arange(d.shape[axis], dtype=xp.int64).reshape(shape)
+    hit = (d == run) | (xp.isnan(d) if d.dtype.kind == "f" else False)
+    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis)  # last index of the extreme
+    values = TakeAlongDim(idx, axis)(xs)
+    if x.ndim == 0:
+        values, idx = values.reshape(()), idx.reshape(())
+    return (_CummaxResult if largest else _CumminResult)(values, Tensor._make(idx))
+
+
+def cummax(x, dim: int):
+    """Running maximum along ``dim`` and where it was found: ``(values, indices)``.
+
+    Ties give the latest index, as in PyTorch; the gradient of ``values`` goes to the
+    element each running maximum came from.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        Named tuple; ``indices`` are int64.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.cummax(minigrad.tensor([1, 3, 3, 2, 5]), 0)
+    cummax(values=tensor([1, 3, 3, 3, 5]), indices=tensor([0, 1, 2, 2, 4]))
+    """
+    return _cumextreme(x, dim, True)
+
+
+def cummin(x, dim: int):
+    """Running minimum along ``dim`` and where it was found (see :func:`cummax`).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        Named tuple ``(values, indices)``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.cummin(minigrad.tensor([3.0, 1.0, 1.0, 2.0]), 0).indices
+    tensor([0, 1, 2, 2])
+    """
+    return _cumextreme(x, dim, False)

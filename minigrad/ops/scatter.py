@@ -25,7 +25,7 @@ from minigrad.ops.indexing import IndexAdd, TakeAlongDim, getitem
 from minigrad.ops.indexing import scatter_add as _add_at
 from minigrad.tensor import Tensor
 
-__all__ = ["scatter", "scatter_add", "index_select", "index_add"]
+__all__ = ["scatter", "scatter_add", "index_select", "index_add", "take_along_dim"]
 
 
 def _along_key(idx, axis):
@@ -342,3 +342,53 @@ def index_add(x, dim: int, index, source, *, alpha=1):
     if alpha != 1:
         source = source * alpha
     return x + IndexAdd((slice(None),) * axis + (idx,), x.shape)(source)
+
+
+def take_along_dim(x, indices, dim=None):
+    """Values of ``x`` at ``indices`` along ``dim``, where ``indices`` broadcasts against
+    ``x`` in the other dimensions (PyTorch's ``take_along_dim``; without ``dim``, both
+    are flattened).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    indices : Tensor
+        Integer indices.
+    dim : int, optional
+        The dimension to index.
+
+    Returns
+    -------
+    Tensor
+        The gradient scatter-adds back (repeated indices accumulate).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([[10.0, 30.0, 20.0], [60.0, 40.0, 50.0]])
+    >>> minigrad.take_along_dim(x, x.argmax(dim=1, keepdim=True), dim=1)
+    tensor([[30.],
+            [60.]])
+    """
+    idx = indices.data if isinstance(indices, Tensor) else x.xp.asarray(indices)
+    if dim is None:
+        x, idx, axis = x.reshape(-1), idx.reshape(-1), 0
+    else:
+        axis = dim_index(dim, max(x.ndim, 1), "take_along_dim")
+        if idx.ndim != x.ndim:
+            raise RuntimeError(
+                f"take_along_dim: input ({x.ndim}-d) and indices ({idx.ndim}-d) should have "
+                "the same number of dimensions"
+            )
+        shape = [max(a, b) for a, b in zip(x.shape, idx.shape)]
+        xshape, ishape = list(shape), list(shape)
+        xshape[axis], ishape[axis] = x.shape[axis], idx.shape[axis]
+        if tuple(x.shape) != tuple(xshape):
+            x = x.expand(tuple(xshape))
+        xp = backend.array_module(idx)
+        idx = xp.broadcast_to(idx, tuple(ishape))
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"take_along_dim: expected integer indices, got {idx.dtype}")
+    _check_range("take_along_dim", idx, x.shape[axis], axis)
+    return TakeAlongDim(idx, axis)(x)

@@ -19,7 +19,10 @@ from minigrad.ops._dims import dim_index
 from minigrad.ops.indexing import TakeAlongDim
 from minigrad.tensor import Tensor
 
-__all__ = ["sort", "argsort", "topk"]
+__all__ = [
+    "sort", "argsort", "topk", "msort", "median", "kthvalue", "unique", "searchsorted",
+    "bucketize",
+]  # fmt: skip
 
 # PyTorch's torch.return_types.sort / .topk: named tuples (values, indices)
 _SortResult = namedtuple("sort", ["values", "indices"])
@@ -177,3 +180,246 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
     if x.ndim == 0 and k == 1:
         values, idx = values.reshape(()), idx.reshape(())
     return _TopkResult(values, Tensor._make(idx))
+
+
+_MedianResult = namedtuple("median", ["values", "indices"])
+_KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
+
+
+def _order_statistic(x, pos_of_n, dim, keepdim, op, result):
+    """The element at sorted position ``pos_of_n(n)`` along ``dim``: ``(values,
+    indices)``; the gradient goes to the selected element."""
+    xs, axis = _prepare(x, dim, op)
+    n = xs.shape[axis]
+    if n == 0:
+        raise IndexError(f"{op}: expected dimension {axis} of non-zero size")
+    pos = pos_of_n(n)
+    idx = _argsort(xs.data, axis, False)[(slice(None),) * axis + (slice(pos, pos + 1),)]
+    values = TakeAlongDim(idx, axis)(xs)
+    if not keepdim or x.ndim == 0:
+        shape = tuple(s for i, s in enumerate(x.shape) if i != axis)
+        values, idx = values.reshape(shape), idx.reshape(shape)
+    return result(values, Tensor._make(idx))
+
+
+def median(x, dim=None, keepdim: bool = False):
+    """The median: the lower of the two middle values for an even count (PyTorch's).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int, optional
+        Without it, the median of all elements (a 0-d tensor); with it, the named tuple
+        ``(values, indices)`` along ``dim``.
+    keepdim : bool
+        Keep the reduced dimension with size 1 (with ``dim``).
+
+    Returns
+    -------
+    Tensor or (Tensor, Tensor)
+        The gradient goes to the selected element.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.median(minigrad.tensor([3.0, 1.0, 2.0, 4.0]))
+    tensor(2.)
+    >>> minigrad.tensor([[3.0, 1.0, 2.0]]).median(1).indices
+    tensor([2])
+    """
+    if dim is None:
+        if x.numel() == 0:
+            raise RuntimeError("median: cannot take the median of an empty tensor")
+        return _order_statistic(x.reshape(-1), lambda n: (n - 1) // 2, 0, False, "median",
+                                _MedianResult).values  # fmt: skip
+    return _order_statistic(x, lambda n: (n - 1) // 2, dim, keepdim, "median", _MedianResult)
+
+
+def kthvalue(x, k: int, dim: int = -1, keepdim: bool = False):
+    """The ``k``-th smallest element along ``dim`` (``k`` counts from 1).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    k : int
+        Rank, ``1 <= k <= x.shape[dim]``.
+    dim : int
+        The dimension (the last by default).
+    keepdim : bool
+        Keep the reduced dimension with size 1.
+
+    Returns
+    -------
+    (Tensor, Tensor)
+        The named tuple ``(values, indices)``.
+
+    Raises
+    ------
+    RuntimeError
+        When ``k`` is out of range.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.kthvalue(minigrad.tensor([3.0, 1.0, 2.0, 4.0]), 2)
+    kthvalue(values=tensor(2.), indices=tensor(2))
+    """
+    n = x.shape[dim_index(dim, max(x.ndim, 1), "kthvalue")] if x.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue: k ({k}) must be in [1, {n}] (the size of dimension {dim})")
+    return _order_statistic(x, lambda n: k - 1, dim, keepdim, "kthvalue", _KthvalueResult)
+
+
+def msort(x):
+    """Sort along the first dimension; the values only (``sort(x, 0).values``).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.msort(minigrad.tensor([[2, 1], [1, 3]]))
+    tensor([[1, 1],
+            [2, 3]])
+    """
+    return sort(x, 0).values
+
+
+def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+           dim=None):  # fmt: skip
+    """The distinct elements of ``x``, sorted (no gradient).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input (flattened).
+    sorted : bool
+        Accepted for PyTorch compatibility: the result is always sorted.
+    return_inverse : bool
+        Also return, for each element of ``x``, the index of its value in the result
+        (shape of ``x``).
+    return_counts : bool
+        Also return how often each distinct value occurs.
+    dim : None
+        Only ``None`` is supported.
+
+    Returns
+    -------
+    Tensor or tuple of Tensor
+
+    Raises
+    ------
+    NotImplementedError
+        For ``dim`` other than ``None``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.unique(minigrad.tensor([3, 1, 3, 2]), return_inverse=True, return_counts=True)
+    (tensor([1, 2, 3]), tensor([2, 0, 2, 1]), tensor([1, 1, 2]))
+    """
+    if dim is not None:
+        raise NotImplementedError("unique: only dim=None (the flattened tensor) is supported")
+    xp = x.xp
+    vals, inv, counts = xp.unique(x.data.reshape(-1), return_inverse=True, return_counts=True)
+    out = [Tensor._make(vals)]
+    if return_inverse:
+        out.append(Tensor._make(inv.reshape(x.shape).astype(xp.int64, copy=False)))
+    if return_counts:
+        out.append(Tensor._make(counts.astype(xp.int64, copy=False)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence, values, *, out_int32: bool = False, right: bool = False,
+                 side=None, sorter=None):  # fmt: skip
+    """Where ``values`` would be inserted into ``sorted_sequence`` to keep it sorted.
+
+    Parameters
+    ----------
+    sorted_sequence : Tensor
+        Sorted along its last dimension: 1-d, or with leading dimensions matching
+        ``values``' (one sorted row per row of values).
+    values : Tensor or number
+        The values to place.
+    out_int32 : bool
+        int32 indices instead of int64.
+    right : bool
+        For equal values, the position after them (else before).
+    side : {'left', 'right'}, optional
+        The same as ``right``.
+    sorter : Tensor, optional
+        Indices that sort ``sorted_sequence`` (when it is not sorted itself).
+
+    Returns
+    -------
+    Tensor
+        Integer positions of the shape of ``values``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> seq = minigrad.tensor([1, 3, 5, 7])
+    >>> minigrad.searchsorted(seq, minigrad.tensor([3, 6, 9]))
+    tensor([1, 3, 4])
+    >>> minigrad.searchsorted(seq, minigrad.tensor([3, 6, 9]), right=True)
+    tensor([2, 3, 4])
+    """
+    xp = sorted_sequence.xp
+    seq = sorted_sequence.data
+    if sorter is not None:
+        s = sorter.data if isinstance(sorter, Tensor) else xp.asarray(sorter)
+        seq = xp.take_along_axis(seq, s, axis=-1)
+    v = values.data if isinstance(values, Tensor) else xp.asarray(values)
+    how = side or ("right" if right else "left")
+    if seq.ndim == 1:
+        out = xp.searchsorted(seq, v, side=how)
+    else:
+        if seq.shape[:-1] != v.shape[:-1]:
+            raise RuntimeError(
+                f"searchsorted: the leading dimensions of sorted_sequence "
+                f"{tuple(seq.shape)} and values {tuple(v.shape)} must match"
+            )
+        rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
+        out = xp.stack([xp.searchsorted(a, b, side=how) for a, b in zip(rows_s, rows_v)])
+        out = out.reshape(v.shape)
+    return Tensor._make(xp.asarray(out).astype(xp.int32 if out_int32 else xp.int64))
+
+
+def bucketize(input, boundaries, *, out_int32: bool = False, right: bool = False):
+    """The bucket of each element of ``input`` among the sorted 1-d ``boundaries``
+    (:func:`searchsorted` with the arguments swapped).
+
+    Parameters
+    ----------
+    input : Tensor or number
+        Values.
+    boundaries : Tensor
+        1-d, sorted.
+    out_int32 : bool
+        int32 indices instead of int64.
+    right : bool
+        Buckets closed on the left (``boundaries[i-1] <= x < boundaries[i]``) when
+        true; else closed on the right.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.bucketize(minigrad.tensor([3, 6, 9]), minigrad.tensor([1, 3, 5, 7]))
+    tensor([1, 3, 4])
+    """
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries must be 1-d, got shape {boundaries.shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
