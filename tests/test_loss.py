@@ -191,4 +191,12 @@ def test_cross_entropy_invariants(n, c, shift, ls, seed):
     lb.backward()
     np.testing.assert_allclose(to_numpy(a.grad), to_numpy(b.grad), atol=1e-9)
     np.testing.assert_allclose(to_numpy(a.grad).sum(1), 0.0, atol=1e-12)
-    assert la.item() >= 0
+    # PyTorch's formula: (1 - ls) * weighted NLL + ls / C * sum_j w_j * -log p_j, both
+    # divided by the summed weights of the targets
+    logp = x - x.max(1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(1, keepdims=True))
+    wn, tn = to_numpy(w), to_numpy(t)
+    nll = -(wn[tn] * logp[np.arange(n), tn]).sum()
+    smooth = -(logp * wn).sum()
+    want = ((1 - ls) * nll + ls / c * smooth) / wn[tn].sum()
+    np.testing.assert_allclose(la.item(), want, rtol=1e-9)
