@@ -37,8 +37,8 @@ def _import_cupy():
         except ImportError as e:  # pragma: no cover - depends on the machine
             raise RuntimeError(
                 "CUDA device requested but CuPy is not installed. Install it with "
-                "`pip install minigrad[cuda12]` (CUDA 12) or `pip install minigrad[cuda13]` "
-                "(CUDA 13)."
+                '`pip install "minigrad-lab[cuda12]"` (CUDA 12) or '
+                '`pip install "minigrad-lab[cuda13]"` (CUDA 13).'
             ) from e
         try:
             n = cupy.cuda.runtime.getDeviceCount()

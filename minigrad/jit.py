@@ -4,7 +4,7 @@ minigrad's CPU path is NumPy, and it stays complete on its own. A few computatio
 one loop in any compiled language but many separate passes over memory in NumPy: a
 normalization's forward and backward (statistics, then a fused elementwise formula) is
 the main one. When `Numba <https://numba.readthedocs.io>`_ is installed (the extra
-``pip install "minigrad[jit]"``), those computations run as small compiled loops
+``pip install "minigrad-lab[jit]"``), those computations run as small compiled loops
 instead: the same formulas, written out once per element, parallel over channels or
 samples. Everything else, and every result's meaning, is unchanged; the tests run both
 paths against the same references.

@@ -14,7 +14,7 @@ Edges follow the data, input -> op -> output; an edge between two ops stands for
 intermediate tensor and is labelled with its shape. Node ids (``n0``, ``n1``, ...) are
 given in the order of a deterministic walk from the output, so the same graph always
 gives the same text. :func:`write_dot` saves the text, and :func:`render` draws it with
-the optional ``graphviz`` package (``pip install minigrad[graph]``).
+the optional ``graphviz`` package (``pip install "minigrad-lab[graph]"``).
 """
 
 from __future__ import annotations
@@ -245,7 +245,7 @@ def render(
 ) -> str:
     """Draw the backward graph of ``tensor`` into an image file with Graphviz.
 
-    Needs the optional ``graphviz`` Python package (``pip install minigrad[graph]``)
+    Needs the optional ``graphviz`` Python package (``pip install "minigrad-lab[graph]"``)
     and Graphviz's ``dot`` program.
 
     Parameters
@@ -291,7 +291,7 @@ def render(
         import graphviz
     except ImportError as e:
         raise ImportError(
-            "minigrad.viz.render needs the graphviz package: pip install minigrad[graph] "
+            'minigrad.viz.render needs the graphviz package: pip install "minigrad-lab[graph]" '
             "(and Graphviz's `dot` program); minigrad.viz.to_dot/write_dot work without it"
         ) from e
     path = os.fspath(path)

@@ -1,6 +1,6 @@
 """MNIST-1D (Greydanus, 2020) through the optional ``mnist1d`` package, generated locally.
 
-``pip install minigrad[datasets]`` installs it. Only its procedural generator is used
+``pip install "minigrad-lab[datasets]"`` installs it. Only its procedural generator is used
 (``get_dataset_args`` + ``make_dataset``), never its download path. The generator reseeds
 NumPy's and Python's global random generators; their states are saved and restored around
 it, so loading MNIST-1D leaves the caller's randomness untouched.
@@ -28,7 +28,7 @@ def _generate(num_samples: int, seed: int):
     except ImportError as e:
         raise ImportError(
             "load_mnist1d needs the optional 'mnist1d' package: install it with "
-            "`pip install minigrad[datasets]` (or `pip install mnist1d`)"
+            '`pip install "minigrad-lab[datasets]"` (or `pip install mnist1d`)'
         ) from e
     args = get_dataset_args()
     args.num_samples = num_samples

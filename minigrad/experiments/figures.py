@@ -1,7 +1,7 @@
 """PNG figures with matplotlib (the optional ``plot`` extra, imported lazily).
 
 Every function returns the path it wrote, or ``None`` when matplotlib is missing; the
-report then says how to get the figures (``pip install minigrad[plot]``).
+report then says how to get the figures (``pip install "minigrad-lab[plot]"``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ import numpy as np
 
 __all__ = ["have_matplotlib", "pyplot", "save", "metric_vs_axis", "curves", "PLOT_HINT"]
 
-PLOT_HINT = "Figures need matplotlib: `pip install minigrad[plot]`, then `minigrad report DIR`."
+PLOT_HINT = (
+    'Figures need matplotlib: `pip install "minigrad-lab[plot]"`, then `minigrad report DIR`.'
+)
 
 
 def have_matplotlib() -> bool:
