@@ -153,47 +153,69 @@ def test_killed_worker_reruns_elsewhere_every_run_once(tmp_path):
     assert [r["status"] for r in records] == ["ok"] * 8
 
 
-def test_sigkill_driver_then_rerun_loses_and_duplicates_nothing(tmp_path):
-    out = tmp_path / "grid"
-    cmd = [
-        sys.executable, "-m", "minigrad", "compare", "--model", "mlp", "--width", "8",
-        "--depth", "1", "--subset", "256", "--test-subset", "64", "--epochs", "4",
-        "--norms", "none", "batch", "--batch-sizes", "16", "--seeds", "0", "1", "2", "3",
-        "--out", str(out), "--no-report", "--progress", "plain",
-        "--executor", "local", "--workers", "2",
-    ]  # fmt: skip
+def start_and_stop(cmd, results, lines, sig):
+    """Start the CLI in its own process group, send ``sig`` (to the whole group, as a
+    terminal's Ctrl-C does, or to the driver alone for SIGKILL) once ``results`` holds
+    ``lines`` lines; return ``(exit code, stderr, pids of its worker processes)``."""
     driver = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    results = out / "results.jsonl"
+        cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
     try:
         children = []
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline and driver.poll() is None:
             children = psutil.Process(driver.pid).children(recursive=True) or children
-            if results.exists() and len(results.read_text().splitlines()) >= 2:
+            if results.exists() and len(results.read_text().splitlines()) >= lines:
                 break
             time.sleep(0.05)
-        assert driver.poll() is None, "the grid finished before it could be killed"
-        os.kill(driver.pid, signal.SIGKILL)
-        driver.wait(10)
+        assert driver.poll() is None, "the grid finished before it could be stopped"
+        if sig == signal.SIGINT:
+            os.killpg(driver.pid, sig)
+        else:
+            os.kill(driver.pid, sig)
+        _, err = driver.communicate(timeout=60)
     finally:
         if driver.poll() is None:
             driver.kill()
-    # the worker processes notice their driver died and exit
-    assert_gone([c.pid for c in children])
+            driver.wait()
+    return driver.returncode, err, [c.pid for c in children]
+
+
+def test_ctrl_c_then_sigkill_driver_then_rerun_loses_and_duplicates_nothing(tmp_path):
+    out = tmp_path / "grid"
+    results = out / "results.jsonl"
+    cmd = [
+        sys.executable, "-m", "minigrad", "compare", "--model", "mlp", "--width", "8",
+        "--depth", "1", "--subset", "256", "--test-subset", "64", "--epochs", "5",
+        "--norms", "none", "batch", "--batch-sizes", "16", "--seeds", "0", "1", "2", "3", "4",
+        "--out", str(out), "--no-report", "--progress", "plain",
+        "--executor", "local", "--workers", "2",
+    ]  # fmt: skip
+    # Ctrl-C: a clean stop (no traceback from the workers), the records kept
+    code, err, workers = start_and_stop(cmd, results, 1, signal.SIGINT)
+    assert code == 130 and "interrupted; rerun the same command to resume" in err, err
+    assert "Traceback" not in err, err
+    assert_gone(workers)
+    first = {r["run_id"]: r for r in read_results(out)}
+    assert 1 <= len(first) < 10
+    # SIGKILL of the driver alone: its worker processes notice and exit
+    code, _, workers = start_and_stop(cmd, results, len(first) + 2, signal.SIGKILL)
+    assert code == -signal.SIGKILL
+    assert_gone(workers)
     before = {r["run_id"]: r for r in read_results(out)}
-    assert 2 <= len(before) < 8
+    assert all(before[k] == v for k, v in first.items())
+    assert len(first) + 2 <= len(before) < 10
     rerun = subprocess.run(
         cmd[:-4] + ["--executor", "serial"], cwd=ROOT, capture_output=True, text=True,
         timeout=TIMEOUT,
     )  # fmt: skip
     assert rerun.returncode == 0, rerun.stderr
-    assert f"{len(before)} of 8 runs already done" in rerun.stdout
+    assert f"{len(before)} of 10 runs already done" in rerun.stdout
     lines = lines_of(out)
     ids = [r["run_id"] for r in lines]
-    assert len(ids) == len(set(ids)) == 8  # nothing lost, nothing twice
-    for r in lines:  # the runs recorded before the kill were not trained again
+    assert len(ids) == len(set(ids)) == 10  # nothing lost, nothing twice
+    for r in lines:  # the runs recorded before the kills were not trained again
         if r["run_id"] in before:
             assert r == before[r["run_id"]]
     assert all(r["status"] == "ok" for r in lines)

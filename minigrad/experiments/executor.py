@@ -60,6 +60,21 @@ WORKER_ENV = {
 }
 
 
+def dask_setup(worker) -> None:
+    """Dask worker preload of the ``local`` executor: Ctrl-C is the driver's to handle.
+
+    A terminal's Ctrl-C reaches every process of the foreground group; the workers ignore
+    it, and the driver stops them after keeping every record it has. minigrad is imported
+    here, while the cluster starts, not in the first run.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import minigrad.experiments.runner  # noqa: F401
+
+
 class ExecutorError(ValueError):
     """An executor that cannot be used (unknown name, Dask missing, scheduler unreachable).
 
@@ -212,6 +227,7 @@ class DaskExecutor(Executor):
             processes=True,
             dashboard_address=":0",
             silence_logs=logging.ERROR,
+            preload=["minigrad.experiments.executor"],  # runs dask_setup in each worker
         )
         kwargs.update(cluster_kwargs)
         # Set before each worker process is spawned (also when the nanny restarts a dead
