@@ -112,7 +112,7 @@ def test_compiled_step_kernels_agree_with_numpy(mode):
     from minigrad.ops import rnn_jit
 
     if not minigrad.jit.available():
-        pytest.skip("numba: Numba is not installed (pip install minigrad[jit])")
+        pytest.skip('numba: Numba is not installed (pip install "minigrad-lab[jit]")')
     rng = np.random.default_rng(1)
     B, H = 5, 7
     G = 4 if mode == "LSTM" else 3
@@ -133,6 +133,29 @@ def test_compiled_step_kernels_agree_with_numpy(mode):
     assert rnn_jit.handles(xg, hg, s)
     kernel = rnn_jit._lstm_bwd if mode == "LSTM" else rnn_jit._gru_bwd
     assert kernel._compiled is not None  # the compiled path did run
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("which", ["out", "h_n", "last"])
+def test_sequence_function_gradcheck(mode, reverse, which, device):
+    """The whole-sequence Function, with only some outputs used (the others get no
+    gradient), in both directions; gradgradcheck goes through its replay backward."""
+    from minigrad.ops.rnn_sequence import recurrent_sequence
+
+    G, T, B, H = (4 if mode == "LSTM" else 3), 3, 2, 2
+    kw = {"dtype": minigrad.float64, "device": device, "requires_grad": True}
+    xg, h0, w, b = (minigrad.randn(T, B, G * H, **kw), minigrad.randn(B, H, **kw),
+                    minigrad.randn(G * H, H, **kw), minigrad.randn(G * H, **kw))  # fmt: skip
+    c0 = minigrad.randn(B, H, **kw) if mode == "LSTM" else None
+
+    def fn(xg, h0, w, b, *c):
+        res = recurrent_sequence(mode, xg, h0, c[0] if c else None, w, b, reverse=reverse)
+        return {"out": res[0], "h_n": res[1], "last": res[-1]}[which]
+
+    args = (xg, h0, w, b) + ((c0,) if c0 is not None else ())
+    assert gradcheck(fn, args)
+    assert gradgradcheck(fn, args)
 
 
 def test_steps_gradcheck(device):

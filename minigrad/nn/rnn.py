@@ -9,9 +9,11 @@ it is. Every weight starts as U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
 How a layer runs (no Python loop over the batch; one loop over time):
 
 1. the input projection ``W_ih x_t + b_ih`` of every time step in one matmul;
-2. per step, the hidden projection ``W_hh h + b_hh`` (one matmul) and the gate math as one
-   fused Function (:mod:`minigrad.ops.rnn_cell`), whose backward is closed-form;
-3. the outputs of all steps stacked in one op.
+2. LSTM and GRU: the loop over time as one Function per direction
+   (:mod:`minigrad.ops.rnn_sequence`): per step one matmul ``h @ W_hh.T`` and the fused
+   gate math of :mod:`minigrad.ops.rnn_cell` on raw arrays; backward runs the recursion
+   in closed form and computes ``dW_hh`` as one matmul over all steps;
+3. Elman RNN: per step one linear and the activation, the outputs stacked in one op.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from minigrad.ops.rnn_cell import (
     stack_steps,
     unbind_steps,
 )
+from minigrad.ops.rnn_sequence import RecurrentSequence
 from minigrad.ops.shape import cat
 from minigrad.tensor import Tensor
 
@@ -266,7 +269,14 @@ class RNNBase(Module):
                 params = [getattr(self, n) for n in names[k * per : (k + 1) * per]]
                 w_ih, w_hh = params[0], params[1]
                 b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
-                steps = unbind_steps(_Linear()(layer_in, w_ih, b_ih))
+                xg = _Linear()(layer_in, w_ih, b_ih)  # every step's input projection at once
+                if self.mode in ("LSTM", "GRU"):  # the time loop as one Function
+                    res = RecurrentSequence(self.mode, d == 1)(xg, h0s[k], c0s[k], w_hh, b_hh)
+                    outs.append(res[0])
+                    hn.append(res[1])
+                    cn.append(res[2] if is_lstm else None)
+                    continue
+                steps = unbind_steps(xg)
                 h, c = h0s[k], c0s[k]
                 out = [None] * T
                 for t in range(T - 1, -1, -1) if d == 1 else range(T):

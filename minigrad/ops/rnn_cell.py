@@ -157,26 +157,68 @@ def stack_steps(steps):
 
 
 # ------------------------------------------------------------------------------ LSTM
+def lstm_step_arrays(xg, hg, c):
+    """One LSTM step on arrays: ``(h', c', acts, tanh(c'))``, ``acts`` the activated
+    gates (i, f, g, o); the compiled kernels when they apply, else NumPy/CuPy."""
+    xp = backend.array_module(xg)
+    if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, c):
+        return rnn_jit.lstm_forward(xg, hg, c)
+    H = c.shape[-1]
+    a = xg + hg
+    _sigmoid_(a[..., : 2 * H], xp)
+    xp.tanh(a[..., 2 * H : 3 * H], out=a[..., 2 * H : 3 * H])
+    _sigmoid_(a[..., 3 * H :], xp)
+    i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
+    c2 = f * c
+    c2 += i * g
+    tc = xp.tanh(c2)
+    return o * tc, c2, a, tc
+
+
+def lstm_step_grad_arrays(gh, gc, a, tc, c):
+    """Backward of :func:`lstm_step_arrays` on arrays (``gh``/``gc`` may be None):
+    ``(d pre-activations, d c)``."""
+    xp = backend.array_module(a)
+    if (
+        xp is np
+        and jit.enabled()
+        and rnn_jit.handles(a, tc, c, *(g for g in (gh, gc) if g is not None))
+    ):
+        return rnn_jit.lstm_backward(gh, gc, a, tc, c)
+    H = tc.shape[-1]
+    i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
+    da = xp.empty_like(a)
+    if gh is not None:
+        dc = 1 - tc * tc
+        dc *= o
+        dc *= gh
+        if gc is not None:
+            dc += gc
+        do = da[..., 3 * H :]
+        xp.multiply(gh, tc, out=do)
+        do *= o
+        do *= 1 - o
+    else:
+        dc = gc.copy() if gc is not None else xp.zeros_like(tc)
+        da[..., 3 * H :] = 0
+    di, df, dg = da[..., :H], da[..., H : 2 * H], da[..., 2 * H : 3 * H]
+    xp.multiply(dc, g, out=di)
+    di *= i
+    di *= 1 - i
+    xp.multiply(dc, c, out=df)
+    df *= f
+    df *= 1 - f
+    xp.multiply(dc, i, out=dg)
+    dg *= 1 - g * g
+    dc *= f
+    return da, dc
+
+
 class LSTMCellFunction(Function):
     """One LSTM step from its pre-activations: ``(xg, hg, c) -> (h', c')``."""
 
     def forward(self, xg, hg, c):
-        xp = backend.array_module(xg)
-        if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, c):  # one compiled pass
-            h2, c2, self.acts, self.tc = rnn_jit.lstm_forward(xg, hg, c)
-            self.out = (h2, c2)
-            return h2, c2
-        H = c.shape[-1]
-        a = xg + hg
-        _sigmoid_(a[..., : 2 * H], xp)
-        xp.tanh(a[..., 2 * H : 3 * H], out=a[..., 2 * H : 3 * H])
-        _sigmoid_(a[..., 3 * H :], xp)
-        i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
-        c2 = f * c
-        c2 += i * g
-        tc = xp.tanh(c2)
-        h2 = o * tc
-        self.acts, self.tc = a, tc
+        h2, c2, self.acts, self.tc = lstm_step_arrays(xg, hg, c)
         self.out = (h2, c2)
         return h2, c2
 
@@ -187,53 +229,13 @@ class LSTMCellFunction(Function):
         return self._backward_graph(gh, gc, xg, hg, c)
 
     def _backward_arrays(self, gh, gc, c):
-        a, tc = self.acts, self.tc
-        xp = backend.array_module(a)
         n_x, n_h, n_c = self.needs_input_grad
-        ghd = None if gh is None else gh.data
-        gcd = None if gc is None else gc.data
-        if xp is np and jit.enabled() and rnn_jit.handles(a, tc, c.data, *(
-            g for g in (ghd, gcd) if g is not None
-        )):  # fmt: skip
-            da, dcp = rnn_jit.lstm_backward(ghd, gcd, a, tc, c.data)
-            gda = Tensor._make(da)
-            return (
-                (gda if n_x else None),
-                (gda if n_h else None),
-                (Tensor._make(dcp) if n_c else None),
-            )
-        H = tc.shape[-1]
-        i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
-        da = xp.empty_like(a)
-        if gh is not None:
-            ghd = gh.data
-            dc = 1 - tc * tc
-            dc *= o
-            dc *= ghd
-            if gc is not None:
-                dc += gc.data
-            do = da[..., 3 * H :]
-            xp.multiply(ghd, tc, out=do)
-            do *= o
-            do *= 1 - o
-        else:
-            dc = gc.data.copy() if gc is not None else xp.zeros_like(tc)
-            da[..., 3 * H :] = 0
-        cd = c.data
-        di, df, dg = da[..., :H], da[..., H : 2 * H], da[..., 2 * H : 3 * H]
-        xp.multiply(dc, g, out=di)
-        di *= i
-        di *= 1 - i
-        xp.multiply(dc, cd, out=df)
-        df *= f
-        df *= 1 - f
-        xp.multiply(dc, i, out=dg)
-        dg *= 1 - g * g
+        da, dcp = lstm_step_grad_arrays(
+            None if gh is None else gh.data, None if gc is None else gc.data,
+            self.acts, self.tc, c.data,
+        )  # fmt: skip
         gda = Tensor._make(da)
-        gxg = gda if n_x else None
-        ghg = gda if n_h else None
-        gcp = Tensor._make(dc * f) if n_c else None
-        return gxg, ghg, gcp
+        return (gda if n_x else None), (gda if n_h else None), (Tensor._make(dcp) if n_c else None)
 
     def _backward_graph(self, gh, gc, xg, hg, c):
         H = c.shape[-1]
@@ -297,26 +299,54 @@ def lstm_cell(xg, hg, c):
 
 
 # ------------------------------------------------------------------------------- GRU
+def gru_step_arrays(xg, hg, h):
+    """One GRU step on arrays: ``(h', rz, n)`` (``rz``: activated r, z; ``n``: candidate)."""
+    xp = backend.array_module(xg)
+    if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, h):
+        return rnn_jit.gru_forward(xg, hg, h)
+    H = h.shape[-1]
+    rz = xg[..., : 2 * H] + hg[..., : 2 * H]
+    _sigmoid_(rz, xp)
+    r, z = rz[..., :H], rz[..., H:]
+    n = r * hg[..., 2 * H :]
+    n += xg[..., 2 * H :]
+    xp.tanh(n, out=n)
+    h2 = h - n
+    h2 *= z
+    h2 += n  # (1 - z) * n + z * h
+    return h2, rz, n
+
+
+def gru_step_grad_arrays(g, hg, h, rz, n):
+    """Backward of :func:`gru_step_arrays` on arrays: ``(d xg, d hg, d h)``."""
+    xp = backend.array_module(rz)
+    if xp is np and jit.enabled() and rnn_jit.handles(g, hg, h, rz, n):
+        return rnn_jit.gru_backward(g, hg, h, rz, n)
+    H = n.shape[-1]
+    r, z = rz[..., :H], rz[..., H:]
+    dx = xp.empty(rz.shape[:-1] + (3 * H,), dtype=rz.dtype)
+    dr, dz, dn = dx[..., :H], dx[..., H : 2 * H], dx[..., 2 * H :]
+    xp.subtract(h, n, out=dz)  # dz = g (h - n) z (1 - z)
+    dz *= g
+    dz *= z
+    dz *= 1 - z
+    xp.multiply(n, n, out=dn)  # da_n = g (1 - z)(1 - n^2)
+    xp.subtract(1, dn, out=dn)
+    dn *= 1 - z
+    dn *= g
+    xp.multiply(dn, hg[..., 2 * H :], out=dr)  # dr = da_n hg_n r (1 - r)
+    dr *= r
+    dr *= 1 - r
+    dhg = dx.copy()
+    dhg[..., 2 * H :] *= r
+    return dx, dhg, g * z
+
+
 class GRUCellFunction(Function):
     """One GRU step from its pre-activations: ``(xg, hg, h) -> h'``."""
 
     def forward(self, xg, hg, h):
-        xp = backend.array_module(xg)
-        if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, h):  # one compiled pass
-            h2, self.rz, self.n = rnn_jit.gru_forward(xg, hg, h)
-            self.out = h2
-            return h2
-        H = h.shape[-1]
-        rz = xg[..., : 2 * H] + hg[..., : 2 * H]
-        _sigmoid_(rz, xp)
-        r, z = rz[..., :H], rz[..., H:]
-        n = r * hg[..., 2 * H :]
-        n += xg[..., 2 * H :]
-        xp.tanh(n, out=n)
-        h2 = h - n
-        h2 *= z
-        h2 += n  # (1 - z) * n + z * h
-        self.rz, self.n = rz, n
+        h2, self.rz, self.n = gru_step_arrays(xg, hg, h)
         self.out = h2
         return h2
 
@@ -327,41 +357,13 @@ class GRUCellFunction(Function):
         return self._backward_graph(gy, xg, hg, h)
 
     def _backward_arrays(self, gy, hg, h):
-        rz, n = self.rz, self.n
-        xp = backend.array_module(rz)
         n_x, n_hg, n_h = self.needs_input_grad
-        if xp is np and jit.enabled() and rnn_jit.handles(gy.data, hg.data, h.data, rz, n):
-            dx, dhg, dh = rnn_jit.gru_backward(gy.data, hg.data, h.data, rz, n)
-            return (
-                Tensor._make(dx) if n_x else None,
-                Tensor._make(dhg) if n_hg else None,
-                Tensor._make(dh) if n_h else None,
-            )
-        H = n.shape[-1]
-        r, z = rz[..., :H], rz[..., H:]
-        g = gy.data
-        dx = xp.empty(rz.shape[:-1] + (3 * H,), dtype=rz.dtype)
-        dr, dz, dn = dx[..., :H], dx[..., H : 2 * H], dx[..., 2 * H :]
-        xp.subtract(h.data, n, out=dz)  # dz = g (h - n) z (1 - z)
-        dz *= g
-        dz *= z
-        dz *= 1 - z
-        xp.multiply(n, n, out=dn)  # da_n = g (1 - z)(1 - n^2)
-        xp.subtract(1, dn, out=dn)
-        dn *= 1 - z
-        dn *= g
-        hn = hg.data[..., 2 * H :]
-        xp.multiply(dn, hn, out=dr)  # dr = da_n hg_n r (1 - r)
-        dr *= r
-        dr *= 1 - r
-        gxg = Tensor._make(dx) if n_x else None
-        ghg = None
-        if n_hg:
-            dh = dx.copy()
-            dh[..., 2 * H :] *= r
-            ghg = Tensor._make(dh)
-        gh = Tensor._make(g * z) if n_h else None
-        return gxg, ghg, gh
+        dx, dhg, dh = gru_step_grad_arrays(gy.data, hg.data, h.data, self.rz, self.n)
+        return (
+            Tensor._make(dx) if n_x else None,
+            Tensor._make(dhg) if n_hg else None,
+            Tensor._make(dh) if n_h else None,
+        )
 
     def _backward_graph(self, gy, xg, hg, h):
         H = h.shape[-1]
