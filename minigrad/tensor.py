@@ -8,6 +8,8 @@ leaves). Its methods are thin: each calls the functional op of the same name in
 
 from __future__ import annotations
 
+import weakref as _weakref
+
 import numpy as np
 
 from minigrad import backend
@@ -440,42 +442,112 @@ class Tensor:
     def _operand(self, other):
         return other.data if isinstance(other, Tensor) else other
 
+    def _wants_graph(self, *operands) -> bool:
+        """Whether an in-place op must be recorded: grad mode is on and this tensor or
+        an operand requires grad."""
+        if not _GradMode.enabled:
+            return False
+        return self.requires_grad or any(
+            isinstance(o, Tensor) and o.requires_grad for o in operands
+        )
+
+    def _inplace_graph(self, op, fn, *args, **kwargs) -> Tensor:
+        """An in-place op recorded in the graph, as PyTorch does for tensors that are not
+        leaves: the value before the op is kept as a snapshot (a copy) that the previous
+        node now outputs, ``fn(snapshot, *args)`` is written into this tensor's memory (so
+        aliases see it), and this tensor takes the place of ``fn``'s output in the graph
+        (hooks registered on it afterwards do not run). Anything that saved the old
+        value sees the version change and raises in backward.
+        Refused for leaves that require grad and for views of such tensors (their base
+        would not see the change in the graph)."""
+        if self.requires_grad and self.is_leaf:
+            raise RuntimeError(
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation; do it under minigrad.no_grad() or use the out-of-place op"
+            )
+        f = self.grad_fn
+        if f is not None and f.is_view and f.inputs and isinstance(f.inputs[0], Tensor):
+            if backend.array_module(self.data).may_share_memory(self.data, f.inputs[0].data):
+                raise RuntimeError(
+                    f"{op}: in-place change of a view of a tensor that requires grad is not "
+                    "supported (the graph of its base would not see it); use the "
+                    "out-of-place op"
+                )
+        old = Tensor._make(self.data.copy(), self.requires_grad)
+        old.grad_fn, old._out_idx = f, self._out_idx
+        out = fn(old, *args, **kwargs)
+        if out.shape != self.shape:
+            raise RuntimeError(
+                f"{op}: the result of shape {tuple(out.shape)} does not fit in place into "
+                f"a tensor of shape {tuple(self.shape)}"
+            )
+        if out.dtype != self.dtype:
+            out = _ew.to(out, dtype=self.dtype)
+        if f is not None:  # the previous node now outputs the snapshot
+            f.outputs[self._out_idx] = _weakref.ref(old)
+        self.data[...] = out.data
+        self._vc[0] += 1  # whoever saved the old value (or a view of it) sees the change
+        node = out.grad_fn
+        if node is not None:  # its backward reads its own result from ``out`` (kept alive)
+            node._inplace_out = out
+        self.grad_fn, self._out_idx, self.requires_grad = node, out._out_idx, out.requires_grad
+        return self
+
     def add_(self, other, alpha=1) -> Tensor:
-        """In-place ``self += alpha * other``."""
+        """In-place ``self += alpha * other`` (recorded in the graph when needed)."""
+        if self._wants_graph(other):
+            return self._inplace_graph("add_", _ew.add, other, alpha)
         o = self._operand(other)
         return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
 
     def sub_(self, other, alpha=1) -> Tensor:
-        """In-place ``self -= alpha * other``."""
+        """In-place ``self -= alpha * other`` (recorded in the graph when needed)."""
+        if self._wants_graph(other):
+            return self._inplace_graph("sub_", _ew.sub, other, alpha)
         o = self._operand(other)
         return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
 
     def mul_(self, other) -> Tensor:
-        """In-place ``self *= other``."""
+        """In-place ``self *= other`` (recorded in the graph when needed)."""
+        if self._wants_graph(other):
+            return self._inplace_graph("mul_", _ew.mul, other)
         return self._inplace("mul_", self.data * self._operand(other))
 
     def div_(self, other) -> Tensor:
-        """In-place ``self /= other``."""
+        """In-place ``self /= other`` (recorded in the graph when needed)."""
+        if self._wants_graph(other):
+            return self._inplace_graph("div_", _ew.div, other)
         return self._inplace("div_", self.data / self._operand(other))
 
     def pow_(self, exponent) -> Tensor:
-        """In-place ``self **= exponent``."""
+        """In-place ``self **= exponent`` (recorded in the graph when needed)."""
+        if self._wants_graph(exponent):
+            return self._inplace_graph("pow_", _ew.pow, exponent)
         return self._inplace("pow_", self.data ** self._operand(exponent))
 
     def clamp_(self, min=None, max=None) -> Tensor:
-        """In-place clamp into ``[min, max]``."""
+        """In-place clamp into ``[min, max]`` (recorded in the graph when needed)."""
+        if self._wants_graph(min, max):
+            return self._inplace_graph("clamp_", _ew.clamp, min, max)
         return self._inplace("clamp_", self.xp.clip(self.data, min, max))
 
     def zero_(self) -> Tensor:
-        """Fill with zeros, in place."""
+        """Fill with zeros, in place (recorded in the graph when needed)."""
+        if self._wants_graph():
+            return self._inplace_graph("zero_", _fill, 0.0)
         return self._inplace("zero_", 0)
 
     def fill_(self, value) -> Tensor:
-        """Fill with ``value``, in place."""
+        """Fill with ``value``, in place (recorded in the graph when needed)."""
+        if self._wants_graph(value):
+            return self._inplace_graph("fill_", _fill, value)
         return self._inplace("fill_", self._operand(value))
 
     def copy_(self, src) -> Tensor:
-        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        """Copy ``src`` (broadcast to this shape, cast to this dtype) into this tensor
+        (recorded in the graph when needed: the gradient goes to ``src``)."""
+        if self._wants_graph(src) and isinstance(src, Tensor):
+            return self._inplace_graph("copy_", _copy_from, src)
         src = src.data if isinstance(src, Tensor) else src
         if not isinstance(src, _SCALARS) and backend.device_of(src) != self.device:
             src = backend.to_device(src, self.device)
@@ -494,6 +566,9 @@ class Tensor:
         )
 
     def __setitem__(self, key, value) -> None:
+        if self._wants_graph(value):  # recorded like PyTorch's index_put_
+            self._inplace_graph("__setitem__", _scatter.index_put, key, value)
+            return
         self._check_inplace("__setitem__")
         if isinstance(key, Tensor):
             key = key.data
@@ -1075,8 +1150,10 @@ class Tensor:
                                        requires_grad=requires_grad)  # fmt: skip
 
     def _inplace_result(self, op, fn, *args, **kwargs):
-        """Write ``fn(self, *args)`` (computed without a graph) into this tensor."""
-        self._check_inplace(op)
+        """Write ``fn(self, *args)`` into this tensor (recorded in the graph when this
+        tensor or a tensor argument requires grad, see :meth:`_inplace_graph`)."""
+        if self._wants_graph(*args, *kwargs.values()):
+            return self._inplace_graph(op, fn, *args, **kwargs)
         with _no_grad():
             out = fn(self.detach(), *args, **kwargs)
         if out.shape != self.shape:
@@ -1088,33 +1165,47 @@ class Tensor:
 
     def lerp_(self, end, weight):
         """In-place ``self += weight * (end - self)``."""
+        if self._wants_graph(end, weight):
+            return self._inplace_graph("lerp_", _blend.lerp, end, weight)
         e, w = self._operand(end), self._operand(weight)
         return self._inplace("lerp_", self.data + w * (e - self.data))
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """In-place ``self += value * tensor1 * tensor2``."""
+        if self._wants_graph(tensor1, tensor2):
+            return self._inplace_graph("addcmul_", _blend.addcmul, tensor1, tensor2, value=value)
         t = self._operand(tensor1) * self._operand(tensor2)
         return self._inplace("addcmul_", self.data + (t if value == 1 else value * t))
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """In-place ``self += value * tensor1 / tensor2``."""
+        if self._wants_graph(tensor1, tensor2):
+            return self._inplace_graph("addcdiv_", _blend.addcdiv, tensor1, tensor2, value=value)
         t = self._operand(tensor1) / self._operand(tensor2)
         return self._inplace("addcdiv_", self.data + (t if value == 1 else value * t))
 
     def sqrt_(self):
         """In-place square root."""
+        if self._wants_graph():
+            return self._inplace_graph("sqrt_", _ew.sqrt)
         return self._inplace("sqrt_", self.xp.sqrt(self.data))
 
     def exp_(self):
         """In-place exponential."""
+        if self._wants_graph():
+            return self._inplace_graph("exp_", _ew.exp)
         return self._inplace("exp_", self.xp.exp(self.data))
 
     def abs_(self):
         """In-place absolute value."""
+        if self._wants_graph():
+            return self._inplace_graph("abs_", _ew.abs)
         return self._inplace("abs_", self.xp.abs(self.data))
 
     def neg_(self):
         """In-place negation."""
+        if self._wants_graph():
+            return self._inplace_graph("neg_", _ew.neg)
         return self._inplace("neg_", -self.data)
 
     # Rounding, integer division and special functions.
@@ -1469,6 +1560,17 @@ def is_tensor(obj) -> bool:
     (True, False)
     """
     return isinstance(obj, Tensor)
+
+
+def _fill(t, value):
+    """``value`` everywhere, keeping ``t`` in the graph (zero gradient for ``t``)."""
+    xp = t.xp
+    return _masked.masked_fill(t, Tensor._make(xp.ones(t.shape, dtype=bool)), value)
+
+
+def _copy_from(t, src):
+    """``src`` broadcast to ``t``'s shape, cast to its dtype; ``t`` gets a zero gradient."""
+    return _fill(t, 0.0) + _ew.to(src, dtype=t.dtype, device=t.device)
 
 
 class _HookHandle:

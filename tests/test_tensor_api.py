@@ -457,13 +457,58 @@ def test_inplace_forms(device):
     x.lerp_(mg.zeros_like(x), 0.5).addcmul_(x, x, value=0.0).addcdiv_(x, x.abs() + 1)
     assert x._version == v + 3
     w = mg.ones(3, device=device, requires_grad=True)
-    with pytest.raises(RuntimeError, match="masked_fill_: a leaf"):
+    with pytest.raises(RuntimeError, match="masked_fill_: a leaf Variable"):
         w.masked_fill_(w > 0, 0.0)
     with pytest.raises(RuntimeError, match="does not fit in place"):
         mg.zeros(3, device=device).masked_fill_(mg.tensor([[True], [False]], device=device), 1)
     with mg.no_grad():
         w.masked_fill_(mg.tensor([True, False, False], device=device), 0.0)
     assert w.tolist() == [0.0, 1.0, 1.0]
+
+
+def _inplace_chain(t, v):
+    u = t * 1
+    u.masked_fill_(t > 0, 0.5)
+    u.mul_(t)
+    u[[0, 2]] = v
+    u.add_(t, alpha=2).clamp_(-1.5, 1.5)
+    w = u.exp()
+    w.sub_(v.sum())
+    return w
+
+
+def test_inplace_ops_on_graph_tensors_are_recorded(device):
+    """As in PyTorch, an in-place op on a tensor that is not a leaf (or with an operand
+    that requires grad) is part of the graph."""
+    both(_inplace_chain, rand(device, 4), rand(device, 2))
+    x = mg.tensor([1.0, -2.0, 3.0], device=device, requires_grad=True)
+    y = x * 2
+    assert y.masked_fill_(mg.tensor([False, True, False], device=device), 0.0) is y
+    (g,) = mg.grad(y.sum(), [x])
+    assert to_numpy(g).tolist() == [2.0, 0.0, 2.0]
+    acc = mg.zeros(3, device=device)  # a buffer that accumulates a graph tensor
+    acc.add_(x * 3)
+    assert acc.requires_grad and acc.grad_fn is not None
+    h = mg.zeros(3, device=device)
+    h[0:2] = x[1:] * 2
+    (g,) = mg.grad((acc + h).sum(), [x])
+    assert to_numpy(g).tolist() == [3.0, 5.0, 5.0]
+    e = x.exp()
+    e.mul_(2)  # exp's backward reads its output: the value before mul_ is kept for it
+    (g,) = mg.grad(e.sum(), [x])
+    np.testing.assert_allclose(to_numpy(g), 2 * np.exp([1.0, -2.0, 3.0]), rtol=1e-6)
+    a = x * 1
+    b = a * a  # saves a
+    a.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        b.sum().backward()
+    with pytest.raises(RuntimeError, match="add_: a leaf Variable that requires grad"):
+        x.add_(1)
+    with pytest.raises(RuntimeError, match="in-place change of a view"):
+        (x * 1)[0:2].mul_(2)
+    with mg.no_grad():  # optimizers: plain writes, no graph
+        x.add_(1)
+    assert x.is_leaf and x.tolist() == [2.0, -1.0, 4.0]
 
 
 # ----------------------------------------------------------------------- errors

@@ -19,13 +19,15 @@ negative or too large one is an error naming the dimension, as in PyTorch.
 from __future__ import annotations
 
 from minigrad import backend
-from minigrad.autograd.function import Function
+from minigrad.autograd.function import Function, sum_to
 from minigrad.ops._dims import dim_index
-from minigrad.ops.indexing import IndexAdd, TakeAlongDim, getitem
+from minigrad.ops.indexing import GetItem, IndexAdd, TakeAlongDim, _index_key, getitem
 from minigrad.ops.indexing import scatter_add as _add_at
 from minigrad.tensor import Tensor
 
-__all__ = ["scatter", "scatter_add", "index_select", "index_add", "take_along_dim"]
+__all__ = [
+    "scatter", "scatter_add", "index_select", "index_add", "take_along_dim", "index_put",
+]  # fmt: skip
 
 
 def _along_key(idx, axis):
@@ -392,3 +394,60 @@ def take_along_dim(x, indices, dim=None):
         raise RuntimeError(f"take_along_dim: expected integer indices, got {idx.dtype}")
     _check_range("take_along_dim", idx, x.shape[axis], axis)
     return TakeAlongDim(idx, axis)(x)
+
+
+class IndexPut(Function):
+    """``out = x`` with ``out[key] = value`` (NumPy's indexing rules, as ``x[key] = v``).
+    The input's gradient is zero at ``key``; the value's is the output gradient at
+    ``key``, summed to the value's shape."""
+
+    def __init__(self, key):
+        self.key = key
+
+    def forward(self, x, value):
+        out = x.copy()
+        out[self.key] = value
+        return out
+
+    def backward(self, gy):
+        x, value = self.inputs
+        nx, nv = self.needs_input_grad
+        gx = IndexPut(self.key)(gy, 0) if nx else None
+        gv = sum_to(GetItem(self.key)(gy), value.shape) if nv else None
+        return gx, gv
+
+
+def index_put(x, key, value):
+    """``x`` with ``x[key] = value`` applied to a copy (differentiable in both): the
+    out-of-place form of item assignment, used by ``x[key] = value`` when the graph must
+    record it.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    key : index
+        Anything ``x[key]`` accepts (ints, slices, lists, masks, Tensors).
+    value : Tensor or number
+        Broadcast to ``x[key]``'s shape.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.zeros(3, requires_grad=True)
+    >>> v = minigrad.tensor(2.0, requires_grad=True)
+    >>> y = minigrad.ops.scatter.index_put(x * 1, [0, 2], v)
+    >>> y
+    tensor([2., 0., 2.], grad_fn=<IndexPut backward>)
+    >>> y.sum().backward()
+    >>> x.grad, v.grad
+    (tensor([0., 1., 0.]), tensor(2.))
+    """
+    key = _index_key(key, x.xp)
+    if isinstance(value, Tensor) and value.dtype != x.dtype:
+        value = value.to(x.dtype)
+    return IndexPut(key)(x, value)
