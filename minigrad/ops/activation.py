@@ -152,11 +152,14 @@ def leaky_relu(x, negative_slope: float = 0.01, inplace: bool = False):
 
 
 class Hardtanh(Function):
+    """Clamp to ``[lo, hi]``; the gradient passes strictly inside (PyTorch: none at the
+    corners, none at NaN as its vectorized kernel does)."""
+
     def __init__(self, lo, hi):
         self.lo, self.hi = lo, hi
 
     def forward(self, x):
-        self.mask = (x > self.lo) & (x < self.hi)  # PyTorch: no gradient at the corners
+        self.mask = (x > self.lo) & (x < self.hi)
         return backend.array_module(x).clip(x, self.lo, self.hi)
 
     def backward(self, gy):
@@ -222,7 +225,7 @@ class ELU(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # NaN takes the positive branch's gradient, as in PyTorch
         return xp.where(self.mask, x, xp.expm1(xp.minimum(x, 0)) * self.alpha)
 
     def backward(self, gy):

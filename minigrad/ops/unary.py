@@ -34,6 +34,8 @@ class Abs(Function):
     def forward(self, x):
         xp = backend.array_module(x)
         self.sign = xp.sign(x)
+        if self.sign.dtype.kind == "f":  # PyTorch's sgn(NaN) is 0: no gradient at NaN
+            self.sign = xp.nan_to_num(self.sign, nan=0.0)
         return xp.abs(x)
 
     def backward(self, gy):
