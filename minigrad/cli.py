@@ -259,6 +259,8 @@ def _failed_summary(records, configs, out) -> int:
 # ------------------------------------------------------------------ up-front checks
 def _check_out(path, what: str = "--out") -> Path:
     """Refuse an output folder that cannot be written, before anything is written."""
+    if not str(path).strip():
+        raise UsageError(f"{what} must name a folder, got an empty string")
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{what} {out} is an existing file, not a folder")
@@ -535,7 +537,8 @@ def cmd_report(args, argv) -> int:
     records, malformed = scan_results(out / "results.jsonl")
     if not records:
         bad = (
-            f": {len(malformed)} malformed lines ({malformed_lines(malformed)})"
+            f": {len(malformed)} malformed {'line' if len(malformed) == 1 else 'lines'} "
+            f"({malformed_lines(malformed)})"
             if malformed
             else ""
         )

@@ -146,6 +146,8 @@ def test_compare_diverging_run_recorded_and_grid_goes_on(tmp_path):
         (["report", "/nonexistent/folder"], "holds no results.jsonl"),
         (["train", "--device", "gpu"], "--device: must be 'cpu' or 'cuda[:n]'"),
         (["study", "no-such-study"], "unknown study 'no-such-study'"),
+        (["train", "--model", "mlp", "--batch-size", "1"], "needs batch_size >= 2, got 1"),
+        (["compare", "--model", "mlp", "--norms", "batch", "--batch-sizes", "1"], "--batch-sizes"),
     ],
 )
 def test_bad_arguments_exit_2_with_message(argv, message, capsys, tmp_path):
@@ -355,6 +357,8 @@ def test_out_under_a_file_exits_2(tmp_path, capsys):
     f.write_text("")
     assert main(["train", *TINY, "--out", str(f / "run")]) == 2
     _one_error_line(capsys, "cannot be created", "is a file, not a folder")
+    assert main(["train", *TINY, "--out", ""]) == 2
+    _one_error_line(capsys, "--out must name a folder")
 
 
 @pytest.mark.skipif(

@@ -347,6 +347,13 @@ class RunConfig:
             raise ConfigError(
                 "norm 'instance' needs a spatial extent: use --model cnn or resnet with it", "norm"
             )
+        if self.norm in ("batch", "renorm", "syncbatch") and self.model == "mlp":
+            if self.batch_size < 2:
+                raise ConfigError(
+                    f"norm {self.norm!r} on an mlp normalizes each feature over the batch: "
+                    f"it needs batch_size >= 2, got {self.batch_size}",
+                    "batch_size",
+                )
         if self.norm == "group":
             for channels in self.normalized_channels():
                 if channels % self.groups:

@@ -33,7 +33,8 @@ def scan_results(path) -> tuple:
     -------
     (records, malformed)
         The records (first line per ``run_id`` wins) and the 1-based numbers of the lines
-        that are not a JSON object with a ``run_id`` (garbage, or a write cut by a kill).
+        that are not a JSON object with a ``run_id`` and a ``config`` (garbage, or a write
+        cut by a kill).
 
     Raises
     ------
@@ -44,10 +45,11 @@ def scan_results(path) -> tuple:
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
-    >>> _ = p.write_text('{"run_id": "a"}\\ngarbage\\n{"run_id": "a"}\\n{"run_id": "b"')
+    >>> ok = '{"run_id": "a", "config": {}}'
+    >>> _ = p.write_text(f'{ok}\\ngarbage\\n{ok}\\n{{"run_id": "b"}}\\n{ok[:9]}')
     >>> recs, bad = scan_results(p)
     >>> [r["run_id"] for r in recs], bad
-    (['a'], [2, 4])
+    (['a'], [2, 4, 5])
     """
     from pathlib import Path
 
@@ -64,7 +66,11 @@ def scan_results(path) -> tuple:
                 rec = json.loads(line)
             except ValueError:
                 rec = None
-            if not isinstance(rec, dict) or not isinstance(rec.get("run_id"), str):
+            if (
+                not isinstance(rec, dict)
+                or not isinstance(rec.get("run_id"), str)
+                or not isinstance(rec.get("config"), dict)
+            ):
                 malformed.append(number)
                 continue
             if rec["run_id"] in seen:
