@@ -117,3 +117,46 @@ def test_utils_data_alias():
 
     assert DL is DataLoader and DS is Dataset and TDS is TensorDataset
     assert minigrad.utils.data.random_split is minigrad.data.random_split
+
+
+def test_samplers_and_batch_sampler_with_loader():
+    from minigrad.data import (
+        BatchSampler,
+        RandomSampler,
+        SequentialSampler,
+        SubsetRandomSampler,
+        WeightedRandomSampler,
+    )
+
+    ds = SlowList(10)
+    assert list(SequentialSampler(ds)) == list(range(10))
+    g1, g2 = np.random.default_rng(3), np.random.default_rng(3)
+    a, b = list(RandomSampler(ds, generator=g1)), list(RandomSampler(ds, generator=g2))
+    assert a == b and sorted(a) == list(range(10)) and a != list(range(10))
+    more = list(RandomSampler(ds, num_samples=25, generator=g1))
+    assert len(more) == 25 and sorted(more[:10]) == list(range(10))
+    assert sorted(SubsetRandomSampler([1, 4, 6])) == [1, 4, 6]
+    w = list(WeightedRandomSampler([0, 0, 1.0, 3.0], 400, generator=np.random.default_rng(0)))
+    assert set(w) == {2, 3} and 0.65 < w.count(3) / 400 < 0.85
+    with pytest.raises(ValueError, match="without replacement"):
+        WeightedRandomSampler([0, 1.0], 2, replacement=False)
+    bs = BatchSampler(SequentialSampler(ds), 4, drop_last=True)
+    assert len(bs) == 2 and list(bs) == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    loader = DataLoader(ds, batch_sampler=bs, num_workers=2)
+    assert [b[1].tolist() for b in loader] == [[0, 1, 2, 3], [4, 5, 6, 7]]
+    loader = DataLoader(ds, batch_size=3, sampler=SubsetRandomSampler([9, 8, 7, 0]))
+    assert len(loader) == 2
+    assert sorted(i for b in loader for i in b[1].tolist()) == [0, 7, 8, 9]
+
+
+def test_concat_dataset():
+    from minigrad.data import ConcatDataset
+
+    ds = ConcatDataset([SlowList(3), SlowList(2)])
+    assert len(ds) == 5 and ds[3][1] == 0 and ds[-1][1] == 1
+    batches = [b[1].tolist() for b in DataLoader(ds, batch_size=2)]
+    assert batches == [[0, 1], [2, 0], [1]]
+    with pytest.raises(IndexError, match="out of range"):
+        ds[5]
+    with pytest.raises(ValueError, match="empty"):
+        ConcatDataset([])

@@ -446,3 +446,94 @@ def test_module_to_non_blocking(device):
     assert lin.to(device, non_blocking=True) is lin
     assert lin.weight.device == device
     assert lin.to(dtype=minigrad.float64, non_blocking=True).weight.dtype == minigrad.float64
+
+
+# ------------------------------------------------------------------ audit additions
+def test_parameter_list_and_dict(device):
+    ps = nn.ParameterList([minigrad.zeros(2), nn.Parameter(minigrad.ones(3))]).to(device)
+    assert all(isinstance(p, nn.Parameter) and p.device == device for p in ps)
+    ps.append(minigrad.ones(1))
+    assert len(ps) == 3 and [n for n, _ in ps.named_parameters()] == ["0", "1", "2"]
+    ps[0] = minigrad.full((2,), 5.0)
+    assert ps[0].tolist() == [5.0, 5.0] and len(ps[1:]) == 2
+    pd = nn.ParameterDict({"a": minigrad.ones(2)})
+    pd["b"] = minigrad.zeros(1)
+    assert "b" in pd and list(pd) == ["a", "b"] and isinstance(pd["b"], nn.Parameter)
+
+    class M(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ps, self.pd = ps, pd
+
+    m = M()
+    keys = sorted(m.state_dict())
+    assert keys == ["pd.a", "pd.b", "ps.0", "ps.1", "ps.2"]
+    assert len(list(m.parameters())) == 5
+    m2 = M()
+    m2.load_state_dict(m.state_dict())
+
+
+def test_prelu_module_and_padding_modules(device):
+    m = nn.PReLU(3, device=device)
+    assert m.weight.tolist() == [0.25] * 3
+    x = minigrad.tensor([[-4.0, 1.0, -2.0]], device=device).reshape(1, 3)
+    assert m(x).tolist() == [[-1.0, 1.0, -0.5]]
+    with pytest.raises(RuntimeError, match="parameter count"):
+        m(minigrad.ones(2, 4, device=device))
+    x = minigrad.arange(6.0, device=device).reshape(1, 2, 3)
+    np.testing.assert_array_equal(to_numpy(nn.ReflectionPad1d((1, 2))(x)),
+                                  to_numpy(F.pad(x, (1, 2), mode="reflect")))  # fmt: skip
+    assert nn.ZeroPad2d((1, 0, 2, 0))(minigrad.ones(1, 2, 2, device=device)).shape == (1, 4, 3)
+    assert repr(nn.ConstantPad1d(2, 1.5)) == "ConstantPad1d(padding=(2, 2), value=1.5)"
+    with pytest.raises(ValueError, match="tuple of 4"):
+        nn.ReplicationPad2d((1, 2))
+
+
+def test_distance_modules_and_pixel_shuffle_roundtrip(device):
+    a = minigrad.randn(4, 6, device=device)
+    b = minigrad.randn(4, 6, device=device)
+    cs = nn.CosineSimilarity(dim=1)(a, b)
+    want = (to_numpy(a) * to_numpy(b)).sum(1) / (
+        np.linalg.norm(to_numpy(a), axis=1) * np.linalg.norm(to_numpy(b), axis=1)
+    )
+    np.testing.assert_allclose(to_numpy(cs), want, rtol=1e-5)
+    d = nn.PairwiseDistance(p=1.0, eps=0.0)(a, b)
+    np.testing.assert_allclose(to_numpy(d), np.abs(to_numpy(a) - to_numpy(b)).sum(1), rtol=1e-5)
+    x = minigrad.randn(2, 12, 3, 4, device=device)
+    y = nn.PixelShuffle(2)(x)
+    assert y.shape == (2, 3, 6, 8)
+    np.testing.assert_array_equal(to_numpy(nn.PixelUnshuffle(2)(y)), to_numpy(x))
+    with pytest.raises(RuntimeError, match="divisible"):
+        F.pixel_shuffle(minigrad.ones(1, 3, 2, 2), 2)
+
+
+def test_structured_inits():
+    w = nn.init.orthogonal_(minigrad.empty(6, 3, 2), gain=2.0)
+    m = to_numpy(w).reshape(6, 6)
+    np.testing.assert_allclose(m.T @ m, 4 * np.eye(6), atol=1e-5)
+    tall = to_numpy(nn.init.orthogonal_(minigrad.empty(5, 3, dtype=minigrad.float64)))
+    np.testing.assert_allclose(tall.T @ tall, np.eye(3), atol=1e-12)
+    assert to_numpy(nn.init.eye_(minigrad.empty(3, 2))).tolist() == [[1, 0], [0, 1], [0, 0]]
+    conv = nn.Conv2d(4, 4, 3, padding=1, bias=False)
+    nn.init.dirac_(conv.weight)
+    x = minigrad.randn(1, 4, 5, 5)
+    np.testing.assert_allclose(to_numpy(conv(x)), to_numpy(x), atol=1e-6)
+    w = to_numpy(nn.init.dirac_(minigrad.empty(4, 2, 3), groups=2))
+    assert w[:, :, 1].tolist() == [[1, 0], [0, 1], [1, 0], [0, 1]]
+    with pytest.raises(ValueError, match="2 or more"):
+        nn.init.orthogonal_(minigrad.empty(3))
+
+
+def test_optimizer_pytorch_keywords_and_named_parameters():
+    from minigrad import optim
+
+    m = nn.Linear(2, 2)
+    opt = optim.AdamW(m.named_parameters(), lr=0.1, fused=False, foreach=None, capturable=False)
+    assert opt.param_groups[0]["param_names"] == ["weight", "bias"]
+    m(minigrad.ones(1, 2)).sum().backward()
+    opt.step()
+    opt2 = optim.AdamW(m.named_parameters(), lr=0.1)
+    opt2.load_state_dict(opt.state_dict())
+    assert opt2.state[m.weight]["step"] == 1
+    optim.SGD(m.parameters(), lr=0.1, foreach=True, differentiable=False, fused=None)
+    optim.Adam(m.parameters(), foreach=False, fused=None)

@@ -9,12 +9,21 @@
 - :func:`make_spirals`, :func:`make_moons` — tiny synthetic problems.
 """
 
+from minigrad.data.concat import ConcatDataset
 from minigrad.data.dataloader import DataLoader, default_collate
 from minigrad.data.dataset import Dataset, Subset, TensorDataset, random_split
 from minigrad.data.digits import load_digits
 from minigrad.data.distributed import DistributedSampler
 from minigrad.data.idx import load_fashion_mnist, load_mnist, read_idx, write_idx
 from minigrad.data.mnist1d import load_mnist1d
+from minigrad.data.sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from minigrad.data.synthetic import make_moons, make_spirals
 
 __all__ = [
@@ -22,7 +31,14 @@ __all__ = [
     "TensorDataset",
     "Subset",
     "random_split",
+    "ConcatDataset",
     "DataLoader",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
     "DistributedSampler",
     "default_collate",
     "load_digits",

@@ -16,16 +16,18 @@ tensor([[0.25, 0.25, 0.25, 0.25]])
 
 from __future__ import annotations
 
-from minigrad.nn.module import Module
+from minigrad.nn import init as _init
+from minigrad.nn.module import Module, Parameter
 from minigrad.ops import activation as _act
 from minigrad.ops import elementwise as _ew
 from minigrad.ops import inplace as _inplace
 from minigrad.ops import reduce as _reduce
+from minigrad.ops.prelu import prelu as _prelu
 
 __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Softplus",
     "Sigmoid", "LogSigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
-    "Softmax", "LogSoftmax",
+    "Softmax", "LogSoftmax", "PReLU",
 ]  # fmt: skip
 
 
@@ -428,3 +430,54 @@ class LogSoftmax(Softmax):
     def forward(self, input):
         dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
         return _reduce.log_softmax(input, dim)
+
+
+class PReLU(Module):
+    """Parametric ReLU: ``x`` where ``x > 0``, else ``weight * x``, with a learned slope
+    (one, or one per channel); see :func:`~minigrad.nn.functional.prelu`.
+
+    Parameters
+    ----------
+    num_parameters : int
+        1 (a shared slope) or the number of channels (default 1).
+    init : float
+        Initial slope (default 0.25).
+    device, dtype : optional
+        Where and in which dtype the slope lives.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> m = nn.PReLU()
+    >>> m
+    PReLU(num_parameters=1)
+    >>> m(minigrad.tensor([-4.0, 2.0]))
+    tensor([-1.,  2.], grad_fn=<Where backward>)
+    """
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None, dtype=None):
+        super().__init__()
+        from minigrad.creation import empty
+
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(empty(num_parameters, device=device, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Set every slope to ``init``.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.PReLU(3, init=0.5); m.reset_parameters(); m.weight.tolist()
+        [0.5, 0.5, 0.5]
+        """
+        _init.constant_(self.weight, self.init)
+
+    def forward(self, input):
+        return _prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 
 from minigrad.autograd.grad_mode import no_grad
+from minigrad.tensor import Tensor
 
 __all__ = [
     "calculate_gain",
@@ -25,6 +26,9 @@ __all__ = [
     "xavier_normal_",
     "kaiming_uniform_",
     "kaiming_normal_",
+    "orthogonal_",
+    "eye_",
+    "dirac_",
 ]
 
 _LINEAR = (
@@ -438,3 +442,138 @@ def _default_layer_init_(weight, bias=None) -> None:
         fan_in, _ = _calculate_fan_in_and_fan_out(weight)
         bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
         uniform_(bias, -bound, bound)
+
+
+def orthogonal_(tensor, gain: float = 1.0, generator=None):
+    """Fill ``tensor`` with a (semi-)orthogonal matrix times ``gain``, in place (Saxe et
+    al. 2013; PyTorch's algorithm: QR of a normal matrix, signs fixed by ``diag(R)``).
+
+    The tensor is viewed as ``(rows, numel // rows)``; its rows (if fewer) or columns are
+    orthonormal.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        At least 2-D.
+    gain : float
+        Scale of the result (default 1).
+    generator : None
+        Accepted for PyTorch compatibility (the device generator is used).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
+    Raises
+    ------
+    ValueError
+        For fewer than 2 dimensions.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.orthogonal_(minigrad.empty(3, 5))
+    >>> bool(((w @ w.T) - minigrad.eye(3)).abs().max() < 1e-5)
+    True
+    """
+    from minigrad import backend
+
+    if tensor.ndim < 2:
+        raise ValueError("orthogonal_: only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.numel() // rows
+    xp = tensor.xp
+    flat = backend.generator(tensor.device).standard_normal((rows, cols))
+    flat = xp.asarray(flat, dtype=tensor.dtype)
+    if rows < cols:
+        flat = flat.T
+    q, r = xp.linalg.qr(flat)
+    q = q * xp.sign(xp.diagonal(r))
+    if rows < cols:
+        q = q.T
+    with no_grad():
+        return tensor.copy_(Tensor._make((q * gain).reshape(tensor.shape).astype(tensor.dtype)))
+
+
+def eye_(tensor):
+    """Fill the 2-D ``tensor`` with the identity matrix (ones on the diagonal), in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        2-D.
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
+    Raises
+    ------
+    ValueError
+        If ``tensor`` is not 2-D.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> init.eye_(minigrad.empty(2, 3))
+    tensor([[1., 0., 0.],
+            [0., 1., 0.]])
+    """
+    if tensor.ndim != 2:
+        raise ValueError("eye_: only 2-D tensors are supported")
+    with no_grad():
+        return tensor.copy_(Tensor._make(tensor.xp.eye(*tensor.shape, dtype=tensor.dtype)))
+
+
+def dirac_(tensor, groups: int = 1):
+    """Fill the 3-, 4- or 5-D convolution weight ``tensor`` with the Dirac delta, so the
+    convolution passes its input through (each group keeps as many input channels as
+    possible), in place.
+
+    Parameters
+    ----------
+    tensor : Tensor
+        ``(out, in, *kernel)``, 3 to 5 dimensions.
+    groups : int
+        Number of groups (``out`` must be divisible by it).
+
+    Returns
+    -------
+    Tensor
+        ``tensor`` itself.
+
+    Raises
+    ------
+    ValueError
+        For a tensor of another rank or ``out`` not divisible by ``groups``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.nn import init
+    >>> w = init.dirac_(minigrad.empty(2, 2, 3))
+    >>> w[:, :, 1]
+    tensor([[1., 0.],
+            [0., 1.]])
+    """
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("dirac_: only tensors with 3, 4, or 5 dimensions are supported")
+    out = tensor.shape[0]
+    if out % groups != 0:
+        raise ValueError("dirac_: dim 0 must be divisible by groups")
+    per = out // groups
+    m = min(per, tensor.shape[1])
+    xp = tensor.xp
+    w = xp.zeros(tensor.shape, dtype=tensor.dtype)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(m):
+            w[(g * per + d, d) + centre] = 1
+    with no_grad():
+        return tensor.copy_(Tensor._make(w))

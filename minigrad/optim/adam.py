@@ -42,6 +42,8 @@ class Adam(Optimizer):
         Maximize the objective instead of minimizing it.
     decoupled_weight_decay : bool
         Decay the parameters directly (AdamW) instead of adding to the gradient.
+    foreach, capturable, differentiable, fused : optional
+        Accepted for PyTorch compatibility (one NumPy/CuPy update per tensor).
 
     Raises
     ------
@@ -70,7 +72,11 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach=None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
         decoupled_weight_decay: bool = False,
     ):
         name = type(self).__name__
@@ -217,6 +223,10 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach=None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused=None,
     ):
         super().__init__(
             params,

@@ -137,6 +137,10 @@ class Optimizer:
             )
         else:
             params = list(params)
+        names = None
+        if params and all(isinstance(p, tuple) and len(p) == 2 for p in params):
+            names = [str(n) for n, _ in params]  # named parameters, as PyTorch 2 accepts
+            params = [p for _, p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -147,6 +151,8 @@ class Optimizer:
                 raise ValueError(f"{name}: can't optimize a non-leaf Tensor (parameter {i})")
         group = dict(param_group)
         group["params"] = params
+        if names is not None:
+            group["param_names"] = names
         for key, default in self.defaults.items():
             if default is required and key not in group:
                 raise ValueError(

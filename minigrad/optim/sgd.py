@@ -38,6 +38,8 @@ class SGD(Optimizer):
         Use Nesterov momentum (needs ``momentum > 0`` and ``dampening == 0``).
     maximize : bool
         Maximize the objective instead of minimizing it.
+    foreach, differentiable, fused : optional
+        Accepted for PyTorch compatibility (one NumPy/CuPy update per tensor).
 
     Raises
     ------
@@ -69,6 +71,9 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach=None,
+        differentiable: bool = False,
+        fused=None,
     ):
         if lr is not required and lr < 0.0:
             raise ValueError(f"SGD: Invalid learning rate: {lr} (expected lr >= 0)")

@@ -16,10 +16,18 @@ True
 """
 
 from minigrad.data import (
+    BatchSampler,
+    ConcatDataset,
     DataLoader,
     Dataset,
+    DistributedSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
     Subset,
+    SubsetRandomSampler,
     TensorDataset,
+    WeightedRandomSampler,
     default_collate,
     random_split,
 )
@@ -29,6 +37,14 @@ __all__ = [
     "TensorDataset",
     "Subset",
     "random_split",
+    "ConcatDataset",
     "DataLoader",
     "default_collate",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+    "DistributedSampler",
 ]
