@@ -652,3 +652,43 @@ def test_audited_conveniences(device):
     z = x.clone()
     assert z.clip_(-1, 1).tolist() == [[1.0, -1.0], [0.0, 1.0]]
     np.testing.assert_allclose(to_numpy(y), -np.exp(np.sqrt(np.abs(to_numpy(x)))), rtol=1e-6)
+
+
+# ----------------------------------------------------------------------- a ported script
+def ported_script(torch, x, wq, wk, wv, labels):
+    """The snippet of tests/fixtures/make_tensor_api_fixtures.py, character for character:
+    it runs with ``torch`` being PyTorch there and minigrad here."""
+    b, t, d = x.shape
+    q, k, v = x @ wq, x @ wk, x @ wv
+    scores = torch.einsum("btd,bsd->bts", q, k) / d**0.5
+    causal = torch.triu(torch.ones(t, t), diagonal=1).bool()
+    scores = scores.masked_fill(causal, float("-inf"))
+    att = scores.softmax(dim=-1)
+    out = torch.einsum("bts,bsd->btd", att, v)
+    out = out + x.flip(1).roll(1, dims=1) * 0.1
+    h = out.norm(dim=-1, keepdim=True)
+    out = out / h.clamp(min=1e-6)
+    logits = out.sum(dim=1)
+    onehot = torch.zeros_like(logits).scatter_(1, labels.unsqueeze(1), 1.0)
+    top2 = logits.topk(2, dim=1)
+    hit = (top2.indices == labels.unsqueeze(1)).any(dim=1).float().mean()
+    loss = -(logits.log_softmax(dim=1) * onehot).sum(dim=1).mean()
+    loss = loss + logits.cumsum(dim=1).pow(2).mean() * 0.01
+    loss = loss + torch.tril(att[0]).diagonal().sum() * 0.1
+    logits2 = logits.clone()
+    logits2[:, 0] = 0.0
+    logits2.mul_(0.5).add_(logits.sort(dim=1, descending=True).values)
+    loss = loss + logits2.prod(dim=1).abs().mean() * 0.01 + logits2.norm(p=1) * 0.01
+    return loss, hit
+
+
+def test_a_ported_pytorch_snippet_matches_pytorch(device):
+    names = ["x", "wq", "wk", "wv"]
+    ts = [mg.tensor(FX[f"script.{n}"], device=device, requires_grad=True) for n in names]
+    with mg.device(device):  # torch.ones(t, t) inside the script: the default device
+        loss, hit = ported_script(mg, *ts, mg.tensor(FX["script.labels"], device=device))
+    np.testing.assert_allclose(loss.item(), FX["script.loss"], rtol=1e-10)
+    assert hit.item() == FX["script.hit"]
+    loss.backward()
+    for n, t in zip(names, ts):
+        np.testing.assert_allclose(to_numpy(t.grad), FX[f"script.grad_{n}"], rtol=1e-8, atol=1e-12)

@@ -286,16 +286,29 @@ def _cumextreme(x, dim, largest):
     xs = x if x.ndim else x.reshape(1)
     xp = x.xp
     d = xs.data
-    run = (xp.maximum if largest else xp.minimum).accumulate(d, axis=axis)
+    run = _accumulate(xp.maximum if largest else xp.minimum, d, axis)
     shape = [1] * d.ndim
     shape[axis] = d.shape[axis]
     pos = xp.arange(d.shape[axis], dtype=xp.int64).reshape(shape)
     hit = (d == run) | (xp.isnan(d) if d.dtype.kind == "f" else False)
-    idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=axis)  # last index of the extreme
+    idx = _accumulate(xp.maximum, xp.where(hit, pos, 0), axis)  # last index of the extreme
     values = TakeAlongDim(idx, axis)(xs)
     if x.ndim == 0:
         values, idx = values.reshape(()), idx.reshape(())
     return (_CummaxResult if largest else _CumminResult)(values, Tensor._make(idx))
+
+
+def _accumulate(op, a, axis):
+    """``op.accumulate(a, axis)``, with a loop over the axis where the array module's
+    ufuncs have no ``accumulate`` (older CuPy)."""
+    try:
+        return op.accumulate(a, axis=axis)
+    except (AttributeError, NotImplementedError, TypeError):  # pragma: no cover - GPU
+        xp = backend.array_module(a)
+        out = xp.moveaxis(a.copy(), axis, 0)
+        for i in range(1, out.shape[0]):
+            out[i] = op(out[i - 1], out[i])
+        return xp.moveaxis(out, 0, axis)
 
 
 def cummax(x, dim: int):
