@@ -475,8 +475,7 @@ class NormalizeGrad(Function):
         if x.size == 0:
             if f.sync is not None:  # no samples here, but the others wait for our sums
                 f.sync.reduce(xp.zeros(lay.c, dtype=acc), xp.zeros(lay.c, dtype=acc))
-            z = xp.zeros(lay.c, dtype=acc)
-            return z, z
+            return xp.zeros(lay.c, dtype=acc), xp.zeros(lay.c, dtype=acc)  # not one array
         invstd = f.invstd
         if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
             xa = np.ascontiguousarray(f.x2, dtype=acc)

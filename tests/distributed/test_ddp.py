@@ -33,18 +33,26 @@ def make_model(seed, conv=False):
     return nn.Sequential(nn.Linear(6, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 3))
 
 
+def _np(a):
+    """An array (or a tensor's data) as NumPy, from any device."""
+    a = a.data if isinstance(a, minigrad.Tensor) else a
+    return a if isinstance(a, np.ndarray) else a.get()
+
+
 def _params(m):
-    return [p.data.copy() for p in m.parameters()]
+    return [_np(p.data).copy() for p in m.parameters()]
 
 
 @pytest.mark.parametrize("conv", [False, True])
 @pytest.mark.parametrize("empty_first", [False, True])
-def test_ddp_syncbn_equals_one_process(world, conv, empty_first):
+def test_ddp_syncbn_equals_one_process(world, device, conv, empty_first):
     rank, size = world
     N, K = 16, 3
-    ref = make_model(0, conv).to(minigrad.float64)
+    ref = make_model(0, conv).to(dtype=minigrad.float64, device=device)
     # every rank starts from different weights: the wrap broadcasts rank 0's
-    local = nn.SyncBatchNorm.convert_sync_batchnorm(make_model(rank, conv).to(minigrad.float64))
+    local = nn.SyncBatchNorm.convert_sync_batchnorm(
+        make_model(rank, conv).to(dtype=minigrad.float64, device=device)
+    )
     model = DDP(local, bucket_cap_mb=0.0005)  # a few hundred bytes: several buckets
     assert model.module is local
     for a, b in zip(_params(ref), _params(local)):
@@ -58,18 +66,20 @@ def test_ddp_syncbn_equals_one_process(world, conv, empty_first):
         x = rng.normal(size=shape)
         y = rng.integers(0, 3, N)
         opt_ref.zero_grad()
-        F.cross_entropy(ref(minigrad.tensor(x)), minigrad.tensor(y)).backward()
+        t = lambda a: minigrad.tensor(a, device=device)  # noqa: E731
+        F.cross_entropy(ref(t(x)), t(y)).backward()
         opt_ref.step()
         opt.zero_grad()
-        out = model(minigrad.tensor(x[lo:hi]))
+        out = model(t(x[lo:hi]))
         # the shard's share of the whole batch's mean loss (DDP averages over processes)
-        loss = F.cross_entropy(out, minigrad.tensor(y[lo:hi]), reduction="sum") * (size / N)
+        loss = F.cross_entropy(out, t(y[lo:hi]), reduction="sum") * (size / N)
         loss.backward()
         opt.step()
-    for a, b in zip(_params(ref), _params(local)):
-        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-11)
+    names = [n for n, _ in ref.named_parameters()]
+    for name, a, b in zip(names, _params(ref), _params(local)):
+        np.testing.assert_allclose(b, a, rtol=1e-9, atol=1e-11, err_msg=name)
     for a, b in zip(ref.buffers(), local.buffers()):
-        np.testing.assert_allclose(b.data, a.data, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(_np(b), _np(a), rtol=1e-9, atol=1e-12)
 
 
 def test_replicas_end_identical(world):

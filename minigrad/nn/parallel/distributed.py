@@ -162,14 +162,10 @@ class DistributedDataParallel(Module):
             collectives.all_reduce_array(flat, pg.ReduceOp.SUM, self.process_group)
             flat /= self.world_size
             o = 0
-            for p in bucket:
+            for p in bucket:  # new gradients: views of the reduced bucket
                 n = p.data.size
-                g = flat[o : o + n].reshape(p.shape)
+                p.grad = Tensor._make(flat[o : o + n].reshape(p.shape))
                 o += n
-                if p.grad is None:
-                    p.grad = Tensor._make(g.copy())
-                else:
-                    p.grad.data[...] = g
         self._comm_time += time.perf_counter() - t0
 
     @contextlib.contextmanager
