@@ -15,6 +15,8 @@ argmax back. Each is the other's backward, so gradients of any order are exact.
 
 from __future__ import annotations
 
+import numpy as np
+
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops.indexing import scatter_add
@@ -25,13 +27,14 @@ __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d"]
 
 
 def _window_index(xp, n, out):
-    """``(out, K)`` positions of each window, the tail clamped to the window's end."""
-    i = xp.arange(out)
+    """``(out, K)`` positions of each window, the tail clamped to the window's end (from
+    shapes alone: computed on the host, then moved to the data's device)."""
+    i = np.arange(out)
     start = (i * n) // out
     end = -((-(i + 1) * n) // out)
     k = int((end - start).max())
-    idx = start[:, None] + xp.arange(k)[None, :]
-    return xp.minimum(idx, (end - 1)[:, None])
+    idx = start[:, None] + np.arange(k)[None, :]
+    return xp.asarray(np.minimum(idx, (end - 1)[:, None]))
 
 
 class PlaneGather(Function):
@@ -92,7 +95,7 @@ class AdaptiveMaxPool(Function):
         win = x.reshape(n, c, h * w)[:, :, flat]  # (N, C, oh*ow, Kh*Kw)
         arg = win.argmax(axis=-1)
         nan = xp.isnan(win)
-        if bool(nan.any()):  # a NaN wins, as in PyTorch
+        if xp is not np or bool(nan.any()):  # a NaN wins, as in PyTorch (GPU: no check)
             arg = xp.where(nan.any(axis=-1), nan.argmax(axis=-1), arg)
         pos = xp.take_along_axis(xp.broadcast_to(flat, win.shape), arg[..., None], axis=-1)[
             ..., 0

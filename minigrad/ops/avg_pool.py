@@ -33,17 +33,19 @@ def _window_counts(xp, n, out, k, s, p, count_include_pad):
 
 
 def _divisor(spec, xshape, dtype, xp, count_include_pad, divisor_override):
-    """The divisor of each output pixel: a Python number when it is constant."""
+    """The divisor of each output pixel: a Python number when it is constant. It depends on
+    shapes alone, so it is computed on the host (no device round trip) and moved to the
+    data's device only when it varies."""
     if divisor_override is not None:
         return divisor_override
     h, w = xshape[2:]
     dims = zip((h, w), spec.out, spec.kernel, spec.stride, spec.pad)
-    ch, cw = (_window_counts(xp, *a, count_include_pad) for a in dims)
+    ch, cw = (_window_counts(np, *a, count_include_pad) for a in dims)
     div = ch.reshape(-1, 1) * cw
     first = int(div.ravel()[0])
     if bool((div == first).all()):
         return first
-    return div.astype(dtype)
+    return xp.asarray(div.astype(dtype))
 
 
 class AvgPool(Function):

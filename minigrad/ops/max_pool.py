@@ -42,6 +42,9 @@ class MaxPool(Function):
         xpad = _pad_array(x4, self.spec.pad4, _lowest(xp, x.dtype))
         kh, kw = self.spec.kernel
         best = idx = None
+        # PyTorch points at the last NaN of a window. The CPU checks for NaN once and fixes
+        # the indices up after; a GPU takes NaN in the loop (a check would stall it).
+        nan_in_loop = xp is not np and x.dtype.kind == "f"
         for t, sl in self.spec.offsets():
             v = xpad[sl]
             if best is None:  # offset 0 starts the running maximum
@@ -49,9 +52,11 @@ class MaxPool(Function):
                 idx = xp.zeros(best.shape, dtype=xp.int8 if kh * kw <= 127 else xp.int32)
                 continue
             take = v > best  # strictly greater: the first maximum wins
+            if nan_in_loop:
+                take |= xp.isnan(v)
             xp.maximum(best, v, out=best)  # (NaN-propagating)
             idx += take.astype(idx.dtype) * (t - idx)  # branch-free "idx[take] = t"
-        if x.dtype.kind == "f" and bool(xp.isnan(best).any()):
+        if not nan_in_loop and x.dtype.kind == "f" and bool(xp.isnan(best).any()):
             for t, sl in self.spec.offsets():  # PyTorch points at the last NaN
                 idx = xp.where(xp.isnan(xpad[sl]), idx.dtype.type(t), idx)
         self.idx = idx
@@ -90,8 +95,9 @@ class MaxPoolScatter(Function):
         pt, pb, pl, pr = sp.pad4
         gx = xp.zeros((n, c, h + pt + pb, w + pl + pr), dtype=gy.dtype)
         # gy * mask is branch-free and several times faster than where() on the random
-        # masks of real data; it is exact unless gy holds inf/NaN (inf * 0 = NaN).
-        finite = bool(xp.isfinite(gy4).all())
+        # masks of real data; it is exact unless gy holds inf/NaN (inf * 0 = NaN). On a
+        # GPU, where() costs the same and checking would stall it: always select there.
+        finite = xp is np and bool(xp.isfinite(gy4).all())
         for t, sl in sp.offsets():
             g = gy4 * (self.idx == t) if finite else xp.where(self.idx == t, gy4, zero)
             if sp.disjoint:
