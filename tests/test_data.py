@@ -250,5 +250,5 @@ def test_mnist1d_missing_package_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "mnist1d", None)
     monkeypatch.setitem(sys.modules, "mnist1d.data", None)
     monkeypatch.setattr(m, "_cache", {})
-    with pytest.raises(ImportError, match=r"minigrad\[datasets\]"):
+    with pytest.raises(ImportError, match=r"minigrad-lab\[datasets\]"):
         load_mnist1d()
