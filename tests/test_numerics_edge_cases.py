@@ -342,6 +342,14 @@ def test_replicate_pad_wider_than_dimension(device):
     both(lambda a: F.pad(a, (3, 2, 0, 4), mode="replicate") ** 2, rand(device, 1, 2, 2))
 
 
+@pytest.mark.parametrize("k, widths", enumerate([(-1, 2), (2, -1), (-2, -1), (-3, 1)]))
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+def test_negative_pad_widths_crop_then_pad(device, mode, k, widths):
+    # PyTorch crops first; circular padding then wraps the cropped tensor
+    run(device, f"pad_negative_{mode}_{k}", lambda t: F.pad(t, widths, mode=mode))
+    both(lambda a: F.pad(a, widths, mode=mode) ** 2, rand(device, 1, 2, 5))
+
+
 def test_conv_replicate_padding_wider_than_input(device):
     conv = nn.Conv1d(1, 2, 3, padding=4, padding_mode="replicate", dtype=mg.float64, device=device)
     conv.weight.data[...] = conv.weight.xp.asarray(FX["conv_replicate.weight"])

@@ -64,8 +64,9 @@ def pad(x, pad, mode: str = "constant", value=None):
     ----------
     x : Tensor
     pad : tuple of int
-        An even number of widths, at most ``2 * x.ndim``. Negative widths crop
-        (``'constant'`` mode only).
+        An even number of widths, at most ``2 * x.ndim``. Negative widths crop (in the
+        other modes the padding then repeats, mirrors or wraps the cropped tensor, as in
+        PyTorch).
     mode : {'constant', 'reflect', 'replicate', 'circular'}
         Fill with ``value``; mirror without repeating the edge; repeat the edge; wrap
         around.
@@ -117,17 +118,21 @@ def pad(x, pad, mode: str = "constant", value=None):
         if b == 0 and a == 0:
             continue
         n = x.shape[axis]
-        if b < 0 or a < 0:
-            raise ValueError(f"pad: negative widths are only allowed in 'constant' mode: {pad}")
+        # negative widths crop first (PyTorch: the padding then uses the cropped edges)
+        lo, hi = max(-b, 0), n - max(-a, 0)
+        b, a, m = max(b, 0), max(a, 0), hi - lo
         # reflect mirrors without the edge (widths < size); circular wraps at most once
         # (widths <= size); replicate repeats the edge as often as asked (any width)
-        limit = n - 1 if mode == "reflect" else n
-        if n == 0 or (mode != "replicate" and (b > limit or a > limit)):
-            need = "a non-empty dimension" if n == 0 else f"widths at most {limit}"
+        limit = m - 1 if mode == "reflect" else m
+        if m <= 0 or (mode != "replicate" and (b > limit or a > limit)):
+            need = "a non-empty dimension" if m <= 0 else f"widths at most {limit}"
             raise ValueError(
-                f"pad: {mode} padding of ({b}, {a}) on dimension {axis} needs {need} "
-                f"(size {n}; input shape {tuple(x.shape)})"
+                f"pad: {mode} padding of {pad} on dimension {axis} needs {need} "
+                f"(size {n}{f', {m} after cropping' if m != n else ''}; input shape "
+                f"{tuple(x.shape)})"
             )
-        idx = _pad_index(x.xp, n, b, a, mode)
+        idx = _pad_index(x.xp, m, b, a, mode)
+        if lo:
+            idx = idx + lo
         out = getitem(out, (slice(None),) * axis + (idx,))
     return out
