@@ -22,12 +22,14 @@ __all__ = []  # internal
 
 
 @kernel
-def _lstm_pre(lo, hi, xg, hg, a):
-    """``a = xg + hg``, halved in the sigmoid gates (i, f, o) for the tanh form."""
+def _lstm_pre(lo, hi, xg, hg, bias, use_bias, a):
+    """``a = xg + hg (+ bias)``, halved in the sigmoid gates (i, f, o) for the tanh form."""
     H = a.shape[1] // 4
     for b in range(lo, hi):
         for k in range(4 * H):
             v = xg[b, k] + hg[b, k]
+            if use_bias:
+                v += bias[k]
             a[b, k] = v if 2 * H <= k < 3 * H else 0.5 * v
 
 
@@ -127,27 +129,36 @@ def handles(*arrays):
     )
 
 
-def lstm_forward(xg, hg, c):
-    """``(h', c', acts, tanh(c'))`` of one LSTM step (``acts``: i, f, g, o activated).
+def lstm_forward(xg, hg, c, bias=None, out=None):
+    """``(h', c', acts, tanh(c'))`` of one LSTM step (``acts``: i, f, g, o activated)
+    from ``xg + hg (+ bias)``; written into ``out`` (four arrays) when given.
 
     The transcendental functions are NumPy's (vectorized ``tanh``); the kernels do the
     rest of the arithmetic around them, so a step is five passes instead of fifteen."""
     B, H = c.shape
-    a = np.empty((B, 4 * H), dtype=c.dtype)
-    c2 = np.empty((B, H), dtype=c.dtype)
-    _lstm_pre.compiled()(0, B, xg, hg, a)
+    if out is None:
+        out = (np.empty((B, H), c.dtype), np.empty((B, H), c.dtype),
+               np.empty((B, 4 * H), c.dtype), np.empty((B, H), c.dtype))  # fmt: skip
+    h2, c2, a, tc = out
+    use_bias = bias is not None
+    _lstm_pre.compiled()(0, B, xg, hg, bias if use_bias else _EMPTY[c.dtype.char], use_bias, a)
     np.tanh(a, out=a)
     _lstm_post.compiled()(0, B, a, c, c2)
-    tc = np.tanh(c2)
-    h2 = np.multiply(a[:, 3 * H :], tc)
-    return h2, c2, a, tc
+    np.tanh(c2, out=tc)
+    np.multiply(a[:, 3 * H :], tc, out=h2)
+    return out
 
 
-def lstm_backward(gh, gc, acts, tc, c):
-    """``(d pre-activations, d c)`` of one LSTM step; ``gh``/``gc`` may be None."""
+_EMPTY = {"f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}
+
+
+def lstm_backward(gh, gc, acts, tc, c, out=None):
+    """``(d pre-activations, d c)`` of one LSTM step; ``gh``/``gc`` may be None; written
+    into ``out`` (two arrays) when given."""
     B, H = c.shape
-    da = np.empty((B, 4 * H), dtype=c.dtype)
-    dcp = np.empty((B, H), dtype=c.dtype)
+    if out is None:
+        out = (np.empty((B, 4 * H), dtype=c.dtype), np.empty((B, H), dtype=c.dtype))
+    da, dcp = out
     empty = np.zeros((1, 1), dtype=c.dtype)
     _lstm_bwd.compiled()(
         0, B, empty if gh is None else gh, empty if gc is None else gc,

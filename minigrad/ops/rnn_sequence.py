@@ -23,9 +23,12 @@ and differentiates that replay with graph recording on, so higher-order gradient
 
 from __future__ import annotations
 
-from minigrad import backend
+import numpy as np
+
+from minigrad import backend, jit
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
+from minigrad.ops import rnn_jit
 from minigrad.ops.linear import Linear
 from minigrad.ops.rnn_cell import (
     GRUCellFunction,
@@ -62,8 +65,20 @@ class RecurrentSequence(Function):
         order = range(T - 1, -1, -1) if self.reverse else range(T)
         hs = xp.empty((T + 1, B, H), dtype=xg.dtype)  # hs[k]: state before the k-th step read
         hs[0] = h0
-        wt = w.T
-        if lstm:
+        wt = xp.ascontiguousarray(w.T)  # (measured: NN 92 us, NT 116 us per step matmul)
+        self.use_jit = xp is np and jit.enabled() and rnn_jit.handles(xg[0], h0, wt)
+        if lstm and self.use_jit:  # kernels write straight into the saved arrays
+            cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
+            cs[0] = c0
+            acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
+            tcs = xp.empty((T, B, H), dtype=xg.dtype)
+            hg = xp.empty((B, 4 * H), dtype=xg.dtype)
+            for k, t in enumerate(order):
+                xp.matmul(hs[k], wt, out=hg)
+                step_out = (hs[k + 1], cs[k + 1], acts[k], tcs[k])
+                rnn_jit.lstm_forward(xg[t], hg, cs[k], b, out=step_out)
+            self.cs, self.acts, self.tcs = cs, acts, tcs
+        elif lstm:
             xb = xg if b is None else xg + b
             cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
             cs[0] = c0
@@ -109,7 +124,21 @@ class RecurrentSequence(Function):
         dc = None if gc is None else gc.data
         dG = xp.empty((T, B, GH), dtype=xg.dtype)  # gradients of the pre-activations, k order
         dHG = dG if lstm else xp.empty((T, B, GH), dtype=xg.dtype)
-        for k in range(T - 1, -1, -1):
+        compiled = (
+            lstm and self.use_jit and rnn_jit.handles(wd, *(g for g in (dh, dc) if g is not None))
+        )
+        if compiled:  # kernels write straight into dG; dh, dc updated in place
+            dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
+            dcs = [xp.zeros((B, H), xg.dtype) if dc is None else dc.copy(), xp.empty_like(dhb)]
+            for k in range(T - 1, -1, -1):
+                if go is not None:
+                    dhb += go[k]
+                rnn_jit.lstm_backward(dhb, dcs[0], self.acts[k], self.tcs[k], self.cs[k],
+                                      out=(dG[k], dcs[1]))  # fmt: skip
+                dcs.reverse()
+                xp.matmul(dG[k], wd, out=dhb)
+            dh, dc = dhb, dcs[0]
+        for k in range(T - 1, -1, -1) if not compiled else ():
             if go is not None:
                 dh = go[k] if dh is None else dh + go[k]
             if dh is None:
