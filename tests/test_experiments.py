@@ -316,7 +316,7 @@ def test_report_without_matplotlib_says_how_to_get_figures(tmp_path, monkeypatch
     for rec in _fake_records():
         append_result(tmp_path / "results.jsonl", rec)
     text = write_report(tmp_path).read_text()
-    assert "pip install minigrad[plot]" in text
+    assert 'pip install "minigrad-lab[plot]"' in text
     assert not (tmp_path / "figures").exists()
 
 
