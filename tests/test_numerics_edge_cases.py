@@ -281,6 +281,9 @@ INDEX_KEYS = {
     "int_list2d_list": (0, [[0], [1]], [1, 2]),
     "int_slice_mask": (0, slice(None), [True, False, True, False]),
     "list_slice_int": ([1, 0], slice(None), 2),
+    # an Ellipsis that stands for no dimension does not separate the array indices
+    "slice_mask_empty_ellipsis_list": (slice(0, 1), [False, True, True], Ellipsis, [0, 3]),
+    "list_ellipsis_list": ([1, 0], Ellipsis, [0, 3]),
 }
 
 

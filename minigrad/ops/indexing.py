@@ -116,6 +116,23 @@ def _is_int(k) -> bool:
     return getattr(k, "ndim", None) == 0 and k.dtype.kind in "iu"
 
 
+def _expand_ellipsis(key, ndim):
+    """``key`` with its Ellipsis written out as full slices. An Ellipsis that stands for
+    no dimension then disappears: NumPy would still count it as separating two array
+    indices (moving their dimensions first); PyTorch does not."""
+    if not isinstance(key, tuple) or not any(k is Ellipsis for k in key):
+        return key
+    used = 0
+    for k in key:
+        if k is None or k is Ellipsis:
+            continue
+        dt = getattr(k, "dtype", None)
+        used += k.ndim if dt is not None and dt.kind == "b" else 1
+    i = next(j for j, k in enumerate(key) if k is Ellipsis)
+    fill = (slice(None),) * max(ndim - used, 0)
+    return key[:i] + fill + key[i + 1 :]
+
+
 def _torch_order(key):
     """Split ``key`` into two keys applied one after the other when PyTorch's result
     differs from NumPy's, else return None.
@@ -180,6 +197,8 @@ def getitem(x, key):
     """
     key = _index_key(key, x.xp)
     try:
+        if isinstance(key, tuple) and any(map(_is_advanced, key)):
+            key = _expand_ellipsis(key, x.ndim)
         split = _torch_order(key)
         if split is not None:
             return GetItem(split[1])(GetItem(split[0])(x))
