@@ -8,7 +8,8 @@ arrays, no pickling). CuPy arrays go through NCCL with the ``'nccl'`` backend
 (:mod:`minigrad.distributed.nccl`), else they are staged through host memory.
 
 Supported dtypes: float32, float64, int32, int64, int8, uint8, bool; float16 is
-reduced in float32.
+reduced in float32, bool in int32 (so ``SUM`` and ``MAX`` are a logical or, ``PRODUCT`` and
+``MIN`` a logical and).
 """
 
 from __future__ import annotations
@@ -62,11 +63,14 @@ def _use_nccl(group, arr):
 
 
 def _host(arr):
-    """A contiguous NumPy copy of ``arr`` (float16 as float32), or ``arr`` itself."""
+    """A contiguous NumPy copy of ``arr`` (float16 as float32, bool as int32: MPI has no
+    sum of booleans; the result is cast back, so SUM is a logical or), or ``arr`` itself."""
     if backend.array_module(arr) is not np:
         arr = arr.get()
     if arr.dtype == np.float16:
         return arr.astype(np.float32)
+    if arr.dtype == np.bool_:
+        return arr.astype(np.int32)
     return np.ascontiguousarray(arr)
 
 

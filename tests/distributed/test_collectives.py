@@ -36,6 +36,25 @@ def test_all_reduce(world, dtype):
         np.testing.assert_array_equal(t.data, expect.astype(dtype))
 
 
+@pytest.mark.parametrize("dtype", ["float16", "int32", "int8", "uint8"])
+def test_all_reduce_other_dtypes(world, dtype):
+    rank, size = world
+    t = minigrad.tensor(np.array([1, rank], dtype=dtype))
+    dist.all_reduce(t)
+    assert t.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(t.data, np.array([size, sum(range(size))], dtype=dtype))
+
+
+def test_all_reduce_bool_is_logical(world):
+    rank, size = world
+    t = minigrad.tensor(np.array([True, rank == 0, False]))
+    dist.all_reduce(t)  # SUM: logical or
+    np.testing.assert_array_equal(t.data, [True, True, False])
+    t = minigrad.tensor(np.array([True, rank == 0]))
+    dist.all_reduce(t, op=dist.ReduceOp.MIN)  # logical and
+    np.testing.assert_array_equal(t.data, [True, size == 1])
+
+
 def test_all_reduce_avg_and_noncontiguous(world):
     rank, size = world
     t = minigrad.tensor(np.full((3, 4), float(rank)))
