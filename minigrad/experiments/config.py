@@ -269,21 +269,26 @@ class RunConfig:
         check=nonneg_int,
         axis="--seeds",
         axis_default=[0, 1, 2],
+        axis_help="random seeds (weights, batch order, dropout)",
     )
     device: str = _setting("cpu", "cpu or cuda[:n] (needs CuPy)", check=_device)
     subset: int | None = _setting(
         None,
         "train on a fixed random subset of this many samples",
         check=optional(positive_int),
+        default_text="all",
         group="data",
     )
     test_subset: int | None = _setting(
         None,
         "evaluate on a fixed random subset of this many test samples (at most the test set)",
         check=optional(positive_int),
+        default_text="all",
         group="data",
     )
-    data_root: str | None = _setting(None, "folder of the MNIST IDX files", group="data")
+    data_root: str | None = _setting(
+        None, "folder of the MNIST IDX files", group="data", default_text="none"
+    )
     init_scale: float = _setting(
         1.0,
         "multiply the default initial weights by this factor",
@@ -317,7 +322,10 @@ class RunConfig:
         check=nonneg_int,
     )
     max_steps: int | None = _setting(
-        None, "stop after this many optimizer steps", check=optional(positive_int)
+        None,
+        "stop after this many optimizer steps",
+        check=optional(positive_int),
+        default_text="no limit",
     )
     lr_schedule: str = _setting("constant", "learning-rate schedule", choices=LR_SCHEDULES)
     tags: dict = _setting({}, "free-form labels (not a command-line option)", cli=False)
