@@ -329,10 +329,11 @@ def run_grid(
     t0 = time.perf_counter()
     counts = {"ok": 0, "diverged": 0, "failed": 0}
     by_id = {c.run_id(): c for c in todo}
+    runs = out.resolve() / "runs"  # absolute: a worker's working folder may differ
     tasks = [
         (
             f"run-{c.run_id()}",
-            (run_fn, c, out / "runs" / c.run_id() if keep_run_dirs else None, run_progress),
+            (run_fn, c, runs / c.run_id() if keep_run_dirs else None, run_progress),
         )
         for c in todo
     ]
