@@ -50,10 +50,20 @@ def test_optimizer_trajectory_matches_pytorch(name, device):
         )
 
 
-@pytest.mark.parametrize("cls", ["RMSprop", "Adagrad"])
+ROUNDTRIP = {
+    "RMSprop": dict(momentum=0.5, centered=True),
+    "Adagrad": dict(lr_decay=0.1),
+    "Adadelta": dict(weight_decay=0.1),
+    "Adamax": {},
+    "NAdam": dict(weight_decay=0.01),
+    "RAdam": dict(betas=(0.5, 0.5)),
+}
+
+
+@pytest.mark.parametrize("cls", sorted(ROUNDTRIP))
 def test_optimizer_keeps_float32_and_state_dict_roundtrip(cls, device):
     w = minigrad.randn(3, 2, device=device, requires_grad=True)
-    kw = dict(momentum=0.5, centered=True) if cls == "RMSprop" else dict(lr_decay=0.1)
+    kw = ROUNDTRIP[cls]
     opt = getattr(optim, cls)([w], **kw)
     (w * w).sum().backward()
     opt.step()
@@ -78,6 +88,10 @@ def test_optimizer_keeps_float32_and_state_dict_roundtrip(cls, device):
         ("Adagrad", dict(lr_decay=-1), "lr_decay"),
         ("Adagrad", dict(initial_accumulator_value=-1), "initial_accumulator_value"),
         ("Adagrad", dict(eps=-1), "epsilon"),
+        ("Adadelta", dict(rho=1.5), "rho"),
+        ("NAdam", dict(betas=(0.9, 1.0)), "beta parameter at index 1"),
+        ("RAdam", dict(weight_decay=-1), "weight_decay"),
+        ("Adamax", dict(lr=-0.1), "learning rate"),
     ],
 )
 def test_optimizer_bad_hyperparameters(cls, kwargs, match):

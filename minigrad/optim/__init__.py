@@ -3,16 +3,24 @@
 - :class:`Optimizer` — the base: parameter groups, state, ``state_dict``.
 - :class:`SGD` — momentum, dampening, Nesterov, weight decay.
 - :class:`Adam`, :class:`AdamW` — Adam and its decoupled-decay variant.
-- :class:`RMSprop`, :class:`Adagrad` — per-element adaptive learning rates.
+- :class:`RMSprop`, :class:`Adagrad`, :class:`Adadelta`, :class:`Adamax`, :class:`NAdam`,
+  :class:`RAdam` — per-element adaptive learning rates.
 - :mod:`minigrad.optim.lr_scheduler` — StepLR, MultiStepLR, CosineAnnealingLR, LinearLR,
   LambdaLR.
 """
 
 from minigrad.optim import lr_scheduler
+from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
+from minigrad.optim.adamax import Adamax
+from minigrad.optim.nadam import NAdam
 from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
 from minigrad.optim.sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = [
+    "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+    "RAdam", "lr_scheduler",
+]  # fmt: skip

@@ -1,0 +1,110 @@
+"""Adadelta (Zeiler 2012), with PyTorch's exact update::
+
+g = -g if maximize;  g += weight_decay * p
+v = rho * v + (1 - rho) * g * g
+delta = sqrt(u + eps) / sqrt(v + eps) * g
+u = rho * u + (1 - rho) * delta * delta
+p -= lr * delta
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim._adaptive import check_hyperparameters
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+__all__ = ["Adadelta"]
+
+
+class Adadelta(Optimizer):
+    """Adadelta, as ``torch.optim.Adadelta``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr : float
+        Scale of the update (default 1.0).
+    rho : float
+        Decay rate of the running averages, in [0, 1] (default 0.9).
+    eps : float
+        Added inside the square roots (default 1e-6).
+    weight_decay : float
+        L2 penalty (default 0).
+    foreach, capturable, differentiable : optional
+        Accepted for PyTorch compatibility.
+    maximize : bool
+        Maximize the objective.
+
+    Raises
+    ------
+    ValueError
+        For negative hyperparameters or ``rho`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import Adadelta
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = Adadelta([w])
+    >>> (w * w).sum().backward(); opt.step(); sorted(opt.state[w])
+    ['acc_delta', 'square_avg', 'step']
+    """
+
+    def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
+                 weight_decay: float = 0, foreach=None, *, capturable: bool = False,
+                 maximize: bool = False, differentiable: bool = False):  # fmt: skip
+        check_hyperparameters("Adadelta", lr, eps, weight_decay)
+        if not 0.0 <= rho <= 1.0:
+            raise ValueError(f"Adadelta: Invalid rho value: {rho} (expected 0 <= rho <= 1)")
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one Adadelta step on every parameter that has a gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+
+        Returns
+        -------
+        Tensor or None
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import Adadelta
+        >>> w = minigrad.tensor([1.0], requires_grad=True)
+        >>> opt = Adadelta([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
+        True
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                lr, rho = float(group["lr"]), float(group["rho"])
+                eps, wd = float(group["eps"]), float(group["weight_decay"])
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    xp = p.xp
+                    g = -p.grad.data if group["maximize"] else p.grad.data
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["square_avg"] = Tensor._make(xp.zeros_like(p.data))
+                        state["acc_delta"] = Tensor._make(xp.zeros_like(p.data))
+                    state["step"] += 1
+                    if wd != 0:
+                        g = g + wd * p.data
+                    v, u = state["square_avg"].data, state["acc_delta"].data
+                    v *= rho
+                    v += (1 - rho) * (g * g)
+                    delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
+                    u *= rho
+                    u += (1 - rho) * (delta * delta)
+                    p.data -= lr * delta
+                    p._version += 1
+        return loss
