@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 
-__all__ = ["world", "launch", "find_mpiexec", "wrap", "abort"]
+__all__ = ["world", "launch", "find_mpiexec", "wrap", "average", "abort"]
 
 _SIZE_VARS = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_SIZE")
 
@@ -67,6 +67,25 @@ def wrap(model):
     from minigrad.nn.parallel import DistributedDataParallel
 
     return DistributedDataParallel(model, broadcast_buffers=False)
+
+
+def average(values) -> list:
+    """The mean of ``values`` (a list of floats) over the processes, in one collective:
+    a step's loss and accuracy over the global batch (the shards are of equal size), the
+    same on every process, so that every process takes the same decisions (divergence).
+
+    Examples
+    --------
+    >>> from minigrad.experiments.parallel import average
+    >>> average([1.0, 0.5])  # doctest: +SKIP
+    [1.0, 0.5]
+    """
+    import numpy as np
+
+    from minigrad.distributed import ReduceOp, all_reduce_array
+
+    buf = np.asarray(values, dtype=np.float64)
+    return [float(v) for v in all_reduce_array(buf, ReduceOp.AVG)]
 
 
 def find_mpiexec(path=None) -> str:

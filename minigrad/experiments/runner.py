@@ -224,11 +224,13 @@ class Trainer:
         self.optimizer.zero_grad()
         loss.backward()
         loss_value = float(loss.item())
+        pred = _numpy(logits).argmax(axis=1)
+        acc = float((pred == _numpy(yb)).mean())
+        if self.world_size > 1:  # the global batch's: every process decides alike
+            loss_value, acc = parallel.average([loss_value, acc])
         if math.isfinite(loss_value):
             self.optimizer.step()
         self.step += 1
-        pred = _numpy(logits).argmax(axis=1)
-        acc = float((pred == _numpy(yb)).mean())
         return loss_value, acc
 
     def evaluate(self, split: str = "test", batch_stats: bool = False, batch_size=None):
