@@ -36,6 +36,7 @@ MODULES = [
     ("minigrad.viz", "The autograd graph as Graphviz DOT."),
     ("minigrad.experiments", "The normalization laboratory: models, runs, grids, reports."),
     ("minigrad.experiments.executor", "Where the runs of a grid execute: serial, Dask."),
+    ("minigrad.experiments.statistics", "Claims, paired seeds, confidence intervals, verdicts."),
     ("minigrad.cuda", "CUDA availability and devices."),
     ("minigrad.jit", "Optional compiled CPU kernels (Numba)."),
 ]
@@ -123,6 +124,8 @@ GROUPS = [
     ("minigrad.nn.dropout", "Dropout"),
     ("minigrad.ops.loss", "Losses"),
     ("minigrad.nn.loss", "Losses"),
+    ("minigrad.nn.rnn_norm", "Normalized recurrent cells"),
+    ("minigrad.nn.rnn", "Recurrent layers"),
 ]
 KIND_TITLES = {"class": "Classes", "function": "Functions", "exception": "Exceptions"}
 
