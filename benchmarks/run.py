@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4] [--repeat N] [--json out.json]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--repeat N] [--json out.json]
                              [--device cpu|cuda] [--threads 2] [--no-torch] [--no-jit]
 
 Both frameworks run in this one process on the same data, float32. On the CPU the
@@ -47,7 +47,7 @@ _THREAD_VARS = (
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--workloads", default="W1,W2,W3,W4", help="comma-separated subset")
+    p.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="comma-separated subset")
     p.add_argument("--repeat", type=int, default=7, help="measurements per row (median)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     p.add_argument("--min-time", type=float, default=0.2, help="seconds per measurement")
@@ -77,9 +77,9 @@ def parse_args(argv=None):
     )
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
-    bad = set(args.workloads) - {"W1", "W2", "W3", "W4"}
+    bad = set(args.workloads) - {"W1", "W2", "W3", "W4", "W5"}
     if bad:
-        p.error(f"unknown workloads {sorted(bad)}: choose from W1,W2,W3,W4")
+        p.error(f"unknown workloads {sorted(bad)}: choose from W1,W2,W3,W4,W5")
     return args
 
 

@@ -199,6 +199,36 @@ def w3_torch(torch, dev, name):
     return _w3(W3_LAYERS[name], torch.nn, dev, lambda a: torch.from_numpy(a).to(dev))
 
 
+# ----------------------------------------------------------------------- W5
+W5_SEQ, W5_BATCH, W5_IN, W5_HIDDEN = 40, 64, 32, 128
+
+
+def _w5(layer, dev, to_tensor):
+    """Forward + backward of the sum of a one-layer recurrent layer's outputs."""
+    layer.to(dev)
+    x = to_tensor(_data(5, W5_SEQ, W5_BATCH, W5_IN))
+    x.requires_grad_(True)
+
+    def step():
+        x.grad = None
+        for p in layer.parameters():
+            p.grad = None
+        layer(x)[0].sum().backward()
+
+    return Workload(step)
+
+
+def w5_minigrad(mg, dev, cls):
+    import minigrad.nn as nn
+
+    return _w5(getattr(nn, cls)(W5_IN, W5_HIDDEN), dev, lambda a: mg.tensor(a, device=dev))
+
+
+def w5_torch(torch, dev, cls):
+    layer = getattr(torch.nn, cls)(W5_IN, W5_HIDDEN)
+    return _w5(layer, dev, lambda a: torch.from_numpy(a).to(dev))
+
+
 # ----------------------------------------------------------------------- registry
 def registry():
     """Rows of the table: (workload id, row name, minigrad builder, torch builder)."""
@@ -216,4 +246,13 @@ def registry():
             )
         )
     rows.append(("W4", f"W4 {W4_OPS}-op chain fwd+bwd", w4_minigrad, w4_torch))
+    for cls in ("GRU", "LSTM"):
+        rows.append(
+            (
+                "W5",
+                f"W5 {cls} seq {W5_SEQ} b={W5_BATCH} h={W5_HIDDEN} fwd+bwd",
+                lambda mg, dev, c=cls: w5_minigrad(mg, dev, c),
+                lambda torch, dev, c=cls: w5_torch(torch, dev, c),
+            )
+        )
     return rows
