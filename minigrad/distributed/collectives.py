@@ -59,7 +59,13 @@ def _mpi_op(op):
 
 
 def _use_nccl(group, arr):
-    return group.backend == "nccl" and backend.array_module(arr) is not np and nccl.available()
+    """CuPy data of a dtype NCCL has, on the 'nccl' backend (else: host staging)."""
+    return (
+        group.backend == "nccl"
+        and backend.array_module(arr) is not np
+        and arr.dtype.name in nccl.DTYPES
+        and nccl.available()
+    )
 
 
 def _host(arr):

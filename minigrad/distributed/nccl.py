@@ -12,6 +12,9 @@ from __future__ import annotations
 
 __all__ = ["available"]
 
+DTYPES = ("float16", "float32", "float64", "int32", "int64", "uint8", "int8")
+"""The dtypes NCCL reduces (others, e.g. bool, are staged through the host)."""
+
 
 def available() -> bool:
     """Whether CuPy is installed with NCCL support.
