@@ -102,6 +102,9 @@ def test_optimizer_bad_hyperparameters(cls, kwargs, match):
 def _make_sched(opt, spec):
     cls, kw = spec
     kw = dict(kw)
+    if "lr_lambda" in kw:
+        factor = float(kw["lr_lambda"])
+        kw["lr_lambda"] = lambda epoch: factor
     if cls in ("SequentialLR", "ChainedScheduler"):
         kw["schedulers"] = [_make_sched(opt, s) for s in kw["schedulers"]]
         if cls == "SequentialLR":

@@ -1,6 +1,6 @@
 """Learning-rate schedules: StepLR, MultiStepLR, CosineAnnealingLR, LinearLR, LambdaLR,
 ExponentialLR, ConstantLR, PolynomialLR, OneCycleLR, ReduceLROnPlateau, SequentialLR,
-ChainedScheduler, CosineAnnealingWarmRestarts.
+ChainedScheduler, CosineAnnealingWarmRestarts, CyclicLR, MultiplicativeLR.
 
 A scheduler changes ``group['lr']`` of its optimizer's parameter groups each time its
 :meth:`~LRScheduler.step` is called (usually once per epoch, after ``optimizer.step()``).
@@ -33,6 +33,8 @@ __all__ = [
     "SequentialLR",
     "ChainedScheduler",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
+    "MultiplicativeLR",
 ]
 
 
@@ -600,6 +602,7 @@ class PolynomialLR(LRScheduler):
 
 
 # Schedules in files of their own, exported here as in torch.optim.lr_scheduler.
+from minigrad.optim.cyclic import CyclicLR, MultiplicativeLR  # noqa: E402
 from minigrad.optim.one_cycle import OneCycleLR  # noqa: E402
 from minigrad.optim.plateau import ReduceLROnPlateau  # noqa: E402
 from minigrad.optim.scheduler_chain import ChainedScheduler, SequentialLR  # noqa: E402
