@@ -284,6 +284,8 @@ INDEX_KEYS = {
     # an Ellipsis that stands for no dimension does not separate the array indices
     "slice_mask_empty_ellipsis_list": (slice(0, 1), [False, True, True], Ellipsis, [0, 3]),
     "list_ellipsis_list": ([1, 0], Ellipsis, [0, 3]),
+    "int_bool_list": (0, True, [0, 1]),
+    "ellipsis_bool_int_list": (Ellipsis, True, 0, [1, 2]),
 }
 
 

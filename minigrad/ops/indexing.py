@@ -102,7 +102,10 @@ def _never_repeats(key) -> bool:
 
 
 def _is_advanced(k) -> bool:
-    """An integer or bool array index of at least one dimension (NumPy's advanced)."""
+    """An array index of at least one dimension, or a bool mask of any (a Python bool
+    is a 0-d mask): NumPy's advanced indices."""
+    if isinstance(k, bool):
+        return True
     return getattr(k, "ndim", 0) > 0 or (getattr(k, "dtype", None) is not None
                                          and k.dtype.kind == "b")  # fmt: skip
 
@@ -124,8 +127,8 @@ def _expand_ellipsis(key, ndim):
         return key
     used = 0
     for k in key:
-        if k is None or k is Ellipsis:
-            continue
+        if k is None or k is Ellipsis or isinstance(k, bool):
+            continue  # (a Python bool is a 0-d mask: it adds a dimension, uses none)
         dt = getattr(k, "dtype", None)
         used += k.ndim if dt is not None and dt.kind == "b" else 1
     i = next(j for j, k in enumerate(key) if k is Ellipsis)
@@ -153,7 +156,8 @@ def _torch_order(key):
         if _is_int(k):
             first.append(int(k))
         elif _is_advanced(k):
-            n = k.ndim if k.dtype.kind == "b" else 1  # a mask spans its own dims
+            # a mask spans its own dims (a Python bool none); an array one
+            n = 0 if isinstance(k, bool) else k.ndim if k.dtype.kind == "b" else 1
             first.extend([slice(None)] * n)
             second.append(k)
         elif k is Ellipsis:
