@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import itertools
 
-import numpy as np
-
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.nn.norm import _BatchNorm
 
@@ -102,9 +100,8 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
          bn.running_var.data.copy())
         for bn in bns
     ]  # fmt: skip
-    sums = [
-        [np.zeros(bn.num_features, np.float64), np.zeros(bn.num_features, np.float64)] for bn in bns
-    ]
+    # float64 sums on each layer's device (no host round trip per batch)
+    sums = [[bn.running_mean.xp.zeros(bn.num_features, "float64") for _ in "mv"] for bn in bns]
     used = 0
     it = batches if num_batches is None else itertools.islice(batches, num_batches)
     try:
@@ -116,8 +113,8 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
                 model(_model_input(batch))
                 used += 1
                 for bn, acc in zip(bns, sums):
-                    acc[0] += _to_host(bn.running_mean.data)
-                    acc[1] += _to_host(bn.running_var.data)
+                    acc[0] += bn.running_mean.data.astype("float64")
+                    acc[1] += bn.running_var.data.astype("float64")
         if used == 0 or (num_batches is not None and used < num_batches):
             want = "at least one batch" if num_batches is None else f"{num_batches} batches"
             raise ValueError(
@@ -126,9 +123,8 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
             )
         for bn, (m_sum, v_sum) in zip(bns, sums):
             rm, rv = bn.running_mean.data, bn.running_var.data
-            xp = bn.running_mean.xp
-            rm[...] = xp.asarray(m_sum / used).astype(rm.dtype)
-            rv[...] = xp.asarray(v_sum / used).astype(rv.dtype)
+            rm[...] = (m_sum / used).astype(rm.dtype)
+            rv[...] = (v_sum / used).astype(rv.dtype)
     except BaseException:  # nothing partial is left: the passes overwrote the buffers
         for bn, _, _, mean, var in saved:
             bn.running_mean.data[...] = mean
@@ -141,7 +137,3 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
         for m, mode in modes:
             m.training = mode
     return used
-
-
-def _to_host(a):
-    return a.astype(np.float64) if isinstance(a, np.ndarray) else a.get().astype(np.float64)
