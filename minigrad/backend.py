@@ -114,18 +114,26 @@ class Device:
             return f"device(type='{self.type}')"
         return f"device(type='{self.type}', index={self.index})"
 
-    def __enter__(self):  # make the GPU current, like ``cupy.cuda.Device``
+    def __enter__(self):
+        """``with device:`` makes it the default device of factory functions, as
+        ``with torch.device(...)`` does, and a GPU the current one (``cupy.cuda.Device``)."""
+        ctx = None
         if self.type == "cuda":
-            self._ctx = _import_cupy().cuda.Device(self.index)
-            self._ctx.__enter__()
+            ctx = _import_cupy().cuda.Device(self.index)
+            ctx.__enter__()
+        _device_stack.append((get_default_device(), ctx))
+        set_default_device(self)
         return self
 
     def __exit__(self, *exc):
-        if self.type == "cuda":
-            self._ctx.__exit__(*exc)
+        previous, ctx = _device_stack.pop()
+        set_default_device(previous)
+        if ctx is not None:
+            ctx.__exit__(*exc)
 
 
 CPU = Device("cpu")
+_device_stack: list = []  # (previous default device, cupy device context) per ``with``
 
 
 def device(spec: str | Device | None = None) -> Device:
