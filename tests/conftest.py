@@ -21,6 +21,7 @@ collected.
 """
 
 import os
+import pathlib
 import sys
 from collections import Counter
 
@@ -33,6 +34,8 @@ import minigrad
 # name dump imports the real CuPy: never collect them.
 collect_ignore_glob = ["fixtures/*.py", "cupy_twin/make_names.py", "cupy_twin/boot/*.py"]
 
+HERE = pathlib.Path(__file__).resolve().parent
+_THIS = sys.modules[__name__]  # this module (the name "conftest" may be rebound later)
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 INSTALL_HINT = 'pip install "minigrad-lab[cuda12]"'
 
@@ -79,6 +82,15 @@ def pytest_configure(config):
         os.environ["PYTHONPATH"] = os.pathsep.join(paths)
         os.environ["MINIGRAD_CUPY_TWIN"] = "1"
     CUDA_SKIP = _cuda_reason()
+
+
+def pytest_collectstart(collector):
+    """Test modules here do ``from conftest import ...``: the name ``conftest`` must mean
+    this file when they are imported, although pytest rebinds it to each folder's conftest
+    it loads (tests/distributed/ has its own)."""
+    path = getattr(collector, "path", None)
+    if isinstance(collector, pytest.Module) and path is not None and path.parent == HERE:
+        sys.modules["conftest"] = _THIS
 
 
 def pytest_collection_modifyitems(config, items):
@@ -137,6 +149,7 @@ HOST_READS_ALLOWED = {
     ("serialization.py", "*"),
     ("viz.py", "*"),
     ("cli.py", "*"),
+    ("distributed/collectives.py", "_host"),  # MPI backend: staged through host memory
 }
 """Host reads of device data that minigrad makes on the user's request. Any other
 whole-array copy to the host (``.get()``, ``.tolist()``) inside minigrad during a cuda
