@@ -341,6 +341,9 @@ class Clamp(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        if x.dtype.kind not in "fc":  # PyTorch: an int tensor with a float bound -> float32
+            dt = result_dtype(x, *(v for v in (self.lo, self.hi) if v is not None))
+            x = x if dt == x.dtype else x.astype(dt)
         mask = True
         if self.lo is not None:
             mask = x >= self.lo
