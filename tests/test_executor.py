@@ -223,11 +223,16 @@ def test_ctrl_c_then_sigkill_driver_then_rerun_loses_and_duplicates_nothing(tmp_
 
 def test_raising_run_is_recorded_as_failed_and_the_grid_goes_on(tmp_path):
     configs = [TINY, TINY.replace(seed=5), TINY.replace(norm="batch")]
-    with DaskExecutor.local(workers=2, log=quiet) as ex:
+    logs = []
+    with DaskExecutor.local(workers=2, log=quiet) as cluster:
+        # the runs go through the `dask` executor: a client of an existing scheduler
+        address = cluster.cluster.scheduler_address
         records = run_grid(
-            configs, tmp_path, run_fn=raising_run, progress="none", log=quiet, executor=ex,
-            timeout=TIMEOUT,
+            configs, tmp_path, run_fn=raising_run, progress="none", log=logs.append,
+            executor="dask", scheduler=address, timeout=TIMEOUT,
         )  # fmt: skip
+        assert any(line.startswith(f"Dask scheduler {address}: 2 worker") for line in logs)
+        assert "1 failed" in logs[-1]
     assert [r["status"] for r in records] == ["ok", "failed", "ok"]
     failed = records[1]
     assert failed["error"] == "RuntimeError: injected failure"
