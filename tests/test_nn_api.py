@@ -33,6 +33,8 @@ def _inputs(name, case, device, dtype=minigrad.float64):
         a = FIX[f"op.{name}.in{i}"]
         if spec[0] == "idx":
             ts.append(minigrad.tensor(a, device=device))
+        elif spec[0] in ("sign", "binary", "counts"):  # targets: no gradient
+            ts.append(minigrad.tensor(a.astype(dtype), device=device))
         else:
             ts.append(minigrad.tensor(a.astype(dtype), device=device, requires_grad=True))
     kw = {k: tuple(v) if isinstance(v, list) else v for k, v in case["kwargs"].items()}

@@ -17,8 +17,10 @@ from minigrad.ops.huber_loss import *  # noqa: F403
 from minigrad.ops.inplace import relu  # noqa: F401 - F.relu takes inplace=, as PyTorch's
 from minigrad.ops.interpolate import *  # noqa: F403
 from minigrad.ops.kl_div import *  # noqa: F403
+from minigrad.ops.likelihood_loss import *  # noqa: F403
 from minigrad.ops.linear import *  # noqa: F403
 from minigrad.ops.loss import *  # noqa: F403
+from minigrad.ops.margin_loss import *  # noqa: F403
 from minigrad.ops.norm import *  # noqa: F403
 from minigrad.ops.pad import pad  # noqa: F401
 from minigrad.ops.pixel_shuffle import *  # noqa: F403
