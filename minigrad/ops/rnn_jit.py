@@ -167,24 +167,27 @@ def lstm_backward(gh, gc, acts, tc, c, out=None):
     return da, dcp
 
 
-def gru_forward(xg, hg, h):
-    """``(h', rz, n)`` of one GRU step (``rz``: r, z activated; ``n``: the candidate)."""
+def gru_forward(xg, hg, h, out=None):
+    """``(h', rz, n)`` of one GRU step (``rz``: r, z activated; ``n``: the candidate);
+    written into ``out`` (three arrays) when given."""
     B, H = h.shape
-    rz = np.empty((B, 2 * H), dtype=h.dtype)
-    n, h2 = np.empty((B, H), dtype=h.dtype), np.empty((B, H), dtype=h.dtype)
+    if out is None:
+        out = (np.empty((B, H), h.dtype), np.empty((B, 2 * H), h.dtype), np.empty((B, H), h.dtype))
+    h2, rz, n = out
     _gru_pre.compiled()(0, B, xg, hg, rz)
     np.tanh(rz, out=rz)
     _gru_mid.compiled()(0, B, xg, hg, rz, n)
     np.tanh(n, out=n)
     _gru_post.compiled()(0, B, h, rz, n, h2)
-    return h2, rz, n
+    return out
 
 
-def gru_backward(gy, hg, h, rz, n):
-    """``(d xg, d hg, d h)`` of one GRU step."""
+def gru_backward(gy, hg, h, rz, n, out=None):
+    """``(d xg, d hg, d h)`` of one GRU step; written into ``out`` when given."""
     B, H = h.shape
-    dx = np.empty((B, 3 * H), dtype=h.dtype)
-    dhg = np.empty((B, 3 * H), dtype=h.dtype)
-    dh = np.empty((B, H), dtype=h.dtype)
+    if out is None:
+        out = (np.empty((B, 3 * H), h.dtype), np.empty((B, 3 * H), h.dtype),
+               np.empty((B, H), h.dtype))  # fmt: skip
+    dx, dhg, dh = out
     _gru_bwd.compiled()(0, B, gy, hg, h, rz, n, dx, dhg, dh)
-    return dx, dhg, dh
+    return out

@@ -97,6 +97,9 @@ class RecurrentSequence(Function):
                 xp.matmul(hs[k], wt, out=hg)
                 if b is not None:
                     hg += b
+                if self.use_jit:  # the kernels write into the saved arrays
+                    rnn_jit.gru_forward(xg[t], hg, hs[k], out=(hs[k + 1], rzs[k], ns[k]))
+                    continue
                 h2, rz, n = gru_step_arrays(xg[t], hg, hs[k])
                 hs[k + 1], rzs[k], ns[k] = h2, rz, n
             self.hgs, self.rzs, self.ns = hgs, rzs, ns
@@ -124,10 +127,21 @@ class RecurrentSequence(Function):
         dc = None if gc is None else gc.data
         dG = xp.empty((T, B, GH), dtype=xg.dtype)  # gradients of the pre-activations, k order
         dHG = dG if lstm else xp.empty((T, B, GH), dtype=xg.dtype)
-        compiled = (
-            lstm and self.use_jit and rnn_jit.handles(wd, *(g for g in (dh, dc) if g is not None))
-        )
-        if compiled:  # kernels write straight into dG; dh, dc updated in place
+        given = [g for g in (dh, dc) if g is not None]
+        compiled = self.use_jit and rnn_jit.handles(wd, *given)
+        if compiled and not lstm:  # kernels write straight into dG, dHG
+            dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
+            dhd = xp.empty_like(dhb)
+            for k in range(T - 1, -1, -1):
+                if go is not None:
+                    dhb += go[k]
+                step_out = (dG[k], dHG[k], dhd)
+                rnn_jit.gru_backward(dhb, self.hgs[k], self.hs[k], self.rzs[k], self.ns[k],
+                                     out=step_out)  # fmt: skip
+                xp.matmul(dHG[k], wd, out=dhb)
+                dhb += dhd
+            dh = dhb
+        elif compiled:  # kernels write straight into dG; dh, dc updated in place
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
             dcs = [xp.zeros((B, H), xg.dtype) if dc is None else dc.copy(), xp.empty_like(dhb)]
             for k in range(T - 1, -1, -1):
