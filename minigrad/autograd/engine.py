@@ -36,7 +36,9 @@ def queue_callback(fn) -> None:
     """Run ``fn()`` when the current backward pass ends, after every leaf's ``.grad``
     is updated (PyTorch's ``Variable._execution_engine.queue_callback``): the hook point
     of :class:`~minigrad.nn.parallel.DistributedDataParallel`, queued from a gradient
-    hook. A backward that raises drops its queued callbacks.
+    hook. A function already queued in this pass is not queued again. Callbacks run
+    after :func:`backward` only: :func:`grad` (which writes no ``.grad``) and a backward
+    that raises drop them.
 
     Examples
     --------
@@ -47,7 +49,8 @@ def queue_callback(fn) -> None:
     >>> (w * w).sum().backward()
     done: tensor([2., 4.])
     """
-    _Callbacks.queue.append(fn)
+    if fn not in _Callbacks.queue:
+        _Callbacks.queue.append(fn)
 
 
 def _as_list(x):
@@ -162,7 +165,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                     send(x, gx)
         for x, gx in leaves.values():
             _accumulate_leaf(x, gx, capture, create_graph, handed_out)
-        while _Callbacks.depth == 1 and _Callbacks.queue:
+        while _Callbacks.depth == 1 and capture is None and _Callbacks.queue:
             _Callbacks.queue.pop(0)()
     finally:
         _GradMode.enabled = prev

@@ -137,3 +137,18 @@ def test_errors(world):
         DDP(object())
     with pytest.raises(ValueError, match="bucket_cap_mb"):
         DDP(nn.Linear(2, 2), bucket_cap_mb=0)
+
+
+def test_grad_does_not_reduce(world):
+    """minigrad.grad() writes no .grad: DDP reduces nothing, and the next backward does."""
+    rank, size = world
+    model = DDP(make_model(3).to(minigrad.float64))
+    x = minigrad.tensor(np.random.default_rng(rank).normal(size=(4, 6)))
+    params = list(model.parameters())
+    gs = minigrad.grad(model(x).sum(), params)
+    assert all(p.grad is None for p in params)
+    model(x).sum().backward()
+    for p, g in zip(params, gs):
+        expect = minigrad.tensor(g.data.copy())
+        dist.all_reduce(expect, dist.ReduceOp.AVG)
+        np.testing.assert_allclose(p.grad.data, expect.data, rtol=1e-12)

@@ -21,7 +21,7 @@ The reduction runs from a hook point of the autograd engine
 backward queues it, and it runs once every ``.grad`` is written. Every process must
 run the same number of backwards and each backward must reach at least one parameter,
 or the others wait in the collective (as in PyTorch). ``minigrad.grad()`` (no
-``.grad`` accumulation) is not reduced.
+``.grad`` accumulation) reduces nothing.
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ class DistributedDataParallel(Module):
         self.require_backward_grad_sync = True
         self.world_size = pg.get_world_size(process_group)
         self._root = process_group.ranks[0] if process_group is not None else 0
-        self._queued = False
         self._comm_time = 0.0  # seconds spent in gradient all-reduces (for benchmarks)
         params, seen = [], set()
         for p in module.parameters():
@@ -142,14 +141,12 @@ class DistributedDataParallel(Module):
             collectives.broadcast(t, self._root, self.process_group)
 
     def _grad_hook(self, grad):
-        if self.require_backward_grad_sync and not self._queued and self.world_size > 1:
-            self._queued = True
-            queue_callback(self._reduce_gradients)
+        if self.require_backward_grad_sync and self.world_size > 1:
+            queue_callback(self._reduce_gradients)  # once per backward
         return None
 
     def _reduce_gradients(self):
         """All-reduce every parameter's ``.grad``, bucket by bucket, then divide."""
-        self._queued = False
         t0 = time.perf_counter()
         for bucket in self._buckets:
             xp = bucket[0].xp
