@@ -6,6 +6,7 @@ Layers are thin: they hold parameters and buffers and call the functional ops in
 
 from minigrad.nn import functional, init, utils  # noqa: F401
 from minigrad.nn.activation import *  # noqa: F403
+from minigrad.nn.activation_more import *  # noqa: F403
 from minigrad.nn.adaptive_max_pool import *  # noqa: F403
 from minigrad.nn.containers import *  # noqa: F403
 from minigrad.nn.conv import *  # noqa: F403
