@@ -206,3 +206,22 @@ def test_convert_keeps_parameters_and_buffers(world):
             nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Sequential(nn.BatchNorm1d(2))
         ).state_dict()
     )
+
+
+def test_process_group_of_two(world):
+    """Statistics over the members of ``process_group`` only (ranks 0 and 1)."""
+    rank, size = world
+    if size < 2:
+        pytest.skip("needs 2 or more processes for a group of two")
+    pair = dist.new_group([0, 1])  # every rank calls it, members or not
+    if rank > 1:
+        assert dist.get_rank(pair) == -1
+        return
+    xfull = np.random.default_rng(11).normal(size=(7, 3, 2))
+    lo, hi = (0, 3) if rank == 0 else (3, 7)
+    ref = nn.BatchNorm1d(3).to(minigrad.float64)
+    sync = nn.SyncBatchNorm(3, process_group=pair).to(minigrad.float64)
+    y_ref = ref(minigrad.tensor(xfull))
+    y = sync(minigrad.tensor(xfull[lo:hi]))
+    np.testing.assert_allclose(_np(y), _np(y_ref)[lo:hi], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(_np(sync.running_var), _np(ref.running_var), rtol=1e-12)
