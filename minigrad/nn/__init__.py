@@ -8,6 +8,7 @@ from minigrad.nn import functional, init, utils  # noqa: F401
 from minigrad.nn.activation import *  # noqa: F403
 from minigrad.nn.activation_more import *  # noqa: F403
 from minigrad.nn.adaptive_max_pool import *  # noqa: F403
+from minigrad.nn.attention import *  # noqa: F403
 from minigrad.nn.containers import *  # noqa: F403
 from minigrad.nn.conv import *  # noqa: F403
 from minigrad.nn.conv_transpose import *  # noqa: F403
@@ -25,6 +26,7 @@ from minigrad.nn.parameter_containers import *  # noqa: F403
 from minigrad.nn.pixel_shuffle import *  # noqa: F403
 from minigrad.nn.pool import *  # noqa: F403
 from minigrad.nn.rnn import *  # noqa: F403
+from minigrad.nn.rnn_cell import *  # noqa: F403
 from minigrad.nn.rnn_norm import *  # noqa: F403
 from minigrad.nn.sync_batchnorm import *  # noqa: F403
 from minigrad.nn.upsample import *  # noqa: F403
