@@ -126,6 +126,7 @@ GROUPS = [
     ("minigrad.nn.loss", "Losses"),
     ("minigrad.nn.rnn_norm", "Normalized recurrent cells"),
     ("minigrad.nn.rnn", "Recurrent layers"),
+    ("minigrad.nn.rnn_cell", "Recurrent layers"),
 ]
 KIND_TITLES = {"class": "Classes", "function": "Functions", "exception": "Exceptions"}
 
