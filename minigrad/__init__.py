@@ -29,6 +29,7 @@ from minigrad.backend import (
 from minigrad.creation import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -115,6 +116,8 @@ from minigrad.ops.masked import (
     masked_fill,
     masked_select,
     nan_to_num,
+    nanmean,
+    nansum,
     nonzero,
     tril,
     triu,
@@ -154,7 +157,14 @@ from minigrad.ops.reduce import (
 )
 from minigrad.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from minigrad.ops.scan import cummax, cummin, cumprod, cumsum, diff, prod
-from minigrad.ops.scatter import index_add, index_select, scatter, scatter_add, take_along_dim
+from minigrad.ops.scatter import (
+    index_add,
+    index_fill,
+    index_select,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
 from minigrad.ops.shape import (
     broadcast_to,
     cat,
@@ -199,7 +209,7 @@ from minigrad.ops.stacking import (
     hstack,
     vstack,
 )
-from minigrad.ops.vector_norm import norm
+from minigrad.ops.vector_norm import cdist, dist, norm
 from minigrad.tensor import Tensor, is_tensor
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype

@@ -16,7 +16,7 @@ from minigrad.tensor import Tensor
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
     "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "logspace",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "logspace", "bernoulli",
 ]  # fmt: skip
 
 
@@ -293,6 +293,22 @@ def rand(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
     )
     t = Tensor._make(arr.astype(dtype, copy=False))
     return t.requires_grad_(True) if requires_grad else t
+
+
+def bernoulli(input, p=None, *, generator=None) -> Tensor:
+    """Samples of 0 or 1 with probabilities ``input`` (or the scalar ``p``), in
+    ``input``'s dtype and device, from the device's seeded generator (no gradient).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.bernoulli(minigrad.tensor([0.0, 1.0, 1.0]))
+    tensor([0., 1., 1.])
+    """
+    probs = input.data if p is None else p
+    g = backend.generator(input.device)
+    draw = g.random(input.shape) < probs
+    return Tensor._make(draw.astype(input.dtype))
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:

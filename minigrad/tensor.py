@@ -566,6 +566,7 @@ class Tensor:
         )
 
     def __setitem__(self, key, value) -> None:
+        key = _indexing.setitem_key(key, self)  # PyTorch's rules: x[0, :, [0, 1]] is (3, 2)
         if self._wants_graph(value):  # recorded like PyTorch's index_put_
             self._inplace_graph("__setitem__", _scatter.index_put, key, value)
             return
@@ -1424,6 +1425,79 @@ class Tensor:
         """See :func:`minigrad.div`."""
         return _ew.div(self, other)
 
+    def unfold(self, dimension, size, step):
+        """See :func:`minigrad.ops.rearrange.unfold` (PyTorch's ``Tensor.unfold``)."""
+        return _rearrange.unfold(self, dimension, size, step)
+
+    def split_with_sizes(self, split_sizes, dim=0):
+        """:meth:`split` into pieces of the given sizes."""
+        return _shape.split(self, list(split_sizes), dim)
+
+    def sum_to_size(self, *size):
+        """Sum broadcast dimensions away to reach ``size`` (the reverse of broadcasting)."""
+        return _function.sum_to(self, _shape._shape_arg(size))
+
+    def nansum(self, dim=None, keepdim=False, *, dtype=None):
+        """See :func:`minigrad.nansum`."""
+        return _masked.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim=None, keepdim=False, *, dtype=None):
+        """See :func:`minigrad.nanmean`."""
+        return _masked.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def dist(self, other, p=2):
+        """See :func:`minigrad.dist`."""
+        return _vector_norm.dist(self, other, p)
+
+    def index_fill(self, dim, index, value):
+        """See :func:`minigrad.index_fill`."""
+        return _scatter.index_fill(self, dim, index, value)
+
+    def index_fill_(self, dim, index, value):
+        """In-place :meth:`index_fill`."""
+        return self._inplace_result("index_fill_", _scatter.index_fill, dim, index, value)
+
+    def bernoulli(self, p=None):
+        """See :func:`minigrad.bernoulli`."""
+        from minigrad.creation import bernoulli
+
+        return bernoulli(self, p)
+
+    def bernoulli_(self, p=0.5):
+        """Fill with samples of 0/1 that are 1 with probability ``p`` (a number or a
+        tensor), in place."""
+        g = backend.generator(self.device)
+        draw = g.random(self.shape) < self._operand(p)
+        return self._inplace("bernoulli_", draw.astype(self.dtype))
+
+    # ``x += y`` is in place, as in PyTorch (aliases such as optimizer state see it). A
+    # view of a tensor in the graph, which cannot be changed in place here, gets the
+    # out-of-place result instead (the name is rebound).
+    def _iop(self, op, inplace, outplace, other):
+        floating = isinstance(other, float) or (
+            isinstance(other, Tensor) and other.dtype.kind in "fc"
+        )
+        if self.dtype.kind in "iub" and (floating or op == "div_"):
+            raise RuntimeError(
+                f"{op}: result type Float can't be cast to the desired output type "
+                f"{self.dtype} (in-place ops keep the tensor's dtype)"
+            )
+        if self._wants_graph(other) and self.grad_fn is not None and self.grad_fn.is_view:
+            return outplace(self, other)
+        return inplace(other)
+
+    def __iadd__(self, other):
+        return self._iop("add_", self.add_, _ew.add, other)
+
+    def __isub__(self, other):
+        return self._iop("sub_", self.sub_, _ew.sub, other)
+
+    def __imul__(self, other):
+        return self._iop("mul_", self.mul_, _ew.mul, other)
+
+    def __itruediv__(self, other):
+        return self._iop("div_", self.div_, _ew.div, other)
+
     def __contains__(self, element) -> bool:
         e = element.data if isinstance(element, Tensor) else element
         return bool((self.data == e).any())
@@ -1597,6 +1671,7 @@ from minigrad.ops import compare as _compare  # noqa: E402
 from minigrad.ops import diagonal as _diagonal  # noqa: E402
 from minigrad.ops import elementwise as _ew  # noqa: E402
 from minigrad.ops import histogram as _histogram  # noqa: E402
+from minigrad.ops import indexing as _indexing  # noqa: E402
 from minigrad.ops import linalg as _linalg  # noqa: E402
 from minigrad.ops import masked as _masked  # noqa: E402
 from minigrad.ops import matrix_products as _matrix_products  # noqa: E402

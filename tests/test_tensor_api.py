@@ -126,6 +126,12 @@ CASES = {
     ),
     "broadcast_tensors": lambda a, b: mg.broadcast_tensors(a, b)[0] * mg.broadcast_tensors(a, b)[1],
     "cartesian_prod": mg.cartesian_prod,
+    "cdist": lambda a, b: mg.cdist(a, b),
+    "cdist_p1_batch": lambda a, b: mg.cdist(a, b, p=1.0),
+    "dist": lambda a, b: mg.dist(a, b, p=3),
+    "unfold": lambda t: t.unfold(2, 2, 2),
+    "unfold_overlap": lambda t: t.unfold(1, 3, 1) ** 2,
+    "index_fill": lambda t: t.index_fill(1, _t([0, 3], t), -2.0) * t,
 }
 
 
@@ -223,6 +229,11 @@ GRAD_CASES = {
     "vstack_dstack": (lambda a, b: mg.vstack([a, b]).sum() * mg.dstack([a, b]), [(2,), (2,)]),
     "meshgrid": (lambda a, b: mg.meshgrid(a, b)[0] * mg.meshgrid(a, b)[1] ** 2, [(3,), (2,)]),
     "cartesian_prod": (lambda a, b, c: mg.cartesian_prod(a, b, c) ** 2, [(2,), (2,), (3,)]),
+    "cdist": (lambda a, b: mg.cdist(a, b), [(3, 2), (4, 2)]),
+    "cdist_p3_batch": (lambda a, b: mg.cdist(a, b, p=3), [(2, 2, 3), (2, 3, 3)]),
+    "unfold": (lambda a: a.unfold(1, 3, 2) ** 2, [(2, 7)]),
+    "index_fill": (lambda a: a.index_fill(0, _t([1], a), 0.5) * a, [(3, 2)]),
+    "nansum_nanmean": (lambda a: a.nansum(0) * a.nanmean(1, keepdim=True), [(3, 2)]),
 }
 
 
@@ -511,6 +522,55 @@ def test_inplace_ops_on_graph_tensors_are_recorded(device):
     assert x.is_leaf and x.tolist() == [2.0, -1.0, 4.0]
 
 
+def test_nan_aware_reductions_match_pytorch(device):
+    x = mg.tensor(FX["nans"], device=device, requires_grad=True)
+    np.testing.assert_allclose(to_numpy(mg.nansum(x, dim=1)), FX["nansum_dim1"], rtol=1e-12)
+    m = x.nanmean(dim=0)
+    np.testing.assert_allclose(to_numpy(m), FX["nanmean_dim0"], rtol=1e-12)
+    (g,) = mg.grad(m.sum(), [x])
+    np.testing.assert_allclose(to_numpy(g), FX["nanmean_dim0.grad"], rtol=1e-12)
+
+
+def test_augmented_assignment_is_in_place(device):
+    state = {"m": mg.zeros(2, device=device)}
+    m = state["m"]
+    m *= 3
+    m += 2
+    m -= 0.5
+    m /= 3
+    assert m is state["m"] and state["m"].tolist() == [0.5, 0.5]  # custom optimizers rely on it
+    x = mg.tensor([1.0, 2.0], device=device, requires_grad=True)
+    h = x * 1
+    h += x  # a tensor in the graph: recorded
+    (g,) = mg.grad(h.sum(), [x])
+    assert to_numpy(g).tolist() == [2.0, 2.0]
+    v = (x * 1)[0:1]
+    before = v
+    v += 1  # a view of a graph tensor: the out-of-place result, rebound
+    assert v is not before and v.tolist() == [2.0]
+    i = mg.tensor([1, 2], device=device)
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        i += 0.5
+    with pytest.raises(RuntimeError, match="result type Float can't be cast"):
+        i /= 2
+    i += 1
+    assert i.tolist() == [2, 3] and i.dtype == mg.int64
+
+
+def test_bernoulli(device):
+    p = mg.full((2000,), 0.3, device=device)
+    draws = mg.bernoulli(p)
+    assert draws.dtype == mg.float32 and set(np.unique(to_numpy(draws))) <= {0.0, 1.0}
+    assert 0.25 < draws.mean().item() < 0.35  # 2000 draws: 0.3 +- 5 standard deviations
+    assert mg.bernoulli(mg.tensor([0.0, 1.0], device=device)).tolist() == [0.0, 1.0]
+    z = mg.zeros(2000, device=device).bernoulli_(0.8)
+    assert 0.75 < z.mean().item() < 0.85
+    mg.manual_seed(3)
+    a = mg.bernoulli(p)
+    mg.manual_seed(3)
+    assert mg.equal(a, mg.bernoulli(p))
+
+
 # ----------------------------------------------------------------------- errors
 def test_clear_errors(device):
     x = mg.zeros(3, 4, device=device)
@@ -649,6 +709,8 @@ def test_audited_conveniences(device):
     assert mg.atleast_3d([mg.ones(3)])[0].shape == (1, 3, 1)
     assert mg.fliplr(x).tolist() == [[-2.0, 1.0], [4.0, 0.0]] and mg.flipud(x)[0, 1] == 4.0
     assert mg.msort(mg.tensor([[2, 1], [1, 3]], device=device)).tolist() == [[1, 1], [2, 3]]
+    assert [p.shape for p in x.split_with_sizes([1, 1], 1)] == [(2, 1), (2, 1)]
+    assert x.sum_to_size(1, 2).tolist() == [[1.0, 2.0]]
     z = x.clone()
     assert z.clip_(-1, 1).tolist() == [[1.0, -1.0], [0.0, 1.0]]
     np.testing.assert_allclose(to_numpy(y), -np.exp(np.sqrt(np.abs(to_numpy(x)))), rtol=1e-6)

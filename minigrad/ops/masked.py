@@ -13,7 +13,8 @@ from minigrad.autograd.function import Function
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "masked_fill", "masked_select", "nonzero", "argwhere", "nan_to_num", "tril", "triu",
+    "masked_fill", "masked_select", "nonzero", "argwhere", "nan_to_num", "nansum", "nanmean",
+    "tril", "triu",
 ]  # fmt: skip
 
 
@@ -333,3 +334,67 @@ def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None):
         if bool(mask.any()):
             out = MaskedFill(mask, v)(out)
     return out if out is not x else x.clone()
+
+
+def nansum(x, dim=None, keepdim: bool = False, *, dtype=None):
+    """The sum with NaN taken as zero (their gradient is zero).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int or tuple of int, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+    dtype : dtype, optional
+        Cast to it first.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.nansum(minigrad.tensor([1.0, float("nan"), 2.0]))
+    tensor(3.)
+    """
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind in "fc":
+        x = masked_fill(x, Tensor._make(x.xp.isnan(x.data)), 0.0)
+    return x.sum(dim, keepdim)
+
+
+def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None):
+    """The mean of the elements that are not NaN (NaN where all are).
+
+    Parameters
+    ----------
+    x : Tensor
+        A floating-point tensor.
+    dim : int or tuple of int, optional
+        Dimensions to reduce (all by default).
+    keepdim : bool
+        Keep reduced dimensions with size 1.
+    dtype : dtype, optional
+        Cast to it first.
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.nanmean(minigrad.tensor([1.0, float("nan"), 3.0]))
+    tensor(2.)
+    """
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
+    ok = Tensor._make((~x.xp.isnan(x.data)).astype(x.dtype))
+    with backend.np.errstate(invalid="ignore", divide="ignore"):
+        return nansum(x, dim, keepdim) / ok.sum(dim, keepdim)

@@ -20,7 +20,7 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "flip", "fliplr", "flipud", "roll", "repeat", "tile", "repeat_interleave", "narrow",
-    "select", "unbind", "movedim", "moveaxis", "unflatten",
+    "select", "unbind", "movedim", "moveaxis", "unflatten", "unfold",
 ]  # fmt: skip
 
 
@@ -543,3 +543,51 @@ def unflatten(x, dim: int, sizes):
             f"dim {axis} ({n}) in the input tensor of shape {tuple(x.shape)}"
         )
     return reshape(x, x.shape[:axis] + sizes + x.shape[axis + 1 :])
+
+
+def unfold(x, dimension: int, size: int, step: int):
+    """All windows of ``size`` elements along ``dimension``, ``step`` apart (PyTorch's
+    ``Tensor.unfold``): ``dimension`` becomes the window count and a new last dimension
+    holds each window. The gradient adds up where windows overlap.
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dimension : int
+        The dimension to slide along.
+    size : int
+        Window length (at most the dimension's size).
+    step : int
+        Distance between window starts (positive).
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        For a window longer than the dimension or a step that is not positive.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.arange(5).unfold(0, 3, 1)
+    tensor([[0, 1, 2],
+            [1, 2, 3],
+            [2, 3, 4]])
+    """
+    axis = dim_index(dimension, max(x.ndim, 1), "unfold")
+    n = x.shape[axis] if x.ndim else 1
+    if size > n or size < 0 or step <= 0:
+        raise RuntimeError(
+            f"unfold: size ({size}) must be in [0, {n}] (the size of dimension {axis}) and "
+            f"step ({step}) positive"
+        )
+    if x.ndim == 0:
+        x, axis = reshape(x, (1,)), 0
+    xp = x.xp
+    idx = xp.arange(0, n - size + 1, step)[:, None] + xp.arange(size)[None, :]
+    w = getitem(x, (slice(None),) * axis + (idx,))  # (..., windows, size, ...)
+    return movedim(w, axis + 1, -1)

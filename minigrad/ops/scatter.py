@@ -26,7 +26,8 @@ from minigrad.ops.indexing import scatter_add as _add_at
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "scatter", "scatter_add", "index_select", "index_add", "take_along_dim", "index_put",
+    "scatter", "scatter_add", "index_select", "index_add", "index_fill", "take_along_dim",
+    "index_put",
 ]  # fmt: skip
 
 
@@ -451,3 +452,39 @@ def index_put(x, key, value):
     if isinstance(value, Tensor) and value.dtype != x.dtype:
         value = value.to(x.dtype)
     return IndexPut(key)(x, value)
+
+
+def index_fill(x, dim: int, index, value):
+    """``x`` with the slices at ``index`` along ``dim`` set to ``value`` (their gradient
+    is zero).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension indexed.
+    index : Tensor
+        1-d integer indices.
+    value : number or Tensor
+        The fill value (a 0-d tensor gets the gradient of the filled elements).
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.zeros(2, 3).index_fill(1, minigrad.tensor([0, 2]), 5.0)
+    tensor([[5., 0., 5.],
+            [5., 0., 5.]])
+    """
+    from minigrad.ops.masked import masked_fill
+
+    axis = dim_index(dim, max(x.ndim, 1), "index_fill")
+    idx = _index_vector("index_fill", x, axis, index)
+    xp = x.xp
+    mask = xp.zeros(x.shape if x.ndim else (1,), dtype=bool)
+    mask[(slice(None),) * axis + (idx,)] = True
+    return masked_fill(x, Tensor._make(mask.reshape(x.shape)), value)

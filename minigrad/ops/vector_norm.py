@@ -1,4 +1,5 @@
-"""Vector norms: ``norm(x, p, dim)`` (PyTorch's ``torch.norm`` / ``Tensor.norm``).
+"""Vector norms and distances: ``norm(x, p, dim)`` (PyTorch's ``torch.norm`` /
+``Tensor.norm``), ``dist`` and ``cdist`` (norms of differences).
 
 ``||x||_p = (sum |x_i|^p)^(1/p)`` over ``dim`` (all elements by default); ``'fro'`` is
 the 2-norm of the elements, ``inf``/``-inf`` the largest/smallest ``|x_i|`` and ``0``
@@ -22,7 +23,7 @@ from minigrad.ops._dims import as_keepdim, reduce_axes
 from minigrad.ops.compare import sign
 from minigrad.tensor import Tensor
 
-__all__ = ["norm"]
+__all__ = ["norm", "dist", "cdist"]
 
 
 class VectorNorm(Function):
@@ -134,3 +135,67 @@ def norm(x, p="fro", dim=None, keepdim: bool = False, dtype=None):
                     f"{tuple(x.shape)})"
                 )
     return VectorNorm(p, axes, keepdim)(x)
+
+
+def dist(a, b, p=2):
+    """The ``p``-norm of ``a - b`` (they broadcast).
+
+    Parameters
+    ----------
+    a, b : Tensor
+        Floating-point tensors.
+    p : number
+        As in :func:`norm`.
+
+    Returns
+    -------
+    Tensor
+        0-d.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.dist(minigrad.tensor([0.0, 0.0]), minigrad.tensor([3.0, 4.0]))
+    tensor(5.)
+    """
+    return norm(a - b, p)
+
+
+def cdist(x1, x2, p: float = 2.0, compute_mode=None):
+    """Pairwise ``p``-norm distances between the rows of ``x1`` and of ``x2``.
+
+    Parameters
+    ----------
+    x1 : Tensor
+        Shape ``(..., P, M)``.
+    x2 : Tensor
+        Shape ``(..., R, M)`` (leading dimensions broadcast).
+    p : float
+        The norm (2: Euclidean). The gradient at zero distance is 0, as in PyTorch.
+    compute_mode : str, optional
+        Accepted for PyTorch compatibility (the distances are computed directly).
+
+    Returns
+    -------
+    Tensor
+        Shape ``(..., P, R)``.
+
+    Raises
+    ------
+    RuntimeError
+        If the rows have different lengths or the inputs are not at least 2-d.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> a = minigrad.tensor([[0.0, 0.0], [1.0, 1.0]])
+    >>> minigrad.cdist(a, minigrad.tensor([[0.0, 0.0], [3.0, 4.0]]))
+    tensor([[0.    , 5.    ],
+            [1.4142, 3.6056]])
+    """
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(
+            f"cdist: expected inputs of shape (..., P, M) and (..., R, M), got "
+            f"{tuple(x1.shape)} and {tuple(x2.shape)}"
+        )
+    return norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
