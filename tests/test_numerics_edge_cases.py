@@ -303,6 +303,23 @@ def test_advanced_indexing_follows_pytorch(device, key):
         run(device, f"index_{key}", lambda t: t[k0])
 
 
+@pytest.mark.parametrize("key", sorted(INDEX_KEYS))
+def test_item_assignment_follows_pytorch(device, key):
+    k = INDEX_KEYS[key]
+    x = mg.tensor(FX[f"index_{key}.x"], device=device)
+    shape = FX[f"index_{key}.out"].shape
+    x[k] = mg.arange(float(np.prod(shape)), dtype=mg.float64, device=device).reshape(shape) + 100
+    np.testing.assert_array_equal(to_numpy(x), FX[f"setitem_{key}"])
+    # recorded in the graph (index_put): the value's gradient has its own shape
+    x = mg.tensor(FX[f"index_{key}.x"], device=device, requires_grad=True)
+    v = mg.ones(shape, dtype=mg.float64, device=device, requires_grad=True)
+    y = x * 1
+    y[k] = v * 2
+    y.sum().backward()
+    assert v.grad.shape == shape
+    np.testing.assert_array_equal(to_numpy(v.grad), 2.0)  # every value element landed once
+
+
 def test_advanced_indexing_gradgradcheck(device):
     x = rand(device, 2, 3, 4)
     both(lambda a: a[0, :, [0, 1, 1]] ** 2, x)

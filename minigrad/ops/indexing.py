@@ -211,6 +211,79 @@ def getitem(x, key):
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
 
 
+def _all_advanced(key, shape, xp):
+    """One NumPy key, all of whose entries are integer arrays (or ints), that selects
+    what PyTorch's ``x[key]`` selects, laid out as PyTorch lays it out (integers applied
+    first; the array indices' broadcast dimensions where the first of them stands when
+    they are adjacent among the rest, else in front). None when the key holds a bool
+    scalar (left to the two-step route)."""
+    parts, d = [], 0  # (kind, value) per entry; kind: int, dim (an output axis), adv
+    for k in key:
+        if isinstance(k, bool) or (getattr(k, "ndim", 1) == 0 and k.dtype.kind == "b"):
+            return None
+        if _is_int(k):
+            parts.append(("int", int(k)))
+            d += 1
+        elif k is None:
+            parts.append(("dim", None))
+        elif isinstance(k, slice):
+            parts.append(("dim", xp.arange(*k.indices(shape[d]))))
+            d += 1
+        elif k.dtype.kind == "b":
+            for arr in xp.nonzero(k):
+                parts.append(("adv", arr))
+            d += k.ndim
+        else:
+            parts.append(("adv", k))
+            d += 1
+    rest = [p for p in parts if p[0] != "int"]
+    adv_at = [i for i, p in enumerate(rest) if p[0] == "adv"]
+    bshape = xp.broadcast_shapes(*(p[1].shape for p in rest if p[0] == "adv"))
+    nb = len(bshape)
+    adjacent = adv_at == list(range(adv_at[0], adv_at[-1] + 1))
+    start = adv_at[0] if adjacent else 0  # the output axis of the broadcast block
+    ndim = len(rest) - len(adv_at) + nb
+    dim_pos, k = [], 0  # the output axis of each slice / None entry, in order
+    for i, (kind, _) in enumerate(rest):
+        if kind == "dim":
+            dim_pos.append(k + nb if not adjacent or i > adv_at[0] else k)
+            k += 1
+    out, dims = [], iter(dim_pos)
+    for kind, v in parts:
+        if kind == "int":
+            out.append(v)
+        elif kind == "adv":
+            v = v.reshape((1,) * (nb - v.ndim) + v.shape)
+            out.append(v.reshape((1,) * start + v.shape + (1,) * (ndim - start - nb)))
+        else:
+            p = next(dims)
+            if v is not None:  # (None: an axis of size 1 that no array spans)
+                out.append(v.reshape((1,) * p + (v.shape[0],) + (1,) * (ndim - p - 1)))
+    return tuple(out)
+
+
+def setitem_key(key, x):
+    """The NumPy key for ``x[key] = value`` with PyTorch's semantics (see
+    :func:`getitem`): Tensors and lists become arrays, an Ellipsis that stands for no
+    dimension disappears, and integers beside array indices are applied first (the
+    value then has PyTorch's shape: (3, 2) for ``x[0, :, [0, 1]]`` of a (2, 3, 4) x).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.zeros(2, 3, 4)
+    >>> x[0, :, [0, 1]] = minigrad.ones(3, 2)
+    >>> float(x.sum())
+    6.0
+    """
+    key = _index_key(key, x.xp)
+    if isinstance(key, tuple) and any(map(_is_advanced, key)):
+        key = _expand_ellipsis(key, x.ndim)
+        if _torch_order(key) is not None:
+            return _all_advanced(key, x.shape, x.xp) or key
+    return key
+
+
 class TakeAlongDim(Function):
     """``values = take_along_axis(x, idx, axis)``; its gradient scatter-adds back."""
 
