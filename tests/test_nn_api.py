@@ -539,3 +539,76 @@ def test_optimizer_pytorch_keywords_and_named_parameters():
     assert opt2.state[m.weight]["step"] == 1
     optim.SGD(m.parameters(), lr=0.1, foreach=True, differentiable=False, fused=None)
     optim.Adam(m.parameters(), foreach=False, fused=None)
+
+
+# ------------------------------------------------------------------ attention
+MHA = sorted(k.split(".")[1] for k in FIX.files if k.startswith("mha.") and k.endswith("config"))
+SDPA = sorted(k.split(".")[1] for k in FIX.files if k.startswith("sdpa.") and k.endswith("config"))
+
+
+def _t(key, device, grad=False):
+    a = FIX[key]
+    return minigrad.tensor(a, device=device, requires_grad=grad and a.dtype.kind == "f")
+
+
+@pytest.mark.parametrize("name", MHA)
+def test_multihead_attention_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"mha.{name}.config"]))
+    m = nn.MultiheadAttention(**cfg["init"], dtype=minigrad.float64, device=device)
+    prefix = f"mha.{name}.param."
+    params = {k[len(prefix) :]: FIX[k] for k in FIX.files if k.startswith(prefix)}
+    assert set(params) == set(m.state_dict())
+    m.load_state_dict({k: minigrad.tensor(v, device=device) for k, v in params.items()})
+    q, k, v = (_t(f"mha.{name}.in.{n}", device, grad=True) for n in "qkv")
+    call = dict(cfg.get("call", {}))
+    for mk in ("key_padding_mask", "attn_mask"):
+        if f"mha.{name}.in.{mk}" in FIX.files:
+            call[mk] = _t(f"mha.{name}.in.{mk}", device)
+    out, w = m(q, k, v, **call)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"mha.{name}.out"], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(to_numpy(w), FIX[f"mha.{name}.weights"], rtol=1e-10, atol=1e-12)
+    (out * minigrad.tensor(FIX[f"mha.{name}.gy"], device=device)).sum().backward()
+    for n, t in zip("qkv", (q, k, v)):
+        np.testing.assert_allclose(to_numpy(t.grad), FIX[f"mha.{name}.grad.{n}"], rtol=1e-9,
+                                   atol=1e-12)  # fmt: skip
+    for pname, p in m.named_parameters():
+        np.testing.assert_allclose(to_numpy(p.grad), FIX[f"mha.{name}.pgrad.{pname}"],
+                                   rtol=1e-9, atol=1e-12)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SDPA)
+def test_scaled_dot_product_attention_matches_pytorch(name, device):
+    kw = json.loads(str(FIX[f"sdpa.{name}.config"]))
+    q, k, v = (_t(f"sdpa.{name}.in.{n}", device, grad=True) for n in "qkv")
+    if f"sdpa.{name}.in.attn_mask" in FIX.files:
+        kw["attn_mask"] = _t(f"sdpa.{name}.in.attn_mask", device)
+    out = F.scaled_dot_product_attention(q, k, v, **kw)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"sdpa.{name}.out"], rtol=1e-10, atol=1e-12)
+    (out * minigrad.tensor(FIX[f"sdpa.{name}.gy"], device=device)).sum().backward()
+    for n, t in zip("qkv", (q, k, v)):
+        np.testing.assert_allclose(to_numpy(t.grad), FIX[f"sdpa.{name}.grad.{n}"], rtol=1e-9,
+                                   atol=1e-12)  # fmt: skip
+
+
+def test_attention_gradcheck_and_errors():
+    rng = np.random.default_rng(0)
+    q, k, v = (minigrad.tensor(rng.standard_normal(s), requires_grad=True)
+               for s in ((2, 3, 4), (2, 5, 4), (2, 5, 2)))  # fmt: skip
+    mask = minigrad.tensor(rng.uniform(size=(3, 5)) > 0.3)
+    mask.data[:, 0] = True
+
+    def fn(a, b, c):
+        return F.scaled_dot_product_attention(a, b, c, attn_mask=mask)
+
+    assert gradcheck(fn, [q, k, v])
+    assert gradgradcheck(fn, [q, k, v])
+    with pytest.raises(RuntimeError, match="attn_mask should not be set"):
+        F.scaled_dot_product_attention(q, k, v, attn_mask=mask, is_causal=True)
+    with pytest.raises(ValueError, match="divisible by num_heads"):
+        nn.MultiheadAttention(6, 4)
+    m = nn.MultiheadAttention(4, 2)
+    x = minigrad.randn(3, 2, 4)
+    with pytest.raises(RuntimeError, match="need attn_mask"):
+        m(x, x, x, is_causal=True)
+    out, w = m(x, x, x, need_weights=False)
+    assert out.shape == (3, 2, 4) and w is None

@@ -8,6 +8,7 @@ from minigrad.nn import functional, init, utils  # noqa: F401
 from minigrad.nn.activation import *  # noqa: F403
 from minigrad.nn.activation_more import *  # noqa: F403
 from minigrad.nn.adaptive_max_pool import *  # noqa: F403
+from minigrad.nn.attention import *  # noqa: F403
 from minigrad.nn.containers import *  # noqa: F403
 from minigrad.nn.conv import *  # noqa: F403
 from minigrad.nn.conv_transpose import *  # noqa: F403
