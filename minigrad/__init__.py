@@ -209,8 +209,25 @@ from minigrad.ops.stacking import (
     hstack,
     vstack,
 )
+from minigrad.ops.trig import (
+    acos,
+    acosh,
+    arccos,
+    arcsin,
+    arctan,
+    arctan2,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cosh,
+    hypot,
+    sinh,
+    tan,
+)
 from minigrad.ops.vector_norm import cdist, dist, norm
-from minigrad.tensor import Tensor, is_tensor
+from minigrad.tensor import Tensor, is_tensor, set_printoptions
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 clip = clamp

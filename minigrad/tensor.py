@@ -8,6 +8,7 @@ leaves). Its methods are thin: each calls the functional op of the same name in
 
 from __future__ import annotations
 
+import sys
 import weakref as _weakref
 
 import numpy as np
@@ -16,7 +17,7 @@ from minigrad import backend
 from minigrad.autograd import function as _function
 from minigrad.autograd.grad_mode import _GradMode
 
-__all__ = ["Tensor", "is_tensor"]
+__all__ = ["Tensor", "is_tensor", "set_printoptions"]
 
 _SCALARS = (int, float, bool)
 
@@ -582,9 +583,14 @@ class Tensor:
     def __repr__(self) -> str:
         xp = self.xp
         data = self.data if xp is np else self.data.get()
+        o = _PRINT_OPTIONS
+        sci = "{:.%de}".replace("%d", str(o["precision"]))
+        fmt = {"float_kind": sci.format} if o["sci_mode"] else None
         body = np.array2string(
-            data, separator=", ", prefix="tensor(", precision=4, threshold=1000, edgeitems=3
-        )
+            data, separator=", ", prefix="tensor(", precision=o["precision"],
+            threshold=o["threshold"], edgeitems=o["edgeitems"], max_line_width=o["linewidth"],
+            formatter=fmt,
+        )  # fmt: skip
         extra = []
         if self.device.type != "cpu":
             extra.append(f"device='{self.device}'")
@@ -1498,6 +1504,52 @@ class Tensor:
     def __itruediv__(self, other):
         return self._iop("div_", self.div_, _ew.div, other)
 
+    def tan(self):
+        """See :func:`minigrad.tan`."""
+        return _trig.tan(self)
+
+    def asin(self):
+        """See :func:`minigrad.asin`."""
+        return _trig.asin(self)
+
+    def acos(self):
+        """See :func:`minigrad.acos`."""
+        return _trig.acos(self)
+
+    def atan(self):
+        """See :func:`minigrad.atan`."""
+        return _trig.atan(self)
+
+    def sinh(self):
+        """See :func:`minigrad.sinh`."""
+        return _trig.sinh(self)
+
+    def cosh(self):
+        """See :func:`minigrad.cosh`."""
+        return _trig.cosh(self)
+
+    def asinh(self):
+        """See :func:`minigrad.asinh`."""
+        return _trig.asinh(self)
+
+    def acosh(self):
+        """See :func:`minigrad.acosh`."""
+        return _trig.acosh(self)
+
+    def atanh(self):
+        """See :func:`minigrad.atanh`."""
+        return _trig.atanh(self)
+
+    def atan2(self, other):
+        """See :func:`minigrad.atan2`."""
+        return _trig.atan2(self, other)
+
+    def hypot(self, other):
+        """See :func:`minigrad.hypot`."""
+        return _trig.hypot(self, other)
+
+    arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
     def __contains__(self, element) -> bool:
         e = element.data if isinstance(element, Tensor) else element
         return bool((self.data == e).any())
@@ -1624,6 +1676,54 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
 
+_PRINT_DEFAULTS = {
+    "precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None,
+}  # fmt: skip
+_PRINT_OPTIONS = dict(_PRINT_DEFAULTS)
+
+
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+) -> None:
+    """How tensors are printed (PyTorch's options and defaults).
+
+    Parameters
+    ----------
+    precision : int, optional
+        Digits after the decimal point (default 4).
+    threshold : int, optional
+        Above this many elements, print a summary (default 1000).
+    edgeitems : int, optional
+        Items shown at each end of a summarized dimension (default 3).
+    linewidth : int, optional
+        Characters per line (default 80).
+    profile : {'default', 'short', 'full'}, optional
+        A preset, applied first.
+    sci_mode : bool, optional
+        Always use scientific notation (True) or choose automatically (None/False).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.set_printoptions(precision=2)
+    >>> minigrad.tensor([1.23456])
+    tensor([1.23])
+    >>> minigrad.set_printoptions(profile="default")
+    """
+    if profile is not None:
+        presets = {"default": {}, "short": {"precision": 2, "threshold": 1000, "edgeitems": 2},
+                   "full": {"threshold": sys.maxsize}}  # fmt: skip
+        if profile not in presets:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r}")
+        _PRINT_OPTIONS.update(_PRINT_DEFAULTS, **presets[profile])
+    for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                 ("linewidth", linewidth)):  # fmt: skip
+        if v is not None:
+            _PRINT_OPTIONS[k] = v
+    if sci_mode is not None:
+        _PRINT_OPTIONS["sci_mode"] = bool(sci_mode) or None
+
+
 def is_tensor(obj) -> bool:
     """True if ``obj`` is a :class:`Tensor`.
 
@@ -1683,4 +1783,5 @@ from minigrad.ops import scatter as _scatter  # noqa: E402
 from minigrad.ops import shape as _shape  # noqa: E402
 from minigrad.ops import sorting as _sorting  # noqa: E402
 from minigrad.ops import special as _special  # noqa: E402
+from minigrad.ops import trig as _trig  # noqa: E402
 from minigrad.ops import vector_norm as _vector_norm  # noqa: E402

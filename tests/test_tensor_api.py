@@ -132,6 +132,17 @@ CASES = {
     "unfold": lambda t: t.unfold(2, 2, 2),
     "unfold_overlap": lambda t: t.unfold(1, 3, 1) ** 2,
     "index_fill": lambda t: t.index_fill(1, _t([0, 3], t), -2.0) * t,
+    "tan": mg.tan,
+    "asin": mg.asin,
+    "acos": lambda t: t.acos(),
+    "atan": mg.arctan,
+    "sinh": mg.sinh,
+    "cosh": lambda t: t.cosh(),
+    "asinh": mg.asinh,
+    "atanh": mg.atanh,
+    "acosh": mg.acosh,
+    "atan2": lambda a, b: a.atan2(b),
+    "hypot": mg.hypot,
 }
 
 
@@ -234,6 +245,10 @@ GRAD_CASES = {
     "unfold": (lambda a: a.unfold(1, 3, 2) ** 2, [(2, 7)]),
     "index_fill": (lambda a: a.index_fill(0, _t([1], a), 0.5) * a, [(3, 2)]),
     "nansum_nanmean": (lambda a: a.nansum(0) * a.nanmean(1, keepdim=True), [(3, 2)]),
+    "trig": (lambda a: (a.tanh() * 0.9).asin() + (a.tanh() * 0.8).acos() * a.atan(), [(3, 2)]),
+    "hyperbolic": (lambda a: a.sinh() * a.cosh() + a.asinh() + (a.tanh() * 0.9).atanh(), [(3, 2)]),
+    "tan_acosh": (lambda a: (a * 0.5).tan() * (a * a + 1.5).acosh(), [(3, 2)]),
+    "atan2_hypot": (lambda a, b: mg.atan2(a, b) * mg.hypot(a, b), [(3, 2), (2,)]),
 }
 
 
@@ -555,6 +570,20 @@ def test_augmented_assignment_is_in_place(device):
         i /= 2
     i += 1
     assert i.tolist() == [2, 3] and i.dtype == mg.int64
+
+
+def test_set_printoptions(device):
+    x = mg.tensor([1.23456, 100.5], device=device)
+    try:
+        mg.set_printoptions(precision=2)
+        assert "1.23" in repr(x) and "1.2346" not in repr(x)
+        mg.set_printoptions(sci_mode=True)
+        assert "e+02" in repr(x)
+        mg.set_printoptions(threshold=5, edgeitems=1)
+        assert "..." in repr(mg.zeros(10, device=device))
+    finally:
+        mg.set_printoptions(profile="default")
+    assert repr(x).startswith("tensor([  1.2346, 100.5   ]")
 
 
 def test_bernoulli(device):
