@@ -612,3 +612,36 @@ def test_attention_gradcheck_and_errors():
         m(x, x, x, is_causal=True)
     out, w = m(x, x, x, need_weights=False)
     assert out.shape == (3, 2, 4) and w is None
+
+
+TF = sorted(k.split(".")[1] for k in FIX.files if k.startswith("tf.") and k.endswith("config"))
+
+
+@pytest.mark.parametrize("name", TF)
+def test_transformer_encoder_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"tf.{name}.config"]))
+    layer = nn.TransformerEncoderLayer(**cfg["layer"], dtype=minigrad.float64, device=device)
+    if "num_layers" in cfg:
+        norm = nn.LayerNorm(cfg["layer"]["d_model"], dtype=minigrad.float64, device=device)
+        m = nn.TransformerEncoder(layer, cfg["num_layers"], norm=norm)
+    else:
+        m = layer
+    prefix = f"tf.{name}.param."
+    params = {k[len(prefix) :]: FIX[k] for k in FIX.files if k.startswith(prefix)}
+    assert set(params) == set(m.state_dict())
+    m.load_state_dict({k: minigrad.tensor(v, device=device) for k, v in params.items()})
+    m.eval()
+    x = _t(f"tf.{name}.in.x", device, grad=True)
+    call = {}
+    if cfg.get("causal"):
+        mask = nn.generate_square_subsequent_mask(cfg["shape"][0], device, minigrad.float64)
+        call = dict(src_mask=mask, is_causal=True)
+    if cfg.get("kpm"):
+        call["src_key_padding_mask"] = _t(f"tf.{name}.in.kpm", device)
+    out = m(x, **call)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"tf.{name}.out"], rtol=1e-9, atol=1e-11)
+    (out * minigrad.tensor(FIX[f"tf.{name}.gy"], device=device)).sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), FIX[f"tf.{name}.grad.x"], rtol=1e-8, atol=1e-11)
+    for pname, p in m.named_parameters():
+        np.testing.assert_allclose(to_numpy(p.grad), FIX[f"tf.{name}.pgrad.{pname}"],
+                                   rtol=1e-8, atol=1e-11)  # fmt: skip

@@ -29,4 +29,5 @@ from minigrad.nn.rnn import *  # noqa: F403
 from minigrad.nn.rnn_cell import *  # noqa: F403
 from minigrad.nn.rnn_norm import *  # noqa: F403
 from minigrad.nn.sync_batchnorm import *  # noqa: F403
+from minigrad.nn.transformer import *  # noqa: F403
 from minigrad.nn.upsample import *  # noqa: F403
