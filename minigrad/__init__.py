@@ -163,6 +163,7 @@ from minigrad.ops.scatter import (
     index_select,
     scatter,
     scatter_add,
+    scatter_reduce,
     take_along_dim,
 )
 from minigrad.ops.shape import (

@@ -1005,6 +1005,17 @@ class Tensor:
         """In-place :meth:`scatter_add`."""
         return self._inplace_result("scatter_add_", _scatter.scatter_add, dim, index, src)
 
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        """See :func:`minigrad.scatter_reduce`."""
+        return _scatter.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        """In-place :meth:`scatter_reduce`."""
+        return self._inplace_result(
+            "scatter_reduce_", _scatter.scatter_reduce, dim, index, src, reduce,
+            include_self=include_self,
+        )  # fmt: skip
+
     def index_select(self, dim, index):
         """See :func:`minigrad.index_select`."""
         return _scatter.index_select(self, dim, index)

@@ -144,6 +144,11 @@ CASES = {
     "atan2": lambda a, b: a.atan2(b),
     "hypot": mg.hypot,
 }
+for _red in ("sum", "mean", "amax", "amin"):
+    for _inc in (True, False):
+        CASES[f"scatter_reduce_{_red}_{int(_inc)}"] = lambda t, s, red=_red, inc=_inc: (
+            t.scatter_reduce(1, _t(FX["scatter_reduce.index"], t), s, red, include_self=inc)
+        )
 
 
 def test_every_fixture_case_is_checked():
@@ -249,6 +254,22 @@ GRAD_CASES = {
     "hyperbolic": (lambda a: a.sinh() * a.cosh() + a.asinh() + (a.tanh() * 0.9).atanh(), [(3, 2)]),
     "tan_acosh": (lambda a: (a * 0.5).tan() * (a * a + 1.5).acosh(), [(3, 2)]),
     "atan2_hypot": (lambda a, b: mg.atan2(a, b) * mg.hypot(a, b), [(3, 2), (2,)]),
+    "scatter_reduce_sum": (
+        lambda a, s: a.scatter_reduce(0, _t(IDX, a), s, "sum", include_self=False) ** 2,
+        [(3, 4), (2, 4)],
+    ),
+    "scatter_reduce_mean": (
+        lambda a, s: a.scatter_reduce(1, _t(IDX, a)[:, :3], s, "mean") ** 2,
+        [(2, 4), (2, 3)],
+    ),
+    "scatter_reduce_amax": (
+        lambda a, s: a.scatter_reduce(0, _t(IDX, a), s, "amax") ** 2,
+        [(3, 4), (2, 4)],
+    ),
+    "scatter_reduce_amin": (
+        lambda a, s: a.scatter_reduce(0, _t(IDX, a), s, "amin", include_self=False) ** 2,
+        [(3, 4), (2, 4)],
+    ),
 }
 
 

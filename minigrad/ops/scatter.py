@@ -26,8 +26,8 @@ from minigrad.ops.indexing import scatter_add as _add_at
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "scatter", "scatter_add", "index_select", "index_add", "index_fill", "take_along_dim",
-    "index_put",
+    "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_fill",
+    "take_along_dim", "index_put",
 ]  # fmt: skip
 
 
@@ -488,3 +488,124 @@ def index_fill(x, dim: int, index, value):
     mask = xp.zeros(x.shape if x.ndim else (1,), dtype=bool)
     mask[(slice(None),) * axis + (idx,)] = True
     return masked_fill(x, Tensor._make(mask.reshape(x.shape)), value)
+
+
+def _extreme_at(out, key, values, largest):
+    """``out[key] = max(out[key], values)`` (or min) where repeated indices all count."""
+    xp = backend.array_module(out)
+    op = xp.maximum if largest else xp.minimum
+    if hasattr(op, "at"):
+        op.at(out, key, values)
+    else:  # pragma: no cover - GPU
+        import cupyx
+
+        (cupyx.scatter_max if largest else cupyx.scatter_min)(out, key, values)
+
+
+class ScatterExtreme(Function):
+    """``scatter_reduce`` with ``amax``/``amin``: the gradient is shared evenly among the
+    elements (of the input and of ``src``) equal to each result, as in PyTorch."""
+
+    def __init__(self, idx, axis, largest, include_self):
+        self.idx, self.axis = idx, axis
+        self.largest, self.include_self = largest, include_self
+
+    def forward(self, x, src):
+        xp = backend.array_module(x)
+        key = _along_key(self.idx, self.axis)
+        hit = xp.zeros(x.shape, dtype=bool)
+        hit[key] = True
+        out = x.copy()
+        if not self.include_self:
+            info = (xp.finfo if x.dtype.kind == "f" else xp.iinfo)(x.dtype)
+            out[hit] = info.min if self.largest else info.max
+        s = _leading(src, self.idx.shape)
+        _extreme_at(out, key, s, self.largest)
+        tie = x == out
+        # PyTorch counts the input's ties even when include_self=False (then its share
+        # of the gradient is dropped): src's share is the same as there
+        self_hit = tie & ~hit if not self.include_self else tie
+        src_hit = s == xp.take_along_axis(out, self.idx, axis=self.axis)
+        counts = tie.astype(x.dtype)
+        _add_at(counts, key, src_hit.astype(x.dtype))
+        inv = 1 / xp.where(counts == 0, 1, counts)
+        self.w_self = (self_hit * inv).astype(x.dtype)
+        self.inv, self.src_hit, self.src_shape = inv.astype(x.dtype), src_hit, src.shape
+        return out
+
+    def backward(self, gy):
+        nx, ns = self.needs_input_grad
+        gx = gy * Tensor._make(self.w_self) if nx else None
+        gs = None
+        if ns:
+            g = _gather_src(gy * Tensor._make(self.inv), self.idx, self.axis, self.src_shape)
+            xp = gy.xp
+            w = xp.zeros(self.src_shape, dtype=gy.dtype)
+            w[tuple(slice(0, n) for n in self.idx.shape)] = self.src_hit
+            gs = g * Tensor._make(w)
+        return gx, gs
+
+
+def scatter_reduce(x, dim: int, index, src, reduce: str, *, include_self: bool = True):
+    """Reduce the values of ``src`` into ``x`` at ``index`` along ``dim``: ``'sum'``,
+    ``'mean'``, ``'amax'`` or ``'amin'`` of everything sent to each position (and of the
+    input's own value when ``include_self``).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    dim : int
+        The dimension indexed by ``index``.
+    index : Tensor
+        int64 indices (see :func:`scatter`).
+    src : Tensor
+        The values.
+    reduce : {'sum', 'mean', 'amax', 'amin'}
+        The reduction (``'prod'`` is not supported).
+    include_self : bool
+        Whether the input's value at a position takes part in its reduction.
+
+    Returns
+    -------
+    Tensor
+        Positions that receive nothing keep the input's value. Gradients follow
+        PyTorch: ``amax``/``amin`` share it evenly among the elements equal to the result.
+
+    Raises
+    ------
+    RuntimeError
+        For an unsupported ``reduce`` or an index of the wrong dtype or shape.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([1.0, 5.0, 3.0, 4.0])
+    >>> idx, src = minigrad.tensor([0, 0, 2, 2, 2]), minigrad.tensor([2.0, 5.0, 3.0, 7.0, 1.0])
+    >>> x.scatter_reduce(0, idx, src, "amax")
+    tensor([5., 5., 7., 4.])
+    >>> x.scatter_reduce(0, idx, src, "mean", include_self=False)
+    tensor([3.5   , 5.    , 3.6667, 4.    ])
+    """
+    if reduce not in ("sum", "mean", "amax", "amin"):
+        raise RuntimeError(
+            f"scatter_reduce: reduce={reduce!r} is not supported; expected 'sum', 'mean', "
+            "'amax' or 'amin'"
+        )
+    if not isinstance(src, Tensor):
+        raise TypeError(f"scatter_reduce: src must be a Tensor, got {type(src).__name__}")
+    x0, idx, axis = _prepare("scatter_reduce", x, dim, index, src)
+    s = src if src.ndim else src.reshape(1)
+    if reduce in ("amax", "amin"):
+        out = ScatterExtreme(idx, axis, reduce == "amax", include_self)(x0, s)
+    else:
+        base = x0 if include_self else Scatter(idx, axis, 0)(x0)
+        out = ScatterAdd(idx, axis)(base, s)
+        if reduce == "mean":
+            xp = x0.xp
+            cnt = xp.zeros(x0.shape, dtype=x0.dtype)
+            _add_at(cnt, _along_key(idx, axis), 1)
+            if include_self:
+                cnt = cnt + (cnt > 0)
+            out = out / Tensor._make(xp.where(cnt == 0, 1, cnt).astype(x0.dtype))
+    return out if x.ndim else out.reshape(())
