@@ -160,3 +160,52 @@ def test_concat_dataset():
         ds[5]
     with pytest.raises(ValueError, match="empty"):
         ConcatDataset([])
+
+
+class Stream(minigrad.data.IterableDataset):
+    """0..n-1, split between workers when ``shard``; records which workers ran."""
+
+    def __init__(self, n, shard=True):
+        self.n, self.shard = n, shard
+        self.seen = []
+
+    def __iter__(self):
+        info = minigrad.data.get_worker_info()
+        self.seen.append(None if info is None else (info.id, info.num_workers))
+        if info is None or not self.shard:
+            return iter(range(self.n))
+        return iter(range(info.id, self.n, info.num_workers))
+
+
+def test_iterable_dataset_batches_in_order():
+    ds = Stream(7)
+    assert [b.tolist() for b in DataLoader(ds, batch_size=3)] == [[0, 1, 2], [3, 4, 5], [6]]
+    assert [b.tolist() for b in DataLoader(ds, batch_size=3, drop_last=True)] == [
+        [0, 1, 2],
+        [3, 4, 5],
+    ]
+    assert minigrad.data.get_worker_info() is None
+    with pytest.raises(ValueError, match="expected unspecified shuffle"):
+        DataLoader(ds, shuffle=True)
+    with pytest.raises(TypeError):
+        len(DataLoader(ds))
+
+
+def test_iterable_dataset_workers_round_robin():
+    ds = Stream(10)
+    got = [b.tolist() for b in DataLoader(ds, batch_size=2, num_workers=2)]
+    # worker 0 reads 0,2,4,6,8 and worker 1 reads 1,3,5,7,9; batches alternate (PyTorch)
+    assert got == [[0, 2], [1, 3], [4, 6], [5, 7], [8], [9]]
+    assert sorted(s for s in ds.seen if s is not None) == [(0, 2), (1, 2)]
+    dup = [b.tolist() for b in DataLoader(Stream(3, shard=False), batch_size=3, num_workers=2)]
+    assert dup == [[0, 1, 2], [0, 1, 2]]  # unsharded: each worker reads it all, as PyTorch
+
+
+def test_iterable_dataset_worker_error():
+    class Bad(minigrad.data.IterableDataset):
+        def __iter__(self):
+            yield 1
+            raise OSError("stream broke")
+
+    with pytest.raises(OSError, match="stream broke"):
+        list(DataLoader(Bad(), batch_size=1, num_workers=2))

@@ -15,6 +15,7 @@ from minigrad.data.dataset import Dataset, Subset, TensorDataset, random_split
 from minigrad.data.digits import load_digits
 from minigrad.data.distributed import DistributedSampler
 from minigrad.data.idx import load_fashion_mnist, load_mnist, read_idx, write_idx
+from minigrad.data.iterable import IterableDataset, WorkerInfo, get_worker_info
 from minigrad.data.mnist1d import load_mnist1d
 from minigrad.data.sampler import (
     BatchSampler,
@@ -32,6 +33,9 @@ __all__ = [
     "Subset",
     "random_split",
     "ConcatDataset",
+    "IterableDataset",
+    "get_worker_info",
+    "WorkerInfo",
     "DataLoader",
     "Sampler",
     "SequentialSampler",

@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 
 from minigrad import backend
+from minigrad.data.iterable import IterableDataset, WorkerInfo, _set_worker_info
 from minigrad.tensor import Tensor
 
 __all__ = ["DataLoader", "default_collate"]
@@ -108,8 +109,10 @@ class DataLoader:
 
     Parameters
     ----------
-    dataset : Dataset
-        A map-style dataset (``__len__`` and ``__getitem__``, optionally ``__getitems__``).
+    dataset : Dataset or IterableDataset
+        A map-style dataset (``__len__`` and ``__getitem__``, optionally ``__getitems__``),
+        or an :class:`~minigrad.data.IterableDataset` (read in order; with workers, each
+        worker reads it, see :func:`~minigrad.data.get_worker_info`).
     batch_size : int
         Samples per batch (default 1).
     shuffle : bool
@@ -213,6 +216,15 @@ class DataLoader:
             )
         if sampler is not None and shuffle:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self._iterable = isinstance(dataset, IterableDataset)
+        if self._iterable:
+            for opt, val in (("shuffle", shuffle), ("sampler", sampler),
+                             ("batch_sampler", batch_sampler)):  # fmt: skip
+                if val:
+                    raise ValueError(
+                        f"DataLoader with IterableDataset: expected unspecified {opt} option, "
+                        f"but got {opt}={val!r}"
+                    )
         if seed is not None and generator is not None:
             raise ValueError("DataLoader: pass either seed or generator, not both")
         if isinstance(num_workers, bool) or not isinstance(num_workers, numbers.Integral):
@@ -258,6 +270,9 @@ class DataLoader:
         self._pool = None
 
     def __len__(self) -> int:
+        if self._iterable:
+            n = len(self.dataset)  # TypeError for a dataset without a length, as PyTorch
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         n = len(self.sampler) if self.sampler is not None else len(self.dataset)
@@ -336,7 +351,80 @@ class DataLoader:
             if pool is not self._pool:
                 pool.shutdown(wait=False, cancel_futures=True)
 
+    def _stream_batches(self, it):
+        """Batches of ``batch_size`` samples read from the iterator ``it``."""
+        while True:
+            chunk = list(itertools.islice(it, self.batch_size))
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield self.collate_fn(chunk)
+
+    def _stream_workers(self):
+        """PyTorch's multi-worker IterableDataset: each worker iterates the dataset (with
+        its own :func:`~minigrad.data.get_worker_info`) in a thread; batches are taken
+        from the workers in turn, skipping those that are done."""
+        import queue
+        import threading
+
+        n = self.num_workers
+        rng = self.generator if self.generator is not None else backend.generator("cpu")
+        base_seed = int(rng.integers(0, 2**63 - 1))
+        queues = [queue.Queue(maxsize=self.prefetch_factor) for _ in range(n)]
+        stop = threading.Event()
+        done = object()
+
+        def put(q, item):
+            while not stop.is_set():
+                try:
+                    q.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work(wid):
+            _set_worker_info(WorkerInfo(wid, n, base_seed + wid, self.dataset))
+            try:
+                if self.worker_init_fn is not None:
+                    self.worker_init_fn(wid)
+                for batch in self._stream_batches(iter(self.dataset)):
+                    if not put(queues[wid], batch):
+                        return
+                put(queues[wid], done)
+            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread
+                put(queues[wid], e)
+
+        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(n)]
+        for t in threads:
+            t.start()
+        try:
+            alive = list(range(n))
+            while alive:
+                for wid in list(alive):
+                    try:
+                        item = queues[wid].get(timeout=self.timeout or None)
+                    except queue.Empty:
+                        raise RuntimeError(
+                            f"DataLoader timed out after {self.timeout} seconds waiting for a batch"
+                        ) from None
+                    if item is done:
+                        alive.remove(wid)
+                    elif isinstance(item, BaseException):
+                        raise item
+                    else:
+                        yield item
+        finally:
+            stop.set()
+
     def __iter__(self):
+        if self._iterable:
+            if self.num_workers > 0:
+                source = self._stream_workers()
+            else:
+                source = self._stream_batches(iter(self.dataset))
+            for batch in source:
+                yield batch if self.device is None else _to_device(batch, self.device)
+            return
         batches = self._index_batches()
         if self.num_workers > 0:
             source = self._background(batches)

@@ -21,6 +21,7 @@ from minigrad.data import (
     DataLoader,
     Dataset,
     DistributedSampler,
+    IterableDataset,
     RandomSampler,
     Sampler,
     SequentialSampler,
@@ -29,6 +30,7 @@ from minigrad.data import (
     TensorDataset,
     WeightedRandomSampler,
     default_collate,
+    get_worker_info,
     random_split,
 )
 
@@ -38,6 +40,8 @@ __all__ = [
     "Subset",
     "random_split",
     "ConcatDataset",
+    "IterableDataset",
+    "get_worker_info",
     "DataLoader",
     "default_collate",
     "Sampler",
