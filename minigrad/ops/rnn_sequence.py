@@ -104,8 +104,9 @@ class RecurrentSequence(Function):
                 hs[k + 1], rzs[k], ns[k] = h2, rz, n
             self.hgs, self.rzs, self.ns = hgs, rzs, ns
         self.hs = hs
-        out = hs[1:][::-1] if self.reverse else hs[1:]
-        out = xp.ascontiguousarray(out)
+        # a copy: the output must not alias the saved states (an in-place change of the
+        # output would otherwise corrupt the backward silently)
+        out = (hs[1:][::-1] if self.reverse else hs[1:]).copy()
         if lstm:
             return out, hs[T].copy(), cs[T].copy()
         return out, hs[T].copy()
