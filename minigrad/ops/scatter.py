@@ -294,8 +294,9 @@ def index_select(x, dim: int, index):
     """
     axis = dim_index(dim, max(x.ndim, 1), "index_select")
     idx = _index_vector("index_select", x, axis, index)
-    if x.ndim == 0:
-        return getitem(x.reshape(1), (idx,))
+    if x.ndim == 0:  # PyTorch keeps a 0-d result for one index
+        out = getitem(x.reshape(1), (idx,))
+        return out.reshape(()) if idx.size == 1 else out
     return getitem(x, (slice(None),) * axis + (idx,))
 
 

@@ -229,8 +229,8 @@ def median(x, dim=None, keepdim: bool = False):
     tensor([2])
     """
     if dim is None:
-        if x.numel() == 0:
-            raise RuntimeError("median: cannot take the median of an empty tensor")
+        if x.numel() == 0:  # PyTorch: NaN
+            return Tensor._make(x.xp.full((), float("nan"), dtype=x.dtype))
         return _order_statistic(x.reshape(-1), lambda n: (n - 1) // 2, 0, False, "median",
                                 _MedianResult).values  # fmt: skip
     return _order_statistic(x, lambda n: (n - 1) // 2, dim, keepdim, "median", _MedianResult)
