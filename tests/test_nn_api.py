@@ -645,3 +645,13 @@ def test_transformer_encoder_matches_pytorch(name, device):
     for pname, p in m.named_parameters():
         np.testing.assert_allclose(to_numpy(p.grad), FIX[f"tf.{name}.pgrad.{pname}"],
                                    rtol=1e-8, atol=1e-11)  # fmt: skip
+
+
+def test_get_parameter_and_buffer():
+    m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    assert m.get_parameter("0.weight") is m[0].weight
+    assert m.get_buffer("1.running_mean") is m[1].running_mean
+    with pytest.raises(AttributeError, match="no parameter `nope`"):
+        m.get_parameter("0.nope")
+    with pytest.raises(AttributeError, match="no submodule"):
+        m.get_buffer("5.running_mean")

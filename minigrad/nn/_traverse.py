@@ -181,3 +181,66 @@ def buffers(self, recurse: bool = True):
     """
     for _, b in self.named_buffers(recurse=recurse):
         yield b
+
+
+def _get_member(self, target: str, store: str, kind: str):
+    path, _, name = target.rpartition(".")
+    mod = self.get_submodule(path)
+    members = mod.__dict__.get(store, {})
+    if name not in members:
+        raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+    return members[name]
+
+
+def get_parameter(self, target: str):
+    """The parameter at dotted path ``target`` (e.g. ``'0.weight'``).
+
+    Parameters
+    ----------
+    target : str
+        Sub-module path and parameter name.
+
+    Returns
+    -------
+    Parameter
+
+    Raises
+    ------
+    AttributeError
+        If the path or the parameter does not exist.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> m = nn.Sequential(nn.Linear(2, 3))
+    >>> m.get_parameter("0.bias").shape
+    (3,)
+    """
+    return _get_member(self, target, "_parameters", "parameter")
+
+
+def get_buffer(self, target: str):
+    """The buffer at dotted path ``target`` (e.g. ``'bn.running_mean'``).
+
+    Parameters
+    ----------
+    target : str
+        Sub-module path and buffer name.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    AttributeError
+        If the path or the buffer does not exist.
+
+    Examples
+    --------
+    >>> from minigrad import nn
+    >>> m = nn.Sequential(nn.BatchNorm1d(4))
+    >>> m.get_buffer("0.running_var").tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    return _get_member(self, target, "_buffers", "buffer")

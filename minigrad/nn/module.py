@@ -477,6 +477,8 @@ class Module:
     children = _traverse.children
     _named_members = _traverse._named_members
     named_parameters = _traverse.named_parameters
+    get_parameter = _traverse.get_parameter
+    get_buffer = _traverse.get_buffer
     parameters = _traverse.parameters
     named_buffers = _traverse.named_buffers
     buffers = _traverse.buffers
