@@ -487,6 +487,24 @@ def test_semantics_match_pytorch(device):
     assert x.float().norm(p="fro", dim=(0, 1)).item() == pytest.approx(math.sqrt(506))
 
 
+def test_empty_and_0d_shapes_follow_pytorch(device):
+    z = mg.zeros(0, 3, device=device)
+    assert z.sort(0).values.shape == (0, 3) and z.cumsum(0).shape == (0, 3)
+    assert mg.zeros(3, 0, device=device).topk(0).values.shape == (3, 0)
+    assert mg.zeros(2, 0, device=device).prod(1).tolist() == [1.0, 1.0]
+    assert z.norm(dim=0).tolist() == [0.0, 0.0, 0.0] and z.unbind(0) == ()
+    e = mg.einsum("ij,jk->ik", mg.zeros(2, 0, device=device), mg.zeros(0, 3, device=device))
+    assert e.tolist() == [[0.0] * 3] * 2
+    assert math.isnan(mg.zeros(0, device=device).median().item())
+    s = mg.tensor(2.0, device=device)
+    assert s.index_select(0, mg.tensor([0], device=device)).shape == ()
+    assert s.scatter(0, mg.tensor(0, device=device), 1.0).item() == 1.0
+    assert s.argsort().shape == () and s.kthvalue(1).values.item() == 2.0
+    assert mg.zeros(3, 2, device=device).narrow(0, 3, 0).shape == (0, 2)
+    assert mg.zeros(3, device=device).diff(n=5).shape == (0,)
+    assert mg.zeros(0, 2, device=device).nonzero().shape == (0, 2)
+
+
 # ----------------------------------------------------------------------- in place
 def test_inplace_forms(device):
     x = mg.zeros(2, 3, device=device)
