@@ -655,3 +655,31 @@ def test_get_parameter_and_buffer():
         m.get_parameter("0.nope")
     with pytest.raises(AttributeError, match="no submodule"):
         m.get_buffer("5.running_mean")
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_pad_sequence(batch_first, side, device):
+    from minigrad.nn.utils.rnn import pad_sequence, unpad_sequence
+
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal((n, 2)) for n in (3, 1, 2)]
+    seqs = [minigrad.tensor(a, device=device, requires_grad=True) for a in arrays]
+    out = pad_sequence(seqs, batch_first=batch_first, padding_value=-1.0, padding_side=side)
+    want = np.full((3, 3, 2), -1.0)  # (B, L, 2)
+    for i, a in enumerate(arrays):
+        if side == "right":
+            want[i, : len(a)] = a
+        else:
+            want[i, 3 - len(a) :] = a
+    if not batch_first:
+        want = want.transpose(1, 0, 2)
+    np.testing.assert_array_equal(to_numpy(out), want)
+    out.sum().backward()
+    assert all(to_numpy(s.grad).tolist() == np.ones(s.shape).tolist() for s in seqs)
+    if side == "right":
+        back = unpad_sequence(out, [3, 1, 2], batch_first=batch_first)
+        for b, a in zip(back, arrays):
+            np.testing.assert_array_equal(to_numpy(b), a)
+    with pytest.raises(ValueError, match="trailing shape"):
+        pad_sequence([minigrad.ones(2, 3), minigrad.ones(2, 4)])

@@ -1,6 +1,7 @@
 """PyTorch's ``torch.nn.utils``: gradient clipping, parameter/vector conversion, and
 BatchNorm population statistics."""
 
+from minigrad.nn.utils import rnn
 from minigrad.nn.utils.batchnorm_stats import recompute_batchnorm_stats
 from minigrad.nn.utils.clip_grad import (
     clip_grad_norm_,
@@ -11,6 +12,7 @@ from minigrad.nn.utils.clip_grad import (
 from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = [
+    "rnn",
     "recompute_batchnorm_stats",
     "clip_grad_norm_",
     "clip_grad_value_",
