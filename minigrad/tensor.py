@@ -287,8 +287,29 @@ class Tensor:
             device = f"cuda:{device}"
         return self.to(device)
 
-    def type(self, dtype) -> Tensor:
-        """Cast to ``dtype``."""
+    def type(self, dtype=None, non_blocking: bool = False):
+        """Without ``dtype``, the type name (``'minigrad.FloatTensor'``, like PyTorch's
+        ``'torch.FloatTensor'``); else a cast to ``dtype``, which may also be such a name
+        (``'torch.cuda.LongTensor'`` moves to the GPU too).
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.ones(1).type()
+        'minigrad.FloatTensor'
+        >>> minigrad.ones(1).type("torch.LongTensor")
+        tensor([1])
+        """
+        names = {v: k for k, v in _TYPE_NAMES.items()}
+        if dtype is None:
+            cuda = ".cuda" if self.device.type == "cuda" else ""
+            return f"minigrad{cuda}.{names.get(self.dtype.name, self.dtype.name)}"
+        if isinstance(dtype, str) and dtype.endswith("Tensor"):
+            parts = dtype.split(".")
+            if parts[-1] not in _TYPE_NAMES:
+                raise ValueError(f"type: unknown tensor type {dtype!r}")
+            device = "cuda" if "cuda" in parts[:-1] else None
+            return self.to(device=device, dtype=np.dtype(_TYPE_NAMES[parts[-1]]))
         return self.to(dtype)
 
     def float(self) -> Tensor:
@@ -1686,6 +1707,11 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self.shape[0]))
 
+
+_TYPE_NAMES = {
+    "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+    "LongTensor": "int64", "IntTensor": "int32", "BoolTensor": "bool", "ByteTensor": "uint8",
+}  # fmt: skip
 
 _PRINT_DEFAULTS = {
     "precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None,

@@ -781,6 +781,11 @@ def test_audited_conveniences(device):
     assert x.sum_to_size(1, 2).tolist() == [[1.0, 2.0]]
     z = x.clone()
     assert z.clip_(-1, 1).tolist() == [[1.0, -1.0], [0.0, 1.0]]
+    cuda = ".cuda" if device.type == "cuda" else ""
+    assert x.type() == f"minigrad{cuda}.FloatTensor" and x.long().type().endswith("LongTensor")
+    assert x.type("torch.DoubleTensor").dtype == F64 and x.type(mg.int32).dtype == mg.int32
+    with pytest.raises(ValueError, match="unknown tensor type"):
+        x.type("torch.FancyTensor")
     np.testing.assert_allclose(to_numpy(y), -np.exp(np.sqrt(np.abs(to_numpy(x)))), rtol=1e-6)
 
 
