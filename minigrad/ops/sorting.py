@@ -1,4 +1,6 @@
-"""Sorting along a dimension: ``sort``, ``argsort``, ``topk``.
+"""Sorting along a dimension and what builds on it: ``sort``, ``argsort``, ``msort``,
+``topk``, the order statistics ``median`` and ``kthvalue``, ``unique``, and searching
+sorted sequences (``searchsorted``, ``bucketize``).
 
 The order is computed on the raw array (it has no gradient); the values are then
 gathered with :class:`~minigrad.ops.indexing.TakeAlongDim`, so the gradient of the
