@@ -1,4 +1,6 @@
-"""Replacing elements by a mask: ``masked_fill``, ``tril``, ``triu``.
+"""Masks: replacing elements (``masked_fill``, ``tril``, ``triu``, ``nan_to_num``),
+reading them (``masked_select``, ``nonzero``/``argwhere``) and reductions that mask NaN
+(``nansum``, ``nanmean``).
 
 The gradient of the kept elements passes unchanged and that of the replaced ones is
 zero; it is *selected* (the same op applied to the gradient), never multiplied by the

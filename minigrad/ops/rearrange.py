@@ -1,5 +1,6 @@
-"""Rearranging elements without arithmetic: ``flip``, ``roll``, ``repeat``, ``tile``,
-``repeat_interleave``, ``narrow``, ``select``, ``unbind``, ``movedim``, ``unflatten``.
+"""Rearranging elements without arithmetic: ``flip`` (``fliplr``, ``flipud``), ``roll``,
+``repeat``, ``tile``, ``repeat_interleave``, ``narrow``, ``select``, ``unbind``,
+``movedim``, ``unflatten`` and the sliding windows of ``unfold``.
 
 ``flip`` and ``roll`` permute elements along dimensions: each one's gradient is the
 inverse permutation (``flip`` again, ``roll`` by the opposite shift). ``repeat`` copies

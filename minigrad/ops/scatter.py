@@ -1,5 +1,6 @@
 """Writing and reading at indices along a dimension: ``scatter``, ``scatter_add``,
-``index_select``, ``index_add``.
+``scatter_reduce``, ``index_select``, ``index_add``, ``index_fill``, ``take_along_dim``,
+and ``index_put`` (the out-of-place ``x[key] = value``).
 
 ``scatter`` writes ``src[i][j]`` to ``out[index[i][j]][j]`` (for ``dim=0``) and is the
 mirror of :func:`~minigrad.ops.indexing.gather`. Their gradients are each other:
