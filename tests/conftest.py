@@ -183,13 +183,16 @@ def _op_host_reads(transfers):
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if not (TWIN and params.get("device") == "cuda"):
+    if not TWIN:
         yield
         return
     import cupy_twin
 
     start = len(cupy_twin.TRANSFERS)
     outcome = yield
+    if params.get("device") != "cuda":
+        del cupy_twin.TRANSFERS[start:]
+        return
     bad = _op_host_reads(cupy_twin.TRANSFERS[start:])
     del cupy_twin.TRANSFERS[start:]
     if bad and outcome.excinfo is None:

@@ -46,7 +46,7 @@ def _call_site():
 def note_transfer(direction, what):
     """Record a host/device copy; a device-to-host copy synchronizes the device."""
     site = _call_site()
-    if direction == "d2h" and not SYNC["allowed"]:
+    if direction in ("d2h", "sync") and not SYNC["allowed"]:
         raise DeviceSynchronized(f"{what} synchronizes the device (at {site})")
     TRANSFERS.append((direction, what, site))
 
