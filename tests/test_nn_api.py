@@ -683,3 +683,25 @@ def test_pad_sequence(batch_first, side, device):
             np.testing.assert_array_equal(to_numpy(b), a)
     with pytest.raises(ValueError, match="trailing shape"):
         pad_sequence([minigrad.ones(2, 3), minigrad.ones(2, 4)])
+
+
+@pytest.mark.parametrize("feature", [False, True])
+def test_alpha_dropout_formula_and_moments(feature, device):
+    fn = F.feature_alpha_dropout if feature else F.alpha_dropout
+    minigrad.manual_seed(0)
+    x = minigrad.randn(400, 50, 4, device=device, dtype=minigrad.float64, requires_grad=True)
+    assert fn(x, 0.3) is x  # functional default: training=False, as PyTorch
+    y = fn(x, 0.3, training=True)
+    p, alpha = 0.3, 1.7580993408473766
+    a = 1 / math.sqrt((alpha * alpha * p + 1) * (1 - p))
+    xv, yv = to_numpy(x), to_numpy(y)
+    dropped = np.abs(yv - a * alpha * (p - 1)) < 1e-12
+    np.testing.assert_allclose(yv[~dropped], xv[~dropped] * a + alpha * a * p, rtol=1e-12)
+    assert 0.25 < dropped.mean() < 0.35
+    if feature:  # whole channels
+        assert np.all(dropped.all(-1) | (~dropped).all(-1))
+    assert abs(yv.mean()) < 0.05 and abs(yv.std() - 1) < 0.05  # self-normalizing
+    y.sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), np.where(dropped, 0.0, a))
+    m = nn.AlphaDropout(0.3).eval()
+    assert m(x) is x

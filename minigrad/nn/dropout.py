@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 from minigrad.nn.module import Module
+from minigrad.ops.alpha_dropout import alpha_dropout, feature_alpha_dropout
 from minigrad.ops.channel_dropout import dropout1d, dropout2d, dropout3d
 from minigrad.ops.dropout import dropout
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
+__all__ = [
+    "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+]  # fmt: skip
 
 
 class Dropout(Module):
@@ -143,3 +146,57 @@ class Dropout3d(_ChannelDropout):
     """
 
     _fn = staticmethod(dropout3d)
+
+
+class AlphaDropout(_ChannelDropout):
+    """Alpha dropout (keeps SELU's self-normalization) while training; the identity in
+    eval mode. See :func:`~minigrad.nn.functional.alpha_dropout`.
+
+    Parameters
+    ----------
+    p : float
+        Probability of dropping an element (default 0.5).
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.AlphaDropout(0.2)(minigrad.ones(3)).shape
+    (3,)
+    """
+
+    _fn = staticmethod(alpha_dropout)
+
+
+class FeatureAlphaDropout(_ChannelDropout):
+    """Alpha dropout of whole channels while training; see
+    :func:`~minigrad.nn.functional.feature_alpha_dropout`.
+
+    Parameters
+    ----------
+    p : float
+        Probability of dropping a channel (default 0.5).
+    inplace : bool
+        Accepted for PyTorch compatibility; the result is always a new tensor.
+
+    Raises
+    ------
+    ValueError
+        If ``p`` is outside ``[0, 1]``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.FeatureAlphaDropout(0.2)(minigrad.ones(2, 3, 4)).shape
+    (2, 3, 4)
+    """
+
+    _fn = staticmethod(feature_alpha_dropout)

@@ -7,7 +7,9 @@ This module only re-exports; each op lives in its family's file under
 from minigrad.ops.activation import *  # noqa: F403
 from minigrad.ops.activation_more import *  # noqa: F403
 from minigrad.ops.adaptive_max_pool import *  # noqa: F403
+from minigrad.ops.alpha_dropout import *  # noqa: F403
 from minigrad.ops.attention import *  # noqa: F403
+from minigrad.ops.bilinear import *  # noqa: F403
 from minigrad.ops.channel_dropout import *  # noqa: F403
 from minigrad.ops.conv import *  # noqa: F403
 from minigrad.ops.conv_transpose import *  # noqa: F403

@@ -15,7 +15,7 @@ from minigrad.ops.linear import linear
 from minigrad.ops.shape import flatten, reshape
 from minigrad.tensor import Tensor
 
-__all__ = ["Linear", "Identity", "Flatten", "Unflatten"]
+__all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Unflatten"]
 
 
 def _empty(shape, device=None, dtype=None) -> Tensor:
@@ -182,3 +182,70 @@ class Unflatten(Module):
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Bilinear(Module):
+    """``y = x1^T W x2 + b`` per output feature (PyTorch's ``nn.Bilinear``); see
+    :func:`~minigrad.nn.functional.bilinear`.
+
+    Initialized like PyTorch: weight and bias from U(-1/sqrt(in1), 1/sqrt(in1)).
+
+    Parameters
+    ----------
+    in1_features, in2_features, out_features : int
+        Sizes of the two inputs and of the output.
+    bias : bool
+        Whether to learn a bias (default True).
+    device, dtype : optional
+        Where and in which dtype the parameters live.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> m = nn.Bilinear(3, 4, 2)
+    >>> m
+    Bilinear(in1_features=3, in2_features=4, out_features=2, bias=True)
+    >>> m(minigrad.randn(5, 3), minigrad.randn(5, 4)).shape
+    (5, 2)
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device=None, dtype=None):  # fmt: skip
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(_empty((out_features, in1_features, in2_features), device, dtype))
+        if bias:
+            self.bias = Parameter(_empty((out_features,), device, dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Re-draw weight and bias from U(-1/sqrt(in1), 1/sqrt(in1)), as PyTorch.
+
+        Examples
+        --------
+        >>> from minigrad import nn
+        >>> m = nn.Bilinear(4, 2, 1); m.reset_parameters()
+        >>> bool((m.weight.abs() <= 0.5).all())
+        True
+        """
+        import math
+
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        from minigrad.ops.bilinear import bilinear
+
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+            f"out_features={self.out_features}, bias={self.bias is not None}"
+        )
