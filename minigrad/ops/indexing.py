@@ -219,8 +219,9 @@ def _all_advanced(key, shape, xp):
     scalar (left to the two-step route)."""
     parts, d = [], 0  # (kind, value) per entry; kind: int, dim (an output axis), adv
     for k in key:
-        if isinstance(k, bool) or (getattr(k, "ndim", 1) == 0 and k.dtype.kind == "b"):
-            return None
+        if k is Ellipsis or isinstance(k, bool) or (getattr(k, "ndim", 1) == 0
+                                                     and k.dtype.kind == "b"):  # fmt: skip
+            return None  # (a second Ellipsis: NumPy's own error follows)
         if _is_int(k):
             parts.append(("int", int(k)))
             d += 1
@@ -238,7 +239,7 @@ def _all_advanced(key, shape, xp):
             d += 1
     rest = [p for p in parts if p[0] != "int"]
     adv_at = [i for i, p in enumerate(rest) if p[0] == "adv"]
-    bshape = xp.broadcast_shapes(*(p[1].shape for p in rest if p[0] == "adv"))
+    bshape = backend.np.broadcast_shapes(*(p[1].shape for p in rest if p[0] == "adv"))
     nb = len(bshape)
     adjacent = adv_at == list(range(adv_at[0], adv_at[-1] + 1))
     start = adv_at[0] if adjacent else 0  # the output axis of the broadcast block
