@@ -320,6 +320,14 @@ def test_item_assignment_follows_pytorch(device, key):
     np.testing.assert_array_equal(to_numpy(v.grad), 2.0)  # every value element landed once
 
 
+def test_two_ellipses_are_refused(device):
+    x = mg.zeros(2, 3, 4, device=device)
+    with pytest.raises(IndexError, match="single ellipsis"):
+        x[..., 0, ..., [1]]
+    with pytest.raises(IndexError, match="single ellipsis"):
+        x[..., 0, ..., [1]] = 1.0
+
+
 def test_advanced_indexing_gradgradcheck(device):
     x = rand(device, 2, 3, 4)
     both(lambda a: a[0, :, [0, 1, 1]] ** 2, x)

@@ -123,8 +123,11 @@ def _expand_ellipsis(key, ndim):
     """``key`` with its Ellipsis written out as full slices. An Ellipsis that stands for
     no dimension then disappears: NumPy would still count it as separating two array
     indices (moving their dimensions first); PyTorch does not."""
-    if not isinstance(key, tuple) or not any(k is Ellipsis for k in key):
+    n_ellipsis = sum(k is Ellipsis for k in key) if isinstance(key, tuple) else 0
+    if not n_ellipsis:
         return key
+    if n_ellipsis > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
     used = 0
     for k in key:
         if k is None or k is Ellipsis or isinstance(k, bool):
