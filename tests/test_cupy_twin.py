@@ -44,6 +44,15 @@ def test_arrays_refuse_numpy():
         CP.exp([1.0, 2.0])  # CuPy's ufuncs take no lists
 
 
+def test_arguments_are_checked_against_cupys_signatures():
+    a = CP.ones((2, 3))
+    assert float(CP.sum(a, axis=0, keepdims=True).sum()) == 6.0
+    with pytest.raises(TypeError, match="unexpected keyword argument 'where'"):
+        CP.sum(a, where=a > 0)  # NumPy has where=, CuPy does not
+    with pytest.raises(TypeError):
+        CP.argsort(a, stable=True)
+
+
 def test_faithful_behaviour():
     a = CP.asarray(np.array([[3.0, 1.0], [2.0, 2.0]], np.float32))
     s = a.sum()

@@ -13,6 +13,7 @@ class (``cupy.ndarray``), ``<kind>`` one of ufunc, function, class, module, dtyp
 
 import importlib
 import inspect
+import json
 import os
 import sys
 
@@ -72,10 +73,38 @@ def main():
             if name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
                 continue
             lines.append(f"{cname} {name} attr")
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "names.txt")
+    path = os.path.join(HERE, "names.txt")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {len(lines) - 1} names to {path}")
+    sigs = signatures()
+    path = os.path.join(HERE, "signatures.json")
+    with open(path, "w") as f:
+        rows = [f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(sigs.items())]
+        f.write("{\n" + ",\n".join(rows) + "\n}\n")  # one routine a line
+    print(f"wrote {len(sigs)} signatures to {path}")
+
+
+def signatures():
+    """``{"cupy.sum": [[name, kind, has_default], ...]}`` for every routine whose signature
+    Python can read (CuPy's Python-level functions; its ufuncs and Cython methods have
+    none), so the twin refuses arguments CuPy would refuse."""
+    out = {}
+    for mod in MODULES:
+        m = importlib.import_module(mod)
+        for name in sorted(dir(m)):
+            obj = getattr(m, name)
+            if name.startswith("_") or kind(obj) != "function":
+                continue
+            try:
+                sig = inspect.signature(obj)
+            except (TypeError, ValueError):
+                continue
+            out[f"{mod}.{name}"] = [
+                [p.name, int(p.kind), p.default is not inspect.Parameter.empty]
+                for p in sig.parameters.values()
+            ]
+    return out
 
 
 if __name__ == "__main__":

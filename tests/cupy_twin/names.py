@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 from collections import defaultdict
 
@@ -26,3 +28,24 @@ def load(path=PATH):
 
 
 NAMES, VERSION = load()
+
+
+SIGNATURES_PATH = os.path.join(os.path.dirname(PATH), "signatures.json")
+
+
+def load_signatures(path=SIGNATURES_PATH):
+    """``{"cupy.sum": inspect.Signature}`` of CuPy's routines whose signature is known."""
+    with open(path) as f:
+        raw = json.load(f)
+    sigs = {}
+    for qual, params in raw.items():
+        ps = [
+            inspect.Parameter(name, inspect._ParameterKind(kind),
+                              default=None if has_default else inspect.Parameter.empty)
+            for name, kind, has_default in params
+        ]  # fmt: skip
+        sigs[qual] = inspect.Signature(ps)
+    return sigs
+
+
+SIGNATURES = load_signatures()

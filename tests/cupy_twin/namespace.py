@@ -15,7 +15,7 @@ import numpy as np
 
 from . import cuda, kernels, rng
 from .array import SYNC, DeviceSynchronized, ndarray, note_transfer, operand, unwrap, wrap
-from .names import NAMES, VERSION
+from .names import NAMES, SIGNATURES, VERSION
 
 UFUNCS: dict = {}
 """The twin's ufuncs by name (for ``ndarray.__array_ufunc__``)."""
@@ -104,11 +104,18 @@ def _refuse(obj):
     raise unsupported(obj)
 
 
-def function(fn, name, host_ok=False):
-    """A CuPy routine from NumPy's: arrays unwrapped, NumPy arrays refused unless
-    ``host_ok``, results wrapped, ``out=`` returned as given."""
+def function(fn, name, host_ok=False, qualname=None):
+    """A CuPy routine from NumPy's: arguments checked against CuPy's signature (when
+    known), arrays unwrapped, NumPy arrays refused unless ``host_ok``, results wrapped,
+    ``out=`` returned as given."""
+    sig = SIGNATURES.get(qualname or f"cupy.{name}")
 
     def routine(*args, **kwargs):
+        if sig is not None:
+            try:
+                sig.bind(*args, **kwargs)
+            except TypeError as e:
+                raise TypeError(f"{qualname or 'cupy.' + name}: {e} (CuPy's signature)") from None
         out = kwargs.get("out")
         res = fn(*unwrap(args, host_ok), **{k: unwrap(v, host_ok) for k, v in kwargs.items()})
         return out if out is not None else wrap(res)
@@ -162,10 +169,10 @@ def from_dlpack(obj, *, device=None, copy=None):
 def _stable_only(name, fn):
     """CuPy's sort and argsort are always stable, and take no other ``kind``."""
 
-    def routine(a, axis=-1, kind=None, **kwargs):
+    def routine(a, axis=-1, kind=None):  # CuPy's signature: no order=, no stable=
         if kind not in (None, "stable"):
             raise NotImplementedError(f"{name}: kind={kind!r} is not supported by CuPy")
-        return wrap(fn(unwrap(a), axis=axis, kind="stable", **kwargs))
+        return wrap(fn(unwrap(a), axis=axis, kind="stable"))
 
     return routine
 
@@ -273,7 +280,7 @@ def _member(modname, name, kind, source, special):
     if kind in ("dtype", "other") or isinstance(obj, type):
         return obj if obj is not None else _missing(qual)
     if kind == "function" and callable(obj):
-        return function(obj, name, host_ok=name in HOST_OK)
+        return function(obj, name, host_ok=name in HOST_OK, qualname=qual)
     return _missing(qual) if kind in ("function", "class") else obj
 
 
