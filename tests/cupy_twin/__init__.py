@@ -8,7 +8,8 @@ the CPU. The twin mirrors CuPy where code that is wrong on a GPU fails:
   ``cupy.cuda``, ``cupyx`` and ``cupyx.scipy.special`` hold exactly the names of CuPy's
   own namespace (``names.txt``, dumped from the real wheel by ``make_names.py``); a
   NumPy function CuPy lacks is an ``AttributeError``, as on a GPU. The same holds for the
-  methods of ``cupy.ndarray`` and ``cupy.random.Generator``.
+  methods of ``cupy.ndarray`` and ``cupy.random.Generator``. Arguments of CuPy's
+  Python-level routines are checked against their signatures (``signatures.json``).
 * **a distinct array type.** :class:`~cupy_twin.array.ndarray` is not a NumPy array:
   ``numpy.asarray(a)`` raises ``TypeError`` (CuPy's message), a NumPy array in a CuPy
   routine, ufunc or operator raises ``TypeError``, reductions and scalar indexing return
