@@ -39,6 +39,8 @@ from minigrad.creation import (
     full_like,
     linspace,
     logspace,
+    multinomial,
+    normal,
     ones,
     ones_like,
     rand,
@@ -48,6 +50,8 @@ from minigrad.creation import (
     randn_like,
     randperm,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )
@@ -164,6 +168,7 @@ from minigrad.ops.scatter import (
     scatter,
     scatter_add,
     scatter_reduce,
+    take,
     take_along_dim,
 )
 from minigrad.ops.shape import (
@@ -185,6 +190,7 @@ from minigrad.ops.sorting import (
     kthvalue,
     median,
     msort,
+    quantile,
     searchsorted,
     sort,
     topk,
@@ -196,6 +202,7 @@ from minigrad.ops.special import (
     log1p,
     log2,
     log10,
+    logaddexp,
     logit,
     reciprocal,
     square,
@@ -238,6 +245,9 @@ float = float32  # noqa: A001 - torch.float
 int = int32  # noqa: A001 - torch.int
 numel, is_floating_point, detach = Tensor.numel, Tensor.is_floating_point, Tensor.detach
 logical_xor = Tensor.logical_xor
+all, any, ravel, t = Tensor.all, Tensor.any, Tensor.ravel, Tensor.t  # noqa: A001
+divide = true_divide = div
+multiply, subtract, negative, absolute = mul, sub, neg, abs
 from numpy import finfo, iinfo  # noqa: E402 - torch.finfo(dtype).eps, .max, .tiny
 
 __version__ = "0.1.0"

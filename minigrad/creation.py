@@ -17,6 +17,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
     "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
     "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "logspace", "bernoulli",
+    "normal", "multinomial", "tril_indices", "triu_indices",
 ]  # fmt: skip
 
 
@@ -309,6 +310,115 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     g = backend.generator(input.device)
     draw = g.random(input.shape) < probs
     return Tensor._make(draw.astype(input.dtype))
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None) -> Tensor:
+    """Samples of N(mean, std^2): ``mean`` and ``std`` are numbers or tensors (which
+    broadcast and give the shape); with two numbers, ``size`` gives it. No gradient.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.normal(minigrad.zeros(2, 3), 1.0).shape
+    (2, 3)
+    >>> minigrad.normal(5.0, 0.0, size=(2,))
+    tensor([5., 5.])
+    """
+    like = mean if isinstance(mean, Tensor) else std if isinstance(std, Tensor) else None
+    if like is None:
+        if size is None:
+            raise TypeError("normal: with a number mean and std, give size")
+        dev = backend.device(device)
+        shape, dt = _size((size,) if isinstance(size, int) else tuple(size)), dtype
+        dt = as_dtype(dt) if dt is not None else float32
+    else:
+        dev = like.device
+        m = mean.shape if isinstance(mean, Tensor) else ()
+        sd = std.shape if isinstance(std, Tensor) else ()
+        shape, dt = np.broadcast_shapes(m, sd), like.dtype
+    m = mean.data if isinstance(mean, Tensor) else mean
+    sd = std.data if isinstance(std, Tensor) else std
+    z = backend.generator(dev).standard_normal(shape)
+    return Tensor._make((z * sd + m).astype(dt))
+
+
+def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+    """Draw ``num_samples`` category indices per row of the (unnormalized, non-negative)
+    weights ``input`` (1-d, or 2-d with one distribution per row). Without
+    ``replacement`` each category is drawn at most once (Gumbel top-k). int64, no
+    gradient.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.multinomial(minigrad.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 0.0]]), 2, True)
+    tensor([[1, 1],
+            [0, 0]])
+    """
+    xp = input.xp
+    w = input.data
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {w.ndim}")
+    rows = w.reshape(1, -1) if w.ndim == 1 else w
+    if bool((rows < 0).any()) or not bool(xp.isfinite(rows).all()):
+        raise RuntimeError("multinomial: probabilities must be finite and non-negative")
+    nz = (rows > 0).sum(axis=1)
+    if bool((nz == 0).any()):
+        raise RuntimeError("multinomial: invalid distribution (a row sums to 0)")
+    if not replacement and (num_samples > rows.shape[1] or bool((nz < num_samples).any())):
+        raise RuntimeError(
+            f"multinomial: cannot draw {num_samples} samples without replacement from rows "
+            f"with {int(nz.min())} non-zero categories"
+        )
+    g = backend.generator(input.device)
+    if replacement:
+        cdf = xp.cumsum(rows, axis=1, dtype=np.float64)
+        cdf /= cdf[:, -1:]
+        u = g.random((rows.shape[0], num_samples))
+        out = xp.stack([xp.searchsorted(c, r, side="right") for c, r in zip(cdf, u)])
+        out = xp.minimum(out, rows.shape[1] - 1)
+    else:
+        with np.errstate(divide="ignore"):
+            keys = xp.log(rows.astype(np.float64)) - xp.log(-xp.log(g.random(rows.shape)))
+        out = xp.argsort(-keys, axis=1)[:, :num_samples]
+    out = out.astype(np.int64)
+    return Tensor._make(out.reshape(-1) if w.ndim == 1 else out)
+
+
+def _tri_indices(kind, row, col, offset, dtype, device):
+    dev = backend.device(device)
+    fn = dev.xp.tril_indices if kind == "tril" else dev.xp.triu_indices
+    r, c = fn(row, offset, col)
+    dt = as_dtype(dtype) if dtype is not None else int64
+    return Tensor._make(dev.xp.stack([r, c]).astype(dt))
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The ``(2, N)`` row and column indices of the lower triangle of a ``row x col``
+    matrix (``offset`` as the ``diagonal`` of :func:`minigrad.tril`).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.tril_indices(3, 3)
+    tensor([[0, 1, 1, 2, 2, 2],
+            [0, 0, 1, 0, 1, 2]])
+    """
+    return _tri_indices("tril", row, col, offset, dtype, device)
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype=None, device=None) -> Tensor:
+    """The ``(2, N)`` row and column indices of the upper triangle of a ``row x col``
+    matrix (see :func:`tril_indices`).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.triu_indices(2, 3, 1)
+    tensor([[0, 0, 1],
+            [1, 2, 2]])
+    """
+    return _tri_indices("triu", row, col, offset, dtype, device)
 
 
 def randn(*size, dtype=None, device=None, requires_grad=False) -> Tensor:

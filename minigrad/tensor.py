@@ -796,12 +796,26 @@ class Tensor:
         return _reduce.log_softmax(self, dim)
 
     def all(self, dim=None, keepdim=False):
-        """True where all elements (along ``dim``) are non-zero; a bool tensor."""
+        """True where all elements (along ``dim``) are non-zero; a bool tensor.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.all(minigrad.tensor([[1, 0], [2, 3]]), dim=1)
+        tensor([False,  True])
+        """
         axis = None if dim is None else dim
         return Tensor._make(self.xp.asarray(self.data.all(axis=axis, keepdims=keepdim)))
 
     def any(self, dim=None, keepdim=False):
-        """True where any element (along ``dim``) is non-zero; a bool tensor."""
+        """True where any element (along ``dim``) is non-zero; a bool tensor.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.tensor([[0, 0], [2, 0]]).any(dim=1)
+        tensor([False,  True])
+        """
         axis = None if dim is None else dim
         return Tensor._make(self.xp.asarray(self.data.any(axis=axis, keepdims=keepdim)))
 
@@ -830,7 +844,14 @@ class Tensor:
         return _shape.transpose(self, dim0, dim1)
 
     def t(self):
-        """Transpose of a tensor of at most 2 dimensions."""
+        """Transpose of a tensor of at most 2 dimensions.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.t(minigrad.zeros(2, 3)).shape
+        (3, 2)
+        """
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
         return _shape.transpose(self, 0, -1) if self.ndim == 2 else self
@@ -1581,6 +1602,29 @@ class Tensor:
         return _trig.hypot(self, other)
 
     arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
+
+    def ravel(self):
+        """The elements as a 1-d tensor (a view when possible).
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> minigrad.ravel(minigrad.tensor([[1, 2], [3, 4]]))
+        tensor([1, 2, 3, 4])
+        """
+        return _shape.reshape(self, -1)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        """See :func:`minigrad.quantile`."""
+        return _sorting.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def logaddexp(self, other):
+        """See :func:`minigrad.logaddexp`."""
+        return _special.logaddexp(self, other)
+
+    def take(self, index):
+        """See :func:`minigrad.take`."""
+        return _scatter.take(self, index)
 
     def __contains__(self, element) -> bool:
         e = element.data if isinstance(element, Tensor) else element

@@ -144,6 +144,18 @@ CASES = {
     "atan2": lambda a, b: a.atan2(b),
     "hypot": mg.hypot,
 }
+CASES.update(
+    {
+        "quantile_dim1": lambda t: mg.quantile(t, _t(np.array([0.25, 0.5, 0.9]), t), dim=1),
+        "quantile_all": lambda t: t.quantile(0.4),
+        "quantile_nearest_keep": lambda t: t.quantile(
+            0.3, dim=0, keepdim=True, interpolation="nearest"
+        ),
+        "quantile_midpoint": lambda t: t.quantile(0.5, dim=1, interpolation="midpoint"),
+        "logaddexp": mg.logaddexp,
+        "take": lambda t: mg.take(t, _t([[0, 11], [5, 5]], t)),
+    }
+)
 for _red in ("sum", "mean", "amax", "amin"):
     for _inc in (True, False):
         CASES[f"scatter_reduce_{_red}_{int(_inc)}"] = lambda t, s, red=_red, inc=_inc: (
@@ -254,6 +266,9 @@ GRAD_CASES = {
     "hyperbolic": (lambda a: a.sinh() * a.cosh() + a.asinh() + (a.tanh() * 0.9).atanh(), [(3, 2)]),
     "tan_acosh": (lambda a: (a * 0.5).tan() * (a * a + 1.5).acosh(), [(3, 2)]),
     "atan2_hypot": (lambda a, b: mg.atan2(a, b) * mg.hypot(a, b), [(3, 2), (2,)]),
+    "quantile": (lambda a: a.quantile(mg.tensor([0.3, 0.8]), dim=1) ** 2, [(3, 4)]),
+    "logaddexp": (lambda a, b: a.logaddexp(b) ** 2, [(3, 4), (4,)]),
+    "take": (lambda a: a.take(_t([1, 1, 7], a)) ** 2, [(3, 4)]),
     "scatter_reduce_sum": (
         lambda a, s: a.scatter_reduce(0, _t(IDX, a), s, "sum", include_self=False) ** 2,
         [(3, 4), (2, 4)],
@@ -623,6 +638,33 @@ def test_set_printoptions(device):
     finally:
         mg.set_printoptions(profile="default")
     assert repr(x).startswith("tensor([  1.2346, 100.5   ]")
+
+
+def test_sampling_and_index_factories(device):
+    tri = mg.tril_indices(3, 4, -1, device=device)
+    assert tri.dtype == mg.int64 and to_numpy(tri).tolist() == FX["tril_indices"].tolist()
+    assert to_numpy(mg.triu_indices(4, 3, 1, device=device)).tolist() == FX["triu_indices"].tolist()
+    w = mg.tensor([[0.0, 1.0, 0.0], [2.0, 0.0, 6.0]], device=device)
+    draws = mg.multinomial(w, 400, replacement=True)
+    assert draws.shape == (2, 400) and draws.dtype == mg.int64
+    assert set(to_numpy(draws[0]).tolist()) == {1} and set(to_numpy(draws[1]).tolist()) <= {0, 2}
+    assert 0.65 < (draws[1] == 2).float().mean().item() < 0.85  # 0.75 +- 5 std
+    perm = mg.multinomial(mg.ones(5, device=device), 5)
+    assert sorted(to_numpy(perm).tolist()) == [0, 1, 2, 3, 4]  # without replacement
+    with pytest.raises(RuntimeError, match="without replacement"):
+        mg.multinomial(w, 2)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        mg.multinomial(mg.tensor([1.0, -1.0], device=device), 1)
+    z = mg.normal(mg.zeros(4000, device=device), 2.0)
+    assert z.shape == (4000,) and 1.8 < z.std().item() < 2.2
+    assert mg.normal(3.0, 0.0, size=(2,), device=device).tolist() == [3.0, 3.0]
+    x = mg.tensor([[1.0, -2.0], [3.0, 4.0]], device=device)
+    pairs = [(mg.divide(x, 2), x / 2), (mg.true_divide(x, 2), x / 2), (mg.multiply(x, x), x * x),
+             (mg.subtract(x, 1), x - 1), (mg.negative(x), -x), (mg.absolute(x), x.abs()),
+             (mg.ravel(x), x.reshape(-1)), (mg.t(x), x.T)]  # fmt: skip
+    for a, b in pairs:
+        assert mg.equal(a, b)
+    assert mg.all(x > -3).item() and not mg.any(x > 5).item()
 
 
 def test_bernoulli(device):

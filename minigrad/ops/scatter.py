@@ -28,7 +28,7 @@ from minigrad.tensor import Tensor
 
 __all__ = [
     "scatter", "scatter_add", "scatter_reduce", "index_select", "index_add", "index_fill",
-    "take_along_dim", "index_put",
+    "take", "take_along_dim", "index_put",
 ]  # fmt: skip
 
 
@@ -611,3 +611,33 @@ def scatter_reduce(x, dim: int, index, src, reduce: str, *, include_self: bool =
                 cnt = cnt + (cnt > 0)
             out = out / Tensor._make(xp.where(cnt == 0, 1, cnt).astype(x0.dtype))
     return out if x.ndim else out.reshape(())
+
+
+def take(x, index):
+    """Elements of ``x`` taken as if it were 1-d, at ``index`` (any shape).
+
+    Parameters
+    ----------
+    x : Tensor
+        Input.
+    index : Tensor
+        Integer positions in the flattened ``x``.
+
+    Returns
+    -------
+    Tensor
+        Of the shape of ``index``; the gradient adds back (repeats accumulate).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.take(minigrad.tensor([[1, 2], [3, 4]]), minigrad.tensor([[0, 3]]))
+    tensor([[1, 4]])
+    """
+    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"take: expected integer indices, got {idx.dtype}")
+    n = x.numel()
+    if idx.size and (bool((idx < -n).any()) or bool((idx >= n).any())):
+        raise IndexError(f"take: index out of range for a tensor of {n} elements")
+    return getitem(x.reshape(-1), (idx % max(n, 1),))

@@ -22,8 +22,8 @@ from minigrad.ops.indexing import TakeAlongDim
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "sort", "argsort", "topk", "msort", "median", "kthvalue", "unique", "searchsorted",
-    "bucketize",
+    "sort", "argsort", "topk", "msort", "median", "kthvalue", "quantile", "unique",
+    "searchsorted", "bucketize",
 ]  # fmt: skip
 
 # PyTorch's torch.return_types.sort / .topk: named tuples (values, indices)
@@ -272,6 +272,81 @@ def kthvalue(x, k: int, dim: int = -1, keepdim: bool = False):
     if not 1 <= k <= n:
         raise RuntimeError(f"kthvalue: k ({k}) must be in [1, {n}] (the size of dimension {dim})")
     return _order_statistic(x, lambda n: k - 1, dim, keepdim, "kthvalue", _KthvalueResult)
+
+
+def quantile(x, q, dim=None, keepdim: bool = False, *, interpolation: str = "linear"):
+    """The ``q``-quantiles of ``x`` along ``dim`` (of all elements by default).
+
+    Parameters
+    ----------
+    x : Tensor
+        A floating-point tensor.
+    q : float or Tensor
+        Quantile(s) in ``[0, 1]``; a 1-d tensor puts one result per ``q`` in a new first
+        dimension.
+    dim : int, optional
+        The dimension to reduce.
+    keepdim : bool
+        Keep the reduced dimension with size 1.
+    interpolation : {'linear', 'lower', 'higher', 'nearest', 'midpoint'}
+        Between two neighbouring sorted values, as in PyTorch.
+
+    Returns
+    -------
+    Tensor
+        Differentiable (through the sorted values it reads).
+
+    Raises
+    ------
+    RuntimeError
+        For ``q`` outside ``[0, 1]`` or an unknown ``interpolation``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.quantile(minigrad.tensor([1.0, 2.0, 3.0, 4.0]), 0.4)
+    tensor(2.2)
+    """
+    modes = ("linear", "lower", "higher", "nearest", "midpoint")
+    if interpolation not in modes:
+        raise RuntimeError(f"quantile: interpolation must be one of {modes}, got {interpolation!r}")
+    xp = x.xp
+    if isinstance(q, Tensor):
+        qs = q.data if q.device == x.device else backend.to_device(q.data, x.device)
+    else:
+        qs = xp.asarray(q, dtype=x.dtype)
+    scalar_q = qs.ndim == 0
+    qs = qs.reshape(-1).astype(x.dtype)
+    if bool((qs < 0).any()) or bool((qs > 1).any()):
+        raise RuntimeError("quantile: q values must be in the range [0, 1]")
+    if dim is None:
+        v, axis = sort(x.reshape(-1)).values, 0
+        out_shape = (1,) * x.ndim if keepdim else ()
+    else:
+        axis = dim_index(dim, max(x.ndim, 1), "quantile")
+        v = sort(x if x.ndim else x.reshape(1), axis).values
+        out_shape = tuple(
+            1 if i == axis else s for i, s in enumerate(x.shape) if keepdim or i != axis
+        )
+    n = v.shape[axis]
+    pos = qs * (n - 1)
+    lo = xp.floor(pos).astype(xp.int64)
+    hi = xp.ceil(pos).astype(xp.int64)
+    if interpolation == "lower":
+        hi = lo
+    elif interpolation == "higher":
+        lo = hi
+    elif interpolation == "nearest":
+        lo = hi = xp.round(pos).astype(xp.int64)  # halves to even, as PyTorch
+    vm = v.movedim(axis, 0) if v.ndim > 1 else v
+    a, b = vm[lo], vm[hi]  # (len(q), ...)
+    frac = (pos - lo).reshape((-1,) + (1,) * (a.ndim - 1))
+    if interpolation == "midpoint":
+        frac = xp.where(hi > lo, 0.5, 0.0).astype(x.dtype).reshape(frac.shape)
+    out = a + (b - a) * Tensor._make(frac.astype(x.dtype)) if interpolation in (
+        "linear", "midpoint") else a  # fmt: skip
+    out = out.reshape((len(qs),) + out_shape)
+    return out.reshape(out_shape) if scalar_q else out
 
 
 def msort(x):

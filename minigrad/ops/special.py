@@ -18,7 +18,8 @@ from minigrad.autograd.function import Function, sum_to
 from minigrad.tensor import Tensor
 
 __all__ = [
-    "log1p", "expm1", "exp2", "log2", "log10", "logit", "xlogy", "square", "reciprocal",
+    "log1p", "expm1", "exp2", "log2", "log10", "logit", "xlogy", "logaddexp", "square",
+    "reciprocal",
 ]  # fmt: skip
 
 
@@ -253,6 +254,47 @@ def xlogy(x, y):
     if not isinstance(x, Tensor):
         x = Tensor._make(y.xp.asarray(x, dtype=y.dtype))
     return XLogY()(x, y)
+
+
+class LogAddExp(Function):
+    def forward(self, a, b):
+        self.out = backend.array_module(a).logaddexp(a, b)
+        return self.out
+
+    def backward(self, gy):
+        from minigrad.ops.elementwise import exp
+
+        a, b = self.inputs
+        na, nb = self.needs_input_grad
+        out = self.output()
+        return (sum_to(gy * exp(a - out), a.shape) if na else None,
+                sum_to(gy * exp(b - out), b.shape) if nb else None)  # fmt: skip
+
+
+def logaddexp(x, y):
+    """``log(exp(x) + exp(y))`` without overflow (the gradients are the softmax weights).
+
+    Parameters
+    ----------
+    x, y : Tensor
+        Floating-point tensors (they broadcast).
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> x = minigrad.tensor([1000.0], dtype=minigrad.float64)
+    >>> minigrad.logaddexp(x, x)
+    tensor([1000.6931], dtype=float64)
+    """
+    if not isinstance(y, Tensor):
+        y = Tensor._make(x.xp.asarray(y, dtype=x.dtype))
+    if not isinstance(x, Tensor):
+        x = Tensor._make(y.xp.asarray(x, dtype=y.dtype))
+    return LogAddExp()(x, y)
 
 
 def square(x):
