@@ -705,3 +705,34 @@ def test_alpha_dropout_formula_and_moments(feature, device):
     np.testing.assert_allclose(to_numpy(x.grad), np.where(dropped, 0.0, a))
     m = nn.AlphaDropout(0.3).eval()
     assert m(x) is x
+
+
+WN = sorted(k.split(".")[1] for k in FIX.files if k.startswith("wn.") and k.endswith("config"))
+
+
+@pytest.mark.parametrize("name", WN)
+def test_weight_norm_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"wn.{name}.config"]))
+    cls, args = cfg["module"]
+    m = getattr(nn, cls)(*args, dtype=minigrad.float64, device=device)
+    w0 = minigrad.tensor(FIX[f"wn.{name}.weight0"], device=device)
+    b0 = minigrad.tensor(FIX[f"wn.{name}.bias0"], device=device)
+    m.load_state_dict({"weight": w0, "bias": b0})
+    nn.utils.weight_norm(m, dim=cfg["dim"])
+    assert sorted(m.state_dict()) == ["bias", "weight_g", "weight_v"]
+    # at creation, g * v / ||v|| is the original weight
+    np.testing.assert_allclose(to_numpy(m.weight), FIX[f"wn.{name}.weight0"], rtol=1e-12)
+    m.load_state_dict({k: minigrad.tensor(FIX[f"wn.{name}.param.{k}"], device=device)
+                       for k in ("weight_g", "weight_v", "bias")})  # fmt: skip
+    out = m(minigrad.tensor(FIX[f"wn.{name}.x"], device=device))
+    np.testing.assert_allclose(to_numpy(out), FIX[f"wn.{name}.out"], rtol=1e-10, atol=1e-12)
+    (out * minigrad.tensor(FIX[f"wn.{name}.gy"], device=device)).sum().backward()
+    for pname in ("weight_g", "weight_v", "bias"):
+        want = FIX[f"wn.{name}.pgrad.{pname}"]
+        np.testing.assert_allclose(to_numpy(getattr(m, pname).grad), want, rtol=1e-9, atol=1e-12)
+    with pytest.raises(RuntimeError, match="two weight_norm"):
+        nn.utils.weight_norm(m, dim=cfg["dim"])
+    nn.utils.remove_weight_norm(m)
+    assert sorted(m.state_dict()) == ["bias", "weight"] and isinstance(m.weight, nn.Parameter)
+    np.testing.assert_allclose(to_numpy(m(minigrad.tensor(FIX[f"wn.{name}.x"], device=device))),
+                               FIX[f"wn.{name}.out"], rtol=1e-10, atol=1e-12)  # fmt: skip
