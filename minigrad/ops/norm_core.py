@@ -157,9 +157,11 @@ def combine_moments(parts):
     --------
     >>> import numpy as np
     >>> from minigrad.ops.norm_core import combine_moments
-    >>> combine_moments([(2, np.array([1.5]), np.array([0.25])), (0, np.zeros(1), np.zeros(1)),
-    ...                  (1, np.array([6.0]), np.array([0.0]))])
-    (3, array([3.]), array([4.5]))
+    The moments of ``[0, 2]``, of nothing, and of ``[4, 6]`` give those of ``[0, 2, 4, 6]``:
+
+    >>> combine_moments([(2, np.array([1.0]), np.array([1.0])), (0, np.zeros(1), np.zeros(1)),
+    ...                  (2, np.array([5.0]), np.array([1.0]))])
+    (4, array([3.]), array([5.]))
     """
     n_seen, mean, m2 = 0, None, None
     for n, mt, vt in parts:
