@@ -243,7 +243,7 @@ def test_study_list_and_quick_study(tmp_path, capsys):
         main(["study", "bn-sigmoid-mlp", "--quick", "--out", str(out), "--progress", "none"]) == 0
     )
     report = (out / "report.md").read_text()
-    assert "## Claim tested" in report and "## Verdict" in report
+    assert "## Claims tested" in report and "## Verdict" in report
     assert "minigrad study bn-sigmoid-mlp" in report
 
 

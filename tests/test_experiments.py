@@ -1,7 +1,6 @@
 """The laboratory's building blocks: models, configs, runs, grids with resume, reports."""
 
 import json
-import re
 
 import numpy as np
 import pytest
@@ -325,52 +324,4 @@ def test_report_of_empty_folder_raises(tmp_path):
         write_report(tmp_path)
 
 
-# ---------------------------------------------------------------------- studies
-@pytest.mark.parametrize(
-    "name",
-    [
-        "batch-size",
-        "bn-sigmoid-mlp",
-        "learning-rate",
-        "renorm",
-        "train-vs-eval",
-        "init-scale",
-        "regularization",
-        "landscape",
-    ],
-)
-def test_every_study_runs_quick_and_reports_a_verdict(name, tmp_path):
-    from minigrad.experiments.studies import get_study, report_study, run_study
-
-    study = get_study(name)
-    assert study.CLAIM.strip() and study.TITLE
-    path = run_study(name, tmp_path, quick=True, progress="none")
-    text = path.read_text()
-    for section in (
-        "## Claim tested",
-        "## Setup",
-        "## Verdict",
-        "## Provenance",
-        "toy-scale",
-        "--quick",
-    ):
-        assert section in text, section
-    verdict = text.split("## Verdict", 1)[1].split("\n## ", 1)[0]
-    assert re.search(r"\bheld\b|did not hold", verdict), verdict  # a verdict, either way
-    records = read_results(tmp_path)
-    assert records and all(r["status"] in ("ok", "diverged") for r in records)
-    finished = [r for r in records if r["status"] == "ok"]
-    assert finished, "every run diverged"
-    for r in finished:  # a run that finished has finite losses and a real accuracy
-        fin = r["final"]
-        assert np.isfinite(fin["train_loss"]) and np.isfinite(fin["test_loss"]), r["run_id"]
-        assert r["steps"] > 0 and 0.0 <= fin["test_acc"] <= 1.0, r["run_id"]
-    for r in records:
-        if r["status"] == "diverged":
-            assert r["diverged_at_step"] is not None, r["run_id"]
-    assert not (tmp_path / "runs").exists()  # studies keep only results.jsonl
-    for png in (tmp_path / "figures").glob("*.png"):
-        assert png.read_bytes()[:8] == PNG_SIGNATURE
-    # the report can be rebuilt from the folder alone
-    (tmp_path / "report.md").unlink()
-    assert report_study(tmp_path).read_text().startswith(f"# Study `{name}`")
+# studies: see tests/test_studies.py (every study's --quick run, verdicts, findings)

@@ -10,7 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["have_matplotlib", "pyplot", "save", "metric_vs_axis", "curves", "PLOT_HINT"]
+__all__ = [
+    "have_matplotlib",
+    "pyplot",
+    "save",
+    "metric_vs_axis",
+    "curves",
+    "ci_lines",
+    "mean_ci",
+    "PLOT_HINT",
+]
 
 PLOT_HINT = (
     'Figures need matplotlib: `pip install "minigrad-lab[plot]"`, then `minigrad report DIR`.'
@@ -144,3 +153,69 @@ def curves(series, path, xlabel="epoch", ylabel="test accuracy (%)", title=None,
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     return save(fig, path)
+
+
+def mean_ci(values, confidence: float = 0.95) -> tuple:
+    """``(mean, half width of the t-interval, n)`` of the finite values.
+
+    Examples
+    --------
+    >>> m, h, n = mean_ci([1.0, 2.0, 3.0])
+    >>> m, round(float(h), 3), n
+    (2.0, 2.484, 3)
+    """
+    v = np.asarray([x for x in values if x is not None and np.isfinite(x)], dtype=float)
+    if not len(v):
+        return float("nan"), float("nan"), 0
+    if len(v) < 2:
+        return float(v.mean()), 0.0, 1
+    from scipy import stats
+
+    half = float(stats.t.ppf((1 + confidence) / 2, len(v) - 1)) * float(v.std(ddof=1))
+    return float(v.mean()), half / np.sqrt(len(v)), len(v)
+
+
+def ci_lines(groups, path, xlabel, ylabel, title=None, logx=None, legend_title=None, ax=None):
+    """One line per group: the mean over seeds at each x with its 95% t-interval as bars.
+
+    Parameters
+    ----------
+    groups : dict
+        ``label -> {x: [values, one per seed]}``.
+    path : str or Path or None
+        Where to save (``None`` with ``ax``: draw into ``ax`` only).
+    xlabel, ylabel : str
+        Axis labels, in words with units.
+    logx : bool, optional
+        Log-2 x axis (default: when the x values span more than a factor 8).
+    ax : matplotlib Axes, optional
+        Draw into this panel instead of a new figure.
+    """
+    plt = pyplot()
+    if plt is None:
+        return None
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+    xs_all = []
+    for label, pts in groups.items():
+        rows = sorted((x, *mean_ci(v)[:2]) for x, v in pts.items() if mean_ci(v)[2])
+        if not rows:
+            continue
+        x, m, h = (np.array(c, dtype=float) for c in zip(*rows))
+        ax.errorbar(x, m, yerr=h, marker="o", capsize=3, label=str(label))
+        xs_all += list(x)
+    if xs_all and (logx or (logx is None and min(xs_all) > 0 and max(xs_all) / min(xs_all) > 8)):
+        ax.set_xscale("log", base=2)
+        ticks = sorted(set(xs_all))
+        if len(ticks) <= 10:
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+            ax.minorticks_off()
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    if len(groups) > 1:
+        ax.legend(title=legend_title, fontsize=8)
+    ax.grid(alpha=0.3)
+    return save(fig, path) if fig is not None and path is not None else None

@@ -27,6 +27,11 @@ _MODULES = {
     "regularization": ("regularization", "RegularizationStudy"),
     "landscape": ("landscape", "LandscapeStudy"),
     "sync-bn": ("sync_bn", "SyncBNStudy"),
+    "mnist1d-baselines": ("baselines", "BaselinesStudy"),
+    "rnn-norms": ("rnn_norms", "RNNNormsStudy"),
+    "adaptive-bn": ("adaptive_bn", "AdaptiveBNStudy"),
+    "precise-bn": ("precise_bn", "PreciseBNStudy"),
+    "norm-cost": ("norm_cost", "NormCostStudy"),
 }
 
 

@@ -2,76 +2,122 @@
 
 from __future__ import annotations
 
+import math
+
 from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.grid import expand_grid
-from minigrad.experiments.studies.common import Study, by, final, mean_std, pct, table
+from minigrad.experiments.statistics import Claim
+from minigrad.experiments.studies.common import (
+    Study,
+    by,
+    data_settings,
+    mean_std,
+    paired_cells,
+    per_seed,
+    seeds,
+    table,
+    value,
+)
 
 BATCH_SIZES = [2, 4, 8, 32]
-MOMENTA = [0.01, 0.1, 0.5]
+MOMENTA = [0.01, 0.1]
 BASE_LR = 0.05
+EPOCHS = 3
+SMALL = 4
+
+
+def batch_stats_err(record):
+    """Test error (points) with each test batch's own statistics (train mode)."""
+    acc = value(record, "test_acc_batch_stats")
+    return None if acc is None else 100 * (1 - acc)
+
+
+def running_minus_batch(record):
+    """Per run: test error with running statistics minus with batch statistics."""
+    a, b = value(record), batch_stats_err(record)
+    return None if a is None or b is None else a - b
 
 
 class TrainVsEvalStudy(Study):
     NAME = "train-vs-eval"
     TITLE = "BatchNorm at inference: running statistics vs batch statistics, and momentum"
-    CLAIM = """
-CLAIMS.md claim 1: BN normalizes with the mini-batch statistics in training and *at
-inference uses fixed population statistics gathered in training*; claim 6: small batches
-give poor estimates of mean and variance. The running statistics are an exponential
-moving average with momentum m (`new = (1-m)·old + m·batch`).
-
-**What this measures:** the test accuracy of the same trained BN network evaluated two
-ways, with its running statistics (eval mode, what PyTorch does at inference) and with the
-statistics of test batches of the training batch size (train mode), across batch sizes and
-running-statistics momenta. The claim predicts that running statistics serve inference
-well (at least as well as batch statistics) and that batch statistics get worse as the
-batch shrinks.
-"""
-
+    CLAIMS = {
+        "population-stats-beat-batch-stats": Claim(
+            text="Once the network has been trained, we use the normalization using "
+            "population rather than mini-batch statistics: the output then depends "
+            "deterministically on the input, and small batches give poor estimates of the "
+            "batch statistics.",
+            source="Ioffe & Szegedy 2015 (arXiv 1502.03167), section 3.1; Wu & He 2018, section 1",
+            quantity=f"test error with batch statistics (train mode, test batches of {SMALL}) "
+            "minus with running statistics (eval mode), same run (points), momentum 0.1",
+            direction="greater",
+        ),
+        "batch-stats-worse-at-small-batch": Claim(
+            text="Normalizing with the statistics of a small batch is noisy: the smaller the "
+            "batch, the worse the estimates of mean and variance and the accuracy.",
+            source="Wu & He 2018 (arXiv 1803.08494), section 1 and Figure 1",
+            quantity="slope of the batch-statistics test error (points) against log2(batch "
+            f"size), batches {BATCH_SIZES[0]} to {BATCH_SIZES[-1]}, momentum 0.1",
+            direction="less",
+            rule="trend",
+        ),
+    }
     SETUP = f"""
-`make_model('cnn', 'batch', in_shape=(1, 8, 8), width=8, depth=2)`, SGD momentum 0.9,
-learning rate {BASE_LR}·N/32, 3 epochs, batch sizes N in {BATCH_SIZES}, BN momentum in
-{MOMENTA}, seeds 0 and 1. Batch-statistics evaluation runs the test set in batches of N in
-train mode without gradients and restores the running statistics afterwards.
+`make_model('cnn', 'batch', in_shape=(1, 40), width=16, depth=2)`, SGD momentum 0.9,
+learning rate {BASE_LR}·N/32, {EPOCHS} epochs, batch sizes N in {BATCH_SIZES}, BN running-
+statistics momentum in {MOMENTA}, 5 seeds. Each trained network is evaluated twice on the
+test set: with its running statistics (eval mode, what PyTorch does at inference) and with
+the statistics of test batches of N (train mode without gradients; the running statistics
+are restored afterwards).
 """
 
     def configs(self, quick: bool) -> list:
         if quick:
-            base = RunConfig(width=4, depth=1, epochs=1, subset=64, test_subset=64)
-            grid = expand_grid(base, batch_size=[4], bn_momentum=[0.1], seed=[0])
+            base = RunConfig(width=4, depth=1, **data_settings(True))
+            grid = expand_grid(base, batch_size=[4, 16], bn_momentum=[0.1], seed=seeds(True))
         else:
-            base = RunConfig(model="cnn", norm="batch", width=8, depth=2, epochs=3)
-            grid = expand_grid(base, batch_size=BATCH_SIZES, bn_momentum=MOMENTA, seed=[0, 1])
-        return [
-            c.replace(
-                lr=BASE_LR * c.batch_size / 32, eval_batch_stats=True, tags={"study": self.NAME}
-            )
-            for c in grid
-        ]
+            base = RunConfig(model="cnn", norm="batch", width=16, depth=2, epochs=EPOCHS,
+                             **data_settings(False))  # fmt: skip
+            grid = expand_grid(base, batch_size=BATCH_SIZES, bn_momentum=MOMENTA,
+                               seed=seeds(False))  # fmt: skip
+        return [c.replace(lr=BASE_LR * c.batch_size / 32, eval_batch_stats=True,
+                          tags={"study": self.NAME}) for c in grid]  # fmt: skip
+
+    def evidence(self, records) -> dict:
+        sizes = sorted({r["config"]["batch_size"] for r in records})
+        small = SMALL if SMALL in sizes else sizes[0]
+        x, y = [], []
+        for r in by(records, bn_momentum=0.1):
+            v = batch_stats_err(r)
+            if v is not None:
+                x.append(math.log2(r["config"]["batch_size"]))
+                y.append(v)
+        return {
+            "population-stats-beat-batch-stats": {
+                "a": per_seed(records, batch_stats_err, batch_size=small, bn_momentum=0.1),
+                "b": per_seed(records, "test_err", batch_size=small, bn_momentum=0.1),
+            },
+            "batch-stats-worse-at-small-batch": {"x": x, "y": y},
+        }
 
     def analyze(self, records, out) -> str:
         sizes = sorted({r["config"]["batch_size"] for r in records})
         moms = sorted({r["config"]["bn_momentum"] for r in records})
-        rows, diffs = [], {}
+        rows = []
         for b in sizes:
             for m in moms:
                 rs = by(records, batch_size=b, bn_momentum=m)
-                run = mean_std([final(r) for r in rs])
-                bat = mean_std([final(r, "test_acc_batch_stats") for r in rs])
-                d = mean_std(
-                    [
-                        final(r) - final(r, "test_acc_batch_stats")
-                        for r in rs
-                        if final(r) is not None
-                    ]
-                )
-                diffs[b, m] = d
-                rows.append([b, m, pct(*run[:2]), pct(*bat[:2]), f"{100 * d[0]:+.1f}"])
+                run = mean_std([value(r) for r in rs])
+                bat = mean_std([batch_stats_err(r) for r in rs])
+                d = paired_cells(per_seed(rs, batch_stats_err), per_seed(rs, "test_err"))
+                rows.append([b, m, f"{run[0]:.1f} ± {run[1]:.1f}", f"{bat[0]:.1f} ± {bat[1]:.1f}",
+                             d])  # fmt: skip
         lines = [
             "## Results",
             "",
-            "Final test accuracy (%), mean ± std over seeds:",
+            "Final test error (%), mean ± std over seeds; the last column is the per-seed "
+            "difference (batch statistics minus running statistics, points, mean [95% CI]):",
             "",
             table(
                 [
@@ -79,112 +125,37 @@ train mode without gradients and restores the running statistics afterwards.
                     "BN momentum",
                     "running stats (eval)",
                     "batch stats (train mode)",
-                    "running - batch (points)",
+                    "batch - running",
                 ],
                 rows,
-            ),
+            ),  # fmt: skip
+            "",
+            "The batch-statistics error does not depend on the momentum: the momentum only "
+            "changes the running averages, never the training forward pass, so the trained "
+            "weights are the same for every momentum.",
             "",
         ]
         if figures.have_matplotlib():
-            p = self._plot(records, sizes, moms, out / "figures" / "running_vs_batch_stats.png")
-            lines += [f"![running vs batch statistics](figures/{p.name})", ""]
+            groups = {
+                f"running stats, momentum {m}": {
+                    b: [value(r) for r in by(records, batch_size=b, bn_momentum=m)] for b in sizes
+                }
+                for m in moms
+            }
+            groups["batch stats (train mode)"] = {b: [batch_stats_err(r) for r in by(
+                records, batch_size=b, bn_momentum=moms[0])] for b in sizes}  # fmt: skip
+            p = figures.ci_lines(
+                groups, out / "figures" / "running_vs_batch_stats.png",
+                xlabel="batch size (training and test batches, log scale)",
+                ylabel="test error (%)", logx=True,
+                title="BN at inference: running vs batch statistics",
+            )  # fmt: skip
+            lines += [
+                f"![running vs batch statistics](figures/{p.name})",
+                "",
+                "*Mean over seeds; bars: 95% t-interval over seeds.*",
+                "",
+            ]
         else:
             lines += [figures.PLOT_HINT, ""]
-        lines += ["## Verdict", ""]
-        default = 0.1 if 0.1 in moms else moms[0]
-        for b in sizes:
-            d = diffs[b, default][0]
-            lines.append(
-                f"- Batch {b}, momentum {default}: running statistics "
-                f"{'beat' if d > 0 else 'lose to'} batch statistics by {100 * abs(d):.1f} points."
-            )
-        ok = all(diffs[b, default][0] >= 0 for b in sizes)
-        lines.append(
-            f"- Running statistics (momentum {default}) at least as good as batch statistics at "
-            f"every batch size: **{'held' if ok else 'did not hold'}** (the per-seed "
-            f"differences have a std of up to "
-            f"{100 * max(diffs[b, default][1] for b in sizes):.1f} points, so small "
-            "differences are within the noise)."
-        )
-        if len(sizes) > 1:
-            small, large = sizes[0], sizes[-1]
-            bat_small = mean_std(
-                [
-                    final(r, "test_acc_batch_stats")
-                    for r in by(records, batch_size=small, bn_momentum=default)
-                ]
-            )[0]
-            bat_large = mean_std(
-                [
-                    final(r, "test_acc_batch_stats")
-                    for r in by(records, batch_size=large, bn_momentum=default)
-                ]
-            )[0]
-            worse = bat_small < bat_large
-            lines.append(
-                f"- Batch statistics at batch {small}: {pct(bat_small)}% vs {pct(bat_large)}% at "
-                f"batch {large}: they **{'do' if worse else 'do not'}** get worse as the batch "
-                "shrinks."
-            )
-        if len(moms) > 1:
-            same = all(
-                len({final(r, "test_acc_batch_stats") for r in by(records, batch_size=b, seed=sd)})
-                == 1
-                for b in sizes
-                for sd in {r["config"]["seed"] for r in records}
-            )
-            lines.append(
-                "- Check: the batch-statistics accuracy is "
-                + ("identical" if same else "**not** identical (unexpected)")
-                + " across momenta for each batch size and seed. It should be: the momentum "
-                "only changes the running averages, never the training forward pass, so the "
-                "trained weights are the same for every momentum."
-            )
-            m_min, b_max = moms[0], sizes[-1]
-            rs = by(records, batch_size=b_max, bn_momentum=m_min)
-            steps = max((r.get("steps") or 0) for r in rs) if rs else 0
-            if steps:
-                lines.append(
-                    f"- With momentum {m_min} at batch {b_max} ({steps} steps) the running "
-                    f"averages still hold {100 * (1 - m_min) ** steps:.0f}% of their initial "
-                    "value (mean 0, variance 1) at the end: too slow to track the network."
-                )
-            best = {
-                b: max(
-                    moms,
-                    key=lambda m, b=b: mean_std(
-                        [final(r) for r in by(records, batch_size=b, bn_momentum=m)]
-                    )[0],
-                )
-                for b in sizes
-            }
-            lines.append(
-                "- Best running-statistics momentum per batch size: "
-                + ", ".join(f"batch {b}: {m}" for b, m in best.items())
-                + "."
-            )
         return "\n".join(lines)
-
-    @staticmethod
-    def _plot(records, sizes, moms, path):
-        plt = figures.pyplot()
-        fig, ax = plt.subplots(figsize=(6, 4))
-
-        def curve(key, m):
-            return [
-                100 * mean_std([final(r, key) for r in by(records, batch_size=b, bn_momentum=m)])[0]
-                for b in sizes
-            ]
-
-        for m in moms:
-            ax.plot(sizes, curve("test_acc", m), "-o", label=f"running stats, m={m}")
-        # batch statistics do not depend on the momentum: one curve
-        ax.plot(sizes, curve("test_acc_batch_stats", moms[0]), "k--x", label="batch stats")
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(sizes, [str(b) for b in sizes])
-        ax.minorticks_off()
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("test accuracy (%)")
-        ax.legend(fontsize=7)
-        ax.grid(alpha=0.3)
-        return figures.save(fig, path)
