@@ -155,10 +155,10 @@ def combine_moments(parts):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from minigrad.ops.norm_core import combine_moments
     The moments of ``[0, 2]``, of nothing, and of ``[4, 6]`` give those of ``[0, 2, 4, 6]``:
 
+    >>> import numpy as np
+    >>> from minigrad.ops.norm_core import combine_moments
     >>> combine_moments([(2, np.array([1.0]), np.array([1.0])), (0, np.zeros(1), np.zeros(1)),
     ...                  (2, np.array([5.0]), np.array([1.0]))])
     (4, array([3.]), array([5.]))
