@@ -110,6 +110,8 @@ def _make_sched(opt, spec):
         if cls == "SequentialLR":
             return getattr(lr_scheduler, cls)(opt, **kw)
         return getattr(lr_scheduler, cls)(**kw)
+    if cls == "SWALR":
+        return optim.swa_utils.SWALR(opt, **kw)
     return getattr(lr_scheduler, cls)(opt, **kw)
 
 
@@ -193,3 +195,40 @@ def test_step_with_epoch_uses_closed_form():
     with pytest.warns(UserWarning, match="epoch parameter"):
         cos.step(3)
     assert math.isclose(opt2.param_groups[0]["lr"], (1 + math.cos(3 * math.pi / 4)) / 2)
+
+
+@pytest.mark.parametrize("name, kind", [("swa", None), ("ema", "multi"), ("ema_fn", "fn")])
+def test_averaged_model_and_update_bn_match_pytorch(name, kind):
+    from minigrad import nn
+    from minigrad.optim import swa_utils
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 1)).double()
+    prefix = f"avg.{name}.init."
+    model.load_state_dict(
+        {k[len(prefix) :]: minigrad.tensor(FIX[k]) for k in FIX.files if k.startswith(prefix)}
+    )
+    if kind == "multi":
+        avg = swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.8))
+    elif kind == "fn":
+        avg = swa_utils.AveragedModel(model, avg_fn=swa_utils.get_ema_avg_fn(0.7),
+                                      use_buffers=True)  # fmt: skip
+    else:
+        avg = swa_utils.AveragedModel(model)
+    x, y = minigrad.tensor(FIX["avg.x"]), minigrad.tensor(FIX["avg.y"])
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    for _ in range(5):
+        opt.zero_grad()
+        ((model(x) - y) ** 2).mean().backward()
+        opt.step()
+        avg.update_parameters(model)
+    sd = avg.state_dict()
+    prefix = f"avg.{name}.final."
+    keys = [k[len(prefix) :] for k in FIX.files if k.startswith(prefix)]
+    assert sorted(keys) == sorted(sd)
+    for k in keys:
+        np.testing.assert_allclose(to_numpy(sd[k]), FIX[prefix + k], rtol=1e-10, atol=1e-12)
+    swa_utils.update_bn([(x[:8],), (x[8:],)], avg)
+    sd = avg.state_dict()
+    prefix = f"avg.{name}.bn."
+    for k in (k[len(prefix) :] for k in FIX.files if k.startswith(prefix)):
+        np.testing.assert_allclose(to_numpy(sd[k]), FIX[prefix + k], rtol=1e-10, atol=1e-12)

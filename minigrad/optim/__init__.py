@@ -9,7 +9,7 @@
   LambdaLR.
 """
 
-from minigrad.optim import lr_scheduler
+from minigrad.optim import lr_scheduler, swa_utils
 from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
@@ -22,5 +22,5 @@ from minigrad.optim.sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-    "RAdam", "lr_scheduler",
+    "RAdam", "lr_scheduler", "swa_utils",
 ]  # fmt: skip
