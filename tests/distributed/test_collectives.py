@@ -231,3 +231,30 @@ def test_exception_on_one_rank_aborts_the_job(tmp_path):
     assert r.returncode != 0
     assert "boom on rank 1" in r.stderr + r.stdout
     assert "Traceback" in r.stderr + r.stdout
+
+
+def test_nccl_backend_on_cuda(world):
+    """CuPy tensors through NCCL: one GPU per process (one rank with one GPU)."""
+    rank, size = world
+    if not minigrad.cuda.is_available():
+        pytest.skip("the NCCL backend is for CuPy tensors: no CuPy with a GPU here")
+    from minigrad.distributed import nccl
+
+    if not nccl.available():
+        pytest.skip("cupy.cuda.nccl is not available: CuPy tensors are staged through the host")
+    if minigrad.cuda.device_count() < size:
+        pytest.skip(f"NCCL needs a GPU per process: {size} processes")
+    dev = minigrad.device(f"cuda:{rank}")
+    group = dist.new_group(backend="nccl")
+    t = minigrad.tensor(np.array([1.0, rank]), device=dev)
+    dist.all_reduce(t, group=group)
+    np.testing.assert_array_equal(t.data.get(), [size, sum(range(size))])
+    out = dist.all_gather_array(minigrad.tensor([float(rank)], device=dev).data, group)
+    np.testing.assert_array_equal(out.get().ravel(), np.arange(size, dtype=float))
+    bn = minigrad.nn.SyncBatchNorm(2, process_group=group).to(device=dev)
+    x = np.random.default_rng(0).normal(size=(4 * size, 2)).astype("float32")
+    y = bn(minigrad.tensor(x[4 * rank : 4 * rank + 4], device=dev))
+    ref = minigrad.nn.BatchNorm1d(2)(minigrad.tensor(x))
+    np.testing.assert_allclose(
+        y.data.get(), ref.data[4 * rank : 4 * rank + 4], rtol=1e-5, atol=1e-5
+    )
