@@ -67,7 +67,8 @@ def _op(nccl, op):
 
 
 def communicator(group):
-    """The NCCL communicator of ``group``, made on first use (collective over its members)."""
+    """The NCCL communicator of ``group``, made on first use (collective over its members)
+    on the current GPU: each process uses one GPU for all its NCCL collectives."""
     if group._nccl is None:
         nccl = _nccl()
         uid = nccl.get_unique_id() if group.rank() == 0 else None
@@ -84,28 +85,37 @@ def _stream():
 
 def all_reduce(arr, op, group):
     """In-place all-reduce of the contiguous CuPy array ``arr``."""
-    nccl, comm, s = _nccl(), communicator(group), _stream()
-    comm.allReduce(arr.data.ptr, arr.data.ptr, arr.size, _dtype(nccl, arr), _op(nccl, op), s.ptr)
-    s.synchronize()
+    nccl = _nccl()
+    with arr.device:  # the communicator and the stream of the array's GPU
+        comm, s = communicator(group), _stream()
+        dt, o = _dtype(nccl, arr), _op(nccl, op)
+        comm.allReduce(arr.data.ptr, arr.data.ptr, arr.size, dt, o, s.ptr)
+        s.synchronize()
 
 
 def all_gather(send, recv, group):
     """Gather ``send`` of every member into ``recv`` (``(size, *send.shape)``)."""
-    nccl, comm, s = _nccl(), communicator(group), _stream()
-    comm.allGather(send.data.ptr, recv.data.ptr, send.size, _dtype(nccl, send), s.ptr)
-    s.synchronize()
+    nccl = _nccl()
+    with send.device:
+        comm, s = communicator(group), _stream()
+        comm.allGather(send.data.ptr, recv.data.ptr, send.size, _dtype(nccl, send), s.ptr)
+        s.synchronize()
 
 
 def broadcast(arr, root, group):
     """Broadcast ``arr`` from group rank ``root``, in place."""
-    nccl, comm, s = _nccl(), communicator(group), _stream()
-    comm.bcast(arr.data.ptr, arr.size, _dtype(nccl, arr), root, s.ptr)
-    s.synchronize()
+    nccl = _nccl()
+    with arr.device:
+        comm, s = communicator(group), _stream()
+        comm.bcast(arr.data.ptr, arr.size, _dtype(nccl, arr), root, s.ptr)
+        s.synchronize()
 
 
 def reduce(arr, op, root, group):
     """Reduce ``arr`` into group rank ``root``, in place there."""
-    nccl, comm, s = _nccl(), communicator(group), _stream()
-    dt, o = _dtype(nccl, arr), _op(nccl, op)
-    comm.reduce(arr.data.ptr, arr.data.ptr, arr.size, dt, o, root, s.ptr)
-    s.synchronize()
+    nccl = _nccl()
+    with arr.device:
+        comm, s = communicator(group), _stream()
+        dt, o = _dtype(nccl, arr), _op(nccl, op)
+        comm.reduce(arr.data.ptr, arr.data.ptr, arr.size, dt, o, root, s.ptr)
+        s.synchronize()
