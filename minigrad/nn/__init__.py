@@ -15,6 +15,7 @@ from minigrad.nn.conv_transpose import *  # noqa: F403
 from minigrad.nn.distance import *  # noqa: F403
 from minigrad.nn.dropout import *  # noqa: F403
 from minigrad.nn.embedding import *  # noqa: F403
+from minigrad.nn.fold import *  # noqa: F403
 from minigrad.nn.likelihood_loss import *  # noqa: F403
 from minigrad.nn.linear import *  # noqa: F403
 from minigrad.nn.loss import *  # noqa: F403

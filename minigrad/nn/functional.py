@@ -17,6 +17,7 @@ from minigrad.ops.distance import *  # noqa: F403
 from minigrad.ops.dropout import *  # noqa: F403
 from minigrad.ops.elementwise import sigmoid, tanh  # noqa: F401
 from minigrad.ops.embedding import *  # noqa: F403
+from minigrad.ops.fold import *  # noqa: F403
 from minigrad.ops.huber_loss import *  # noqa: F403
 from minigrad.ops.inplace import relu  # noqa: F401 - F.relu takes inplace=, as PyTorch's
 from minigrad.ops.interpolate import *  # noqa: F403
