@@ -1,6 +1,7 @@
 """The CuPy twin (``pytest --cupy-twin``) is strict where a GPU is: each check here is a
 mistake the twin must catch on the CPU, and a faithful behaviour it must keep."""
 
+import os
 import sys
 
 import cupy_twin
@@ -168,3 +169,39 @@ def test_cuda_device_of_the_twin():
     with pytest.raises(RuntimeError, match="invalid device ordinal"):
         CP.cuda.Device(1).use()
     assert isinstance(minigrad.cuda.is_available(), bool)
+
+
+def test_a_training_step_reads_the_device_only_where_known(monkeypatch):
+    """A conv/norm/pool/linear training step on "cuda" reads device values on the host
+    only in the loss's target checks: pooling, convolution, the norms, ReLU and SGD never
+    stall a GPU (a regression guard for the reads the twin found and that were removed)."""
+    import minigrad.nn as nn
+    import minigrad.nn.functional as F
+    from minigrad.ops import norm_kernels
+
+    monkeypatch.setitem(sys.modules, "cupy", CP)
+    monkeypatch.setattr(backend, "_cupy", CP)
+    monkeypatch.setattr(norm_kernels, "_KERNELS", None)
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.ReLU(), nn.AvgPool2d(2),
+        nn.AdaptiveMaxPool2d(3), nn.Flatten(), nn.LayerNorm(36), nn.Linear(36, 10),
+    ).to("cuda")  # fmt: skip
+    opt = minigrad.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    rng = np.random.default_rng(0)
+    x = minigrad.tensor(rng.standard_normal((8, 1, 10, 10)).astype(np.float32), device="cuda")
+    y = minigrad.tensor(rng.integers(0, 10, 8), device="cuda")
+    start = len(cupy_twin.TRANSFERS)
+    for _ in range(2):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    package = os.path.dirname(os.path.abspath(minigrad.__file__)) + os.sep
+    reads = {
+        site[len(package) :].split(":")[0] + " " + site.rsplit("(", 1)[-1].rstrip(")")
+        for d, _, site in cupy_twin.TRANSFERS[start:]
+        if d == "d2h" and site.startswith(package)
+    }
+    del cupy_twin.TRANSFERS[start:]
+    monkeypatch.setattr(norm_kernels, "_KERNELS", None)
+    assert reads <= {"ops/loss.py _check_target", "ops/cross_entropy.py forward"}, reads
