@@ -736,3 +736,33 @@ def test_weight_norm_matches_pytorch(name, device):
     assert sorted(m.state_dict()) == ["bias", "weight"] and isinstance(m.weight, nn.Parameter)
     np.testing.assert_allclose(to_numpy(m(minigrad.tensor(FIX[f"wn.{name}.x"], device=device))),
                                FIX[f"wn.{name}.out"], rtol=1e-10, atol=1e-12)  # fmt: skip
+
+
+SN = sorted(k.split(".")[1] for k in FIX.files if k.startswith("sn.") and k.endswith("config"))
+
+
+@pytest.mark.parametrize("name", SN)
+def test_spectral_norm_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"sn.{name}.config"]))
+    cls, args = cfg["module"]
+    m = nn.utils.spectral_norm(getattr(nn, cls)(*args, dtype=minigrad.float64, device=device),
+                               **cfg["kw"])  # fmt: skip
+    prefix = f"sn.{name}.init."
+    init = {k[len(prefix) :]: FIX[k] for k in FIX.files if k.startswith(prefix)}
+    assert sorted(init) == sorted(m.state_dict())
+    m.load_state_dict({k: minigrad.tensor(v, device=device) for k, v in init.items()})
+    x = minigrad.tensor(FIX[f"sn.{name}.x"], device=device)
+    m(x)
+    out = m(x)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"sn.{name}.out"], rtol=1e-10, atol=1e-12)
+    (out * minigrad.tensor(FIX[f"sn.{name}.gy"], device=device)).sum().backward()
+    want = FIX[f"sn.{name}.grad.weight_orig"]
+    np.testing.assert_allclose(to_numpy(m.weight_orig.grad), want, rtol=1e-9, atol=1e-12)
+    for k, v in m.state_dict().items():
+        np.testing.assert_allclose(to_numpy(v), FIX[f"sn.{name}.final.{k}"], rtol=1e-10,
+                                   atol=1e-12)  # fmt: skip
+    m.eval()
+    np.testing.assert_allclose(to_numpy(m(x)), FIX[f"sn.{name}.eval_out"], rtol=1e-10,
+                               atol=1e-12)  # fmt: skip
+    nn.utils.remove_spectral_norm(m)
+    assert "weight" in m.state_dict() and "weight_u" not in m.state_dict()

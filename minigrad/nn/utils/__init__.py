@@ -1,5 +1,5 @@
 """PyTorch's ``torch.nn.utils``: gradient clipping, parameter/vector conversion, weight
-norm, padded sequences and BatchNorm population statistics."""
+norm, spectral norm, padded sequences and BatchNorm population statistics."""
 
 from minigrad.nn.utils import rnn
 from minigrad.nn.utils.batchnorm_stats import recompute_batchnorm_stats
@@ -10,6 +10,7 @@ from minigrad.nn.utils.clip_grad import (
     get_total_norm,
 )
 from minigrad.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
+from minigrad.nn.utils.spectral_norm import remove_spectral_norm, spectral_norm
 from minigrad.nn.utils.weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
@@ -23,4 +24,6 @@ __all__ = [
     "vector_to_parameters",
     "weight_norm",
     "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
 ]
