@@ -167,3 +167,24 @@ def test_findings_page_from_committed_results():
     for n in names_without:  # said plainly, with the command
         assert f"- `{n}`" in text
     assert committed or names_without
+
+
+# ------------------------------------------------------------- compare's conclusion
+def test_compare_conclusion_from_paired_intervals():
+    from minigrad.experiments.conclusion import conclusion_markdown
+
+    recs = []
+    for s in range(5):
+        for bs in (2, 32):
+            for norm, acc in (("none", 0.70), ("batch", 0.80 if bs == 32 else 0.60),
+                              ("group", 0.80)):  # fmt: skip
+                cfg = RunConfig(norm=norm, batch_size=bs, seed=s)
+                jitter = 0.01 * ((s * 7 + len(norm)) % 3)
+                recs.append({"config": cfg.to_dict(), "status": "ok",
+                             "final": {"test_acc": acc + jitter}})  # fmt: skip
+    text = conclusion_markdown(recs, ["norm", "batch_size"])
+    small = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 2**"))
+    assert "Better than no norm: group" in small and "Worse than no norm: batch" in small
+    big = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 32**"))
+    assert "Better than no norm:" in big and "0 of 1 pairs differ" in big  # BN = GN at 32
+    assert "At the smallest batch (2), BatchNorm is worse than GroupNorm beyond the noise" in text

@@ -17,6 +17,7 @@ __all__ = [
     "metric_vs_axis",
     "curves",
     "ci_lines",
+    "curve_panels",
     "mean_ci",
     "PLOT_HINT",
 ]
@@ -67,6 +68,7 @@ def metric_vs_axis(
     title=None,
     error=False,
     logx=None,
+    xlabel=None,
 ):
     """Mean (± std over seeds) of a metric against one axis, one line per ``line_axis``.
 
@@ -85,6 +87,8 @@ def metric_vs_axis(
         Plot the error rate (``100 * (1 - acc)``) instead of accuracy in percent.
     logx : bool, optional
         Log-scale x (default: when the values span more than a factor 8).
+    xlabel : str, optional
+        The x axis label in words (default: ``axis``).
     """
     plt = pyplot()
     if plt is None:
@@ -113,7 +117,7 @@ def metric_vs_axis(
         if len(ticks) <= 10:
             ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
             ax.minorticks_off()
-    ax.set_xlabel(axis)
+    ax.set_xlabel(xlabel or axis)
     ax.set_ylabel(ylabel or (f"{metric} error (%)" if error else f"{metric} (%)"))
     if title:
         ax.set_title(title)
@@ -169,9 +173,13 @@ def mean_ci(values, confidence: float = 0.95) -> tuple:
         return float("nan"), float("nan"), 0
     if len(v) < 2:
         return float(v.mean()), 0.0, 1
-    from scipy import stats
+    try:
+        from scipy import stats
 
-    half = float(stats.t.ppf((1 + confidence) / 2, len(v) - 1)) * float(v.std(ddof=1))
+        t = float(stats.t.ppf((1 + confidence) / 2, len(v) - 1))
+    except ImportError:  # without SciPy: the normal quantile (a narrower interval)
+        t = 1.959963984540054
+    half = t * float(v.std(ddof=1))
     return float(v.mean()), half / np.sqrt(len(v)), len(v)
 
 
@@ -219,3 +227,40 @@ def ci_lines(groups, path, xlabel, ylabel, title=None, logx=None, legend_title=N
         ax.legend(title=legend_title, fontsize=8)
     ax.grid(alpha=0.3)
     return save(fig, path) if fig is not None and path is not None else None
+
+
+def curve_panels(panels, path, xlabel="epoch", ylabel="test accuracy (%)", title=None,
+                 scale=100.0):  # fmt: skip
+    """One panel per setting (e.g. per batch size), each with the mean curve over seeds
+    and a band from the lowest to the highest seed, one line per label.
+
+    Parameters
+    ----------
+    panels : dict
+        ``panel title -> {label -> list of (xs, ys) pairs, one per seed}``.
+    path : str or Path
+    """
+    plt = pyplot()
+    if plt is None or not panels:
+        return None
+    n = len(panels)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 3.6), sharey=True, squeeze=False)
+    for ax, (name, series) in zip(axes[0], panels.items()):
+        for label, runs in series.items():
+            runs = [(np.asarray(x, float), np.asarray(y, float)) for x, y in runs if len(x)]
+            if not runs:
+                continue
+            k = min(len(x) for x, _ in runs)
+            x = runs[0][0][:k]
+            ys = np.stack([y[:k] for _, y in runs]) * scale
+            (line,) = ax.plot(x, ys.mean(0), label=str(label))
+            if len(runs) > 1:
+                ax.fill_between(x, ys.min(0), ys.max(0), color=line.get_color(), alpha=0.15)
+        ax.set_title(str(name), fontsize=10)
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+    axes[0][0].set_ylabel(ylabel)
+    axes[0][-1].legend(fontsize=7)
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return save(fig, path)

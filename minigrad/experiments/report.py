@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from minigrad.experiments import figures
+from minigrad.experiments.conclusion import axis_words, conclusion_markdown
 from minigrad.experiments.results import (
     fmt_mean_std,
     machine_info,
@@ -65,6 +66,14 @@ def machine_section(meta: dict) -> str:
         f"{m.get('platform')}."
     )
     return "\n".join(lines) + "\n"
+
+
+_LOG_AXES = ("batch_size", "lr", "base_lr", "init_scale", "weight_decay")
+
+
+def _log_label(axis: str) -> str:
+    words = axis_words(axis)
+    return words[:-1] + "; log scale)" if words.endswith(")") else words + " (log scale)"
 
 
 def _fixed_settings(records, axes) -> str:
@@ -199,13 +208,18 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
                 "—" if row["steps_per_s"]["mean"] is None else f"{row['steps_per_s']['mean']:.0f}",
             ]
         )
+    conclusion = conclusion_markdown(records, axes)
+    if conclusion:
+        lines += ["## Conclusion", "", conclusion, ""]
     lines += ["## Results", "", table(header, body), ""]
     _write_csv(out / "summary.csv", rows, axes)
     lines += ["The same table as CSV: [summary.csv](summary.csv).", ""]
 
     others = [a for a in axes if a != "norm"]
-    if "norm" in axes and len(others) == 1:
-        other = others[0]
+    # with linear scaling the learning rate follows the batch size: not an axis of its own
+    tied = [a for a in others if not (scaled and a == "lr")]
+    if "norm" in axes and len(tied) == 1:
+        other = tied[0]
         norms = list(dict.fromkeys(r["norm"] for r in rows))
         values = list(dict.fromkeys(r[other] for r in rows))
         cell = {(r["norm"], r[other]): fmt_mean_std(r["test_acc"]) for r in rows}
@@ -223,34 +237,82 @@ def write_report(out_dir, title: str | None = None, intro: str = "") -> Path:
     if figures.have_matplotlib():
         numeric = [
             a
-            for a in others
+            for a in tied
             if all(isinstance(r[a], (int, float)) and r[a] is not True for r in rows)
         ]
         for a in numeric:
-            p = figures.metric_vs_axis(
-                rows,
-                a,
+            groups: dict = {}
+            line_axis = "norm" if "norm" in axes else (others[0] if a != others[0] else None)
+            for r in records:
+                if r.get("status") != "ok":
+                    continue
+                v = view(r)
+                acc = (r.get("final") or {}).get("test_acc")
+                label = v.get(line_axis) if line_axis else "runs"
+                if acc is not None:
+                    groups.setdefault(label, {}).setdefault(v[a], []).append(100 * acc)
+            p = figures.ci_lines(
+                groups,
                 fig_dir / f"test_acc_vs_{a}.png",
-                line_axis="norm" if "norm" in axes else (others[0] if a != others[0] else None),
-                title=f"final test accuracy vs {a}",
+                xlabel=_log_label(a) if a in _LOG_AXES else axis_words(a),
+                logx=True if a in _LOG_AXES else None,
+                ylabel="final test accuracy (%), eval mode",
+                title=f"final test accuracy vs {axis_words(a).split(' (')[0]}",
+                legend_title=axis_words(line_axis) if line_axis else None,
             )
-            made.append((f"Final test accuracy against {a} (mean ± std over seeds)", p))
-        series = _curve_series(records, axes)
-        if len(series) <= 12:
-            p = figures.curves(
-                series,
+            made.append(
+                (
+                    f"Final test accuracy against {axis_words(a).split(' (')[0]}, one line per "
+                    f"{axis_words(line_axis) if line_axis else 'group'}: the mean over seeds; "
+                    "the bars are its 95% confidence interval (t-interval over seeds)",
+                    p,
+                )
+            )
+        panel_axes = [x for x in others if x != "lr"] or others
+        if "norm" in axes and panel_axes and len(others) <= 2:
+            panels: dict = {}
+            for r in records:
+                if r.get("status") != "ok":
+                    continue
+                v = view(r)
+                name = ", ".join(f"{axis_words(x).split(' (')[0]} {v.get(x)}" for x in panel_axes)
+                if "lr" in others and "lr" not in panel_axes:
+                    name += f" (lr {v.get('lr'):g})"
+                hist = [h for h in r.get("history") or [] if h.get("test_acc") is not None]
+                panels.setdefault(name, {}).setdefault(v["norm"], []).append(
+                    ([h["epoch"] for h in hist], [h["test_acc"] for h in hist])
+                )
+            p = figures.curve_panels(
+                panels,
                 fig_dir / "test_acc_curves.png",
-                title="test accuracy during training (band: min-max over seeds)",
+                xlabel="epoch",
+                ylabel="test accuracy (%), eval mode",
             )
-            made.append(("Test accuracy per epoch (line: mean over seeds; band: min to max)", p))
-        elif "norm" in axes:
-            series = _curve_series(records, ["norm"])
-            p = figures.curves(
-                series,
-                fig_dir / "test_acc_curves_by_norm.png",
-                title="test accuracy during training, pooled per norm",
+            made.append(
+                (
+                    "Test accuracy after each epoch, one panel per "
+                    + ", ".join(axis_words(x).split(" (")[0] for x in panel_axes)
+                    + ", one line per normalization: the line is the mean over seeds, the "
+                    "band runs from the lowest to the highest seed",
+                    p,
+                )
             )
-            made.append(("Test accuracy per epoch pooled over all other settings, per norm", p))
+        else:
+            series = _curve_series(records, axes)
+            if len(series) <= 12:
+                p = figures.curves(
+                    series,
+                    fig_dir / "test_acc_curves.png",
+                    ylabel="test accuracy (%), eval mode",
+                    title="test accuracy during training",
+                )
+                made.append(
+                    (
+                        "Test accuracy after each epoch: the line is the mean over seeds, the "
+                        "band runs from the lowest to the highest seed",
+                        p,
+                    )
+                )
         for caption, p in made:
             if p is not None:
                 lines += [f"![{caption}](figures/{p.name})", "", f"*{caption}.*", ""]
