@@ -57,6 +57,8 @@ ROUNDTRIP = {
     "Adamax": {},
     "NAdam": dict(weight_decay=0.01),
     "RAdam": dict(betas=(0.5, 0.5)),
+    "Rprop": dict(etas=(0.4, 1.3)),
+    "ASGD": dict(t0=0),
 }
 
 

@@ -4,7 +4,7 @@
 - :class:`SGD` — momentum, dampening, Nesterov, weight decay.
 - :class:`Adam`, :class:`AdamW` — Adam and its decoupled-decay variant.
 - :class:`RMSprop`, :class:`Adagrad`, :class:`Adadelta`, :class:`Adamax`, :class:`NAdam`,
-  :class:`RAdam` — per-element adaptive learning rates.
+  :class:`RAdam`, :class:`Rprop` — per-element adaptive learning rates; :class:`ASGD`.
 - :mod:`minigrad.optim.lr_scheduler` — StepLR, MultiStepLR, CosineAnnealingLR, LinearLR,
   LambdaLR.
 """
@@ -14,13 +14,15 @@ from minigrad.optim.adadelta import Adadelta
 from minigrad.optim.adagrad import Adagrad
 from minigrad.optim.adam import Adam, AdamW
 from minigrad.optim.adamax import Adamax
+from minigrad.optim.asgd import ASGD
 from minigrad.optim.nadam import NAdam
 from minigrad.optim.optimizer import Optimizer
 from minigrad.optim.radam import RAdam
 from minigrad.optim.rmsprop import RMSprop
+from minigrad.optim.rprop import Rprop
 from minigrad.optim.sgd import SGD
 
 __all__ = [
     "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
-    "RAdam", "lr_scheduler", "swa_utils",
+    "RAdam", "Rprop", "ASGD", "lr_scheduler", "swa_utils",
 ]  # fmt: skip

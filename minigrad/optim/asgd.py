@@ -1,0 +1,121 @@
+"""Averaged SGD (Polyak & Juditsky 1992), with PyTorch's update::
+
+    g = -g if maximize;  g += weight_decay * p
+    p = p * (1 - lambd * eta) - eta * g
+    ax = ax + mu * (p - ax)        (ax = p while mu == 1)
+    eta = lr / (1 + lambd * lr * t) ** alpha;  mu = 1 / max(1, t - t0)
+
+The average is kept in ``state[p]['ax']``.
+"""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+__all__ = ["ASGD"]
+
+
+class ASGD(Optimizer):
+    """Averaged stochastic gradient descent, as ``torch.optim.ASGD``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr : float
+        Learning rate (default 1e-2).
+    lambd : float
+        Decay term (default 1e-4).
+    alpha : float
+        Power of the eta update (default 0.75).
+    t0 : float
+        Step at which averaging starts (default 1e6).
+    weight_decay : float
+        L2 penalty (default 0).
+    foreach, differentiable, capturable : optional
+        Accepted for PyTorch compatibility.
+    maximize : bool
+        Maximize the objective.
+
+    Raises
+    ------
+    ValueError
+        For a negative lr or weight decay.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import ASGD
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = ASGD([w], lr=0.1, t0=0)
+    >>> (w * w).sum().backward(); opt.step(); opt.state[w]["ax"]
+    tensor([0.8])
+    """
+
+    def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
+                 t0: float = 1e6, weight_decay: float = 0, foreach=None,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False):  # fmt: skip
+        if not 0.0 <= lr:
+            raise ValueError(f"ASGD: Invalid learning rate: {lr} (expected >= 0)")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"ASGD: Invalid weight_decay value: {weight_decay} (expected >= 0)")
+        defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
+                        maximize=maximize)  # fmt: skip
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one ASGD step on every parameter that has a gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+
+        Returns
+        -------
+        Tensor or None
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import ASGD
+        >>> w = minigrad.tensor([1.0], requires_grad=True)
+        >>> opt = ASGD([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
+        1
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                lr, lambd = float(group["lr"]), float(group["lambd"])
+                alpha, t0 = float(group["alpha"]), float(group["t0"])
+                wd = float(group["weight_decay"])
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    xp = p.xp
+                    g = -p.grad.data if group["maximize"] else p.grad.data
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["eta"] = lr
+                        state["mu"] = 1.0
+                        state["ax"] = Tensor._make(xp.zeros_like(p.data))
+                    state["step"] += 1
+                    if wd != 0:
+                        g = g + wd * p.data
+                    eta = state["eta"]
+                    p.data *= 1 - lambd * eta
+                    p.data -= eta * g
+                    ax = state["ax"].data
+                    if state["mu"] != 1:
+                        ax += (p.data - ax) * state["mu"]
+                    else:
+                        ax[...] = p.data
+                    t = state["step"]
+                    state["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
+                    state["mu"] = 1 / max(1, t - t0)
+                    p._version += 1
+        return loss

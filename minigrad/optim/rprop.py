@@ -1,0 +1,104 @@
+"""Rprop (resilient backpropagation, Riedmiller & Braun 1993), with PyTorch's update:
+each element keeps its own step size, multiplied by ``etaplus`` while the gradient keeps
+its sign and by ``etaminus`` when it flips (clamped to ``step_sizes``); the parameter
+moves by ``-sign(g) * step``, and after a flip the gradient is taken as 0 for one step."""
+
+from __future__ import annotations
+
+from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim.optimizer import Optimizer
+from minigrad.tensor import Tensor
+
+__all__ = ["Rprop"]
+
+
+class Rprop(Optimizer):
+    """Rprop, as ``torch.optim.Rprop``.
+
+    Parameters
+    ----------
+    params : iterable of Tensor or dict
+        Tensors to optimize or parameter groups.
+    lr : float
+        Initial step size (default 1e-2).
+    etas : tuple of float
+        ``(etaminus, etaplus)`` factors (default (0.5, 1.2)), ``0 < etaminus < 1 <
+        etaplus``.
+    step_sizes : tuple of float
+        Smallest and largest step size (default (1e-6, 50)).
+    capturable, foreach, differentiable : optional
+        Accepted for PyTorch compatibility.
+    maximize : bool
+        Maximize the objective.
+
+    Raises
+    ------
+    ValueError
+        For a negative lr or etas out of order.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import Rprop
+    >>> w = minigrad.tensor([1.0, -1.0], requires_grad=True)
+    >>> opt = Rprop([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); w  # the first step is lr against the sign
+    tensor([ 0.9, -0.9], requires_grad=True)
+    """
+
+    def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
+                 capturable: bool = False, foreach=None, maximize: bool = False,
+                 differentiable: bool = False):  # fmt: skip
+        if not 0.0 <= lr:
+            raise ValueError(f"Rprop: Invalid learning rate: {lr} (expected >= 0)")
+        if not 0.0 < etas[0] < 1.0 < etas[1]:
+            raise ValueError(f"Rprop: Invalid eta values: {etas[0]}, {etas[1]}")
+        defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """Perform one Rprop step on every parameter that has a gradient.
+
+        Parameters
+        ----------
+        closure : callable, optional
+            Re-evaluates the model and returns the loss.
+
+        Returns
+        -------
+        Tensor or None
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> from minigrad.optim import Rprop
+        >>> w = minigrad.tensor([1.0], requires_grad=True)
+        >>> opt = Rprop([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
+        1
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                etaminus, etaplus = (float(e) for e in group["etas"])
+                smin, smax = (float(s) for s in group["step_sizes"])
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    xp = p.xp
+                    g = -p.grad.data if group["maximize"] else p.grad.data
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["prev"] = Tensor._make(xp.zeros_like(p.data))
+                        state["step_size"] = Tensor._make(xp.full_like(p.data, float(group["lr"])))
+                    state["step"] += 1
+                    prev, size = state["prev"].data, state["step_size"].data
+                    s = xp.sign(g * prev)
+                    factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0))
+                    size *= factor.astype(size.dtype, copy=False)
+                    xp.clip(size, smin, smax, out=size)
+                    g = xp.where(s < 0, 0, g).astype(p.data.dtype, copy=False)
+                    p.data -= xp.sign(g) * size
+                    prev[...] = g
+                    p._version += 1
+        return loss
