@@ -766,3 +766,20 @@ def test_spectral_norm_matches_pytorch(name, device):
                                atol=1e-12)  # fmt: skip
     nn.utils.remove_spectral_norm(m)
     assert "weight" in m.state_dict() and "weight_u" not in m.state_dict()
+
+
+def test_rrelu_training_draws_slopes_in_range(device):
+    minigrad.manual_seed(0)
+    x = minigrad.randn(2000, device=device, dtype=minigrad.float64, requires_grad=True)
+    y = F.rrelu(x, 0.1, 0.3, training=True)
+    xv, yv = to_numpy(x), to_numpy(y)
+    neg = xv < 0
+    slope = yv[neg] / xv[neg]
+    assert slope.min() >= 0.1 and slope.max() <= 0.3 and slope.std() > 0.03
+    np.testing.assert_array_equal(yv[~neg], xv[~neg])
+    y.sum().backward()
+    g = to_numpy(x.grad)
+    np.testing.assert_allclose(g[neg], slope, rtol=1e-12)
+    assert np.all(g[~neg] == 1)
+    m = nn.RReLU(0.1, 0.3)
+    assert float(m.eval()(minigrad.tensor([-1.0]))) == pytest.approx(-0.2)

@@ -9,7 +9,7 @@ from minigrad.ops.softmax import softmax
 
 __all__ = [
     "GLU", "Softsign", "Softmin", "CELU", "Threshold", "Hardshrink", "Softshrink",
-    "Tanhshrink", "Softmax2d",
+    "Tanhshrink", "Softmax2d", "RReLU",
 ]  # fmt: skip
 
 
@@ -235,3 +235,35 @@ class Softmax2d(Module):
                 f"{tuple(input.shape)}"
             )
         return softmax(input, -3)
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: random negative slopes in U(lower, upper) while training,
+    their mean in eval mode; see :func:`~minigrad.nn.functional.rrelu`.
+
+    Parameters
+    ----------
+    lower, upper : float
+        Range of the slope (defaults 1/8 and 1/3).
+    inplace : bool
+        Overwrite the input where it is outside autograd.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.RReLU(0.1, 0.3).eval()(minigrad.tensor([-1.0]))
+    tensor([-0.2])
+    """
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3, inplace: bool = False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return _a.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"lower={self.lower}, upper={self.upper}" + (
+            ", inplace=True" if self.inplace else ""
+        )

@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.pixel_shuffle import pixel_shuffle, pixel_unshuffle
+from minigrad.ops.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 
-__all__ = ["PixelShuffle", "PixelUnshuffle"]
+__all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
 
 
 class PixelShuffle(Module):
@@ -63,3 +63,30 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """Interleave channel groups; see :func:`~minigrad.nn.functional.channel_shuffle`.
+
+    Parameters
+    ----------
+    groups : int
+        Number of groups.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad import nn
+    >>> nn.ChannelShuffle(3)(minigrad.randn(2, 6, 4, 4)).shape
+    (2, 6, 4, 4)
+    """
+
+    def __init__(self, groups: int):
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input):
+        return channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"

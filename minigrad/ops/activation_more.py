@@ -6,6 +6,8 @@ composed from differentiable elementwise ops, so gradients of any order follow:
 - ``softsign(x) = x / (1 + |x|)``; ``softmin(x, dim) = softmax(-x, dim)``;
 - ``celu(x, alpha) = max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``;
 - ``threshold(x, t, v) = x if x > t else v``;
+- ``rrelu(x)``: leaky ReLU whose negative slope is drawn from U(lower, upper) per element
+  in training, and is ``(lower + upper) / 2`` otherwise;
 - ``hardshrink(x, l) = x if |x| > l else 0``; ``softshrink(x, l) = x - l*sign(x) if |x| >
   l else 0``; ``tanhshrink(x) = x - tanh(x)``.
 """
@@ -18,6 +20,7 @@ from minigrad.ops.softmax import softmax
 
 __all__ = [
     "glu", "softsign", "softmin", "celu", "threshold", "hardshrink", "softshrink", "tanhshrink",
+    "rrelu",
 ]  # fmt: skip
 
 
@@ -233,3 +236,47 @@ def tanhshrink(input):
     tensor([0.])
     """
     return input - _ew.tanh(input)
+
+
+def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False):  # fmt: skip
+    """Randomized leaky ReLU (Xu et al. 2015): negative inputs are scaled by a slope drawn
+    from U(``lower``, ``upper``) per element in training (the draw is kept for the
+    gradient), by ``(lower + upper) / 2`` otherwise.
+
+    Parameters
+    ----------
+    input : Tensor
+    lower, upper : float
+        Range of the slope (defaults 1/8 and 1/3).
+    training : bool
+        Draw random slopes (default False, as PyTorch's functional form).
+    inplace : bool
+        Overwrite ``input`` where it is outside autograd (:mod:`minigrad.ops.inplace`).
+
+    Returns
+    -------
+    Tensor
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.rrelu(minigrad.tensor([-1.0, 2.0]), 0.1, 0.3)
+    tensor([-0.2,  2. ])
+    """
+    from minigrad import backend
+    from minigrad.ops.inplace import write_result
+    from minigrad.tensor import Tensor
+
+    if training:
+        g = backend.generator(input.device)
+        dt = input.dtype
+        rdt = dt if dt.kind == "f" and dt.itemsize >= 4 else input.xp.float32
+        slope = Tensor._make(
+            (lower + (upper - lower) * g.random(input.shape, dtype=rdt)).astype(dt)
+        )
+    else:
+        slope = (lower + upper) / 2
+    out = _ew.where(input >= 0, input, input * slope)
+    return write_result(input, out) if inplace else out

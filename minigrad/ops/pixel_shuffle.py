@@ -3,11 +3,13 @@ reshape and a transpose, so gradients are the inverse rearrangement.
 
 ``pixel_shuffle``: ``(*, C*r*r, H, W) -> (*, C, H*r, W*r)`` with
 ``out[c, h*r + i, w*r + j] = in[c*r*r + i*r + j, h, w]``; ``pixel_unshuffle`` inverts it.
+``channel_shuffle`` (ShuffleNet): ``(N, g*k, *) -> (N, k*g, *)``, the channel groups
+interleaved.
 """
 
 from __future__ import annotations
 
-__all__ = ["pixel_shuffle", "pixel_unshuffle"]
+__all__ = ["pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 
 
 def pixel_shuffle(input, upscale_factor: int):
@@ -101,3 +103,45 @@ def pixel_unshuffle(input, downscale_factor: int):
     x = input.reshape(lead + (c, h // r, r, w // r, r))
     perm = tuple(range(k)) + tuple(k + i for i in (0, 2, 4, 1, 3))
     return x.permute(*perm).reshape(lead + (c * r * r, h // r, w // r))
+
+
+def channel_shuffle(input, groups: int):
+    """Interleave the channels of ``groups`` groups (ShuffleNet's channel shuffle):
+    ``(N, g * k, *)`` viewed as ``(N, g, k, *)``, transposed to ``(N, k, g, *)``.
+
+    Parameters
+    ----------
+    input : Tensor
+        ``(N, C, *)`` with ``C`` divisible by ``groups``.
+    groups : int
+        Number of groups.
+
+    Returns
+    -------
+    Tensor
+
+    Raises
+    ------
+    RuntimeError
+        For fewer than 3 dimensions or channels not divisible by ``groups``.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> import minigrad.nn.functional as F
+    >>> F.channel_shuffle(minigrad.arange(4.0).reshape(1, 4, 1), 2).flatten()
+    tensor([0., 2., 1., 3.])
+    """
+    if input.ndim < 3:
+        raise RuntimeError(
+            f"channel_shuffle expects input to have at least 3 dimensions, but got input with "
+            f"{input.ndim} dimension(s)"
+        )
+    n, c = input.shape[:2]
+    rest = tuple(input.shape[2:])
+    if groups <= 0 or c % groups:
+        raise RuntimeError(
+            f"channel_shuffle: number of channels ({c}) must be divisible by groups ({groups})"
+        )
+    x = input.reshape((n, groups, c // groups) + rest)
+    return x.transpose(1, 2).reshape((n, c) + rest)
