@@ -184,7 +184,7 @@ def test_compare_conclusion_from_paired_intervals():
                              "final": {"test_acc": acc + jitter}})  # fmt: skip
     text = conclusion_markdown(recs, ["norm", "batch_size"])
     small = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 2**"))
-    assert "Better than no norm: group" in small and "Worse than no norm: batch" in small
+    assert "Better than no norm (norm minus none): group" in small and "Worse than no norm: batch" in small
     big = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 32**"))
-    assert "Better than no norm:" in big and "0 of 1 pairs differ" in big  # BN = GN at 32
+    assert "Better than no norm (norm minus none):" in big and "0 of 1 pairs differ" in big  # BN = GN at 32
     assert "At the smallest batch (2), BatchNorm is worse than GroupNorm beyond the noise" in text

@@ -141,17 +141,19 @@ def conclusion_markdown(records, axes) -> str:
         rows = pair_table(errs)
         text = [f"- **{where}**: test error {ranking}."]
         if "none" in errs:
-            beat = [f"{r['a']} ({_ci(r['verdict'])})" for r in rows
-                    if r["b"] == "none" and r["state"] == "better"]  # fmt: skip
-            lose = [f"{r['b']} ({_ci(r['verdict'])})" for r in rows
-                    if r["a"] == "none" and r["state"] == "better"]  # fmt: skip
-            tie = [
-                f"{r['a'] if r['b'] == 'none' else r['b']} ({_ci(r['verdict'])})"
-                for r in rows
-                if "none" in (r["a"], r["b"]) and r["state"] == "within noise"
-            ]
+            from minigrad.experiments.statistics import paired_difference
+
+            beat, lose, tie = [], [], []
+            for n in sorted(means, key=means.get):
+                if n == "none":
+                    continue
+                v = paired_difference(errs[n], errs["none"])  # the norm minus no norm
+                if v.n < 2 or math.isnan(v.ci_low):
+                    continue
+                cell = f"{n} ({_ci(v)})"
+                (beat if v.ci_high < 0 else lose if v.ci_low > 0 else tie).append(cell)
             if beat:
-                text.append(f"Better than no norm: {'; '.join(beat)}.")
+                text.append(f"Better than no norm (norm minus none): {'; '.join(beat)}.")
             if lose:
                 text.append(f"Worse than no norm: {'; '.join(lose)}.")
             if tie:
