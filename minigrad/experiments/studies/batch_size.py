@@ -24,7 +24,7 @@ NORMS = ["batch", "group", "layer", "none"]
 BATCH_SIZES = [2, 4, 8, 32]
 SMALL = 2
 LARGE = 32
-EPOCHS = 10
+EPOCHS = 5
 BASE_LR = 0.05  # at batch 32; lr = BASE_LR * N / 32 (Wu & He use 0.1 * N / 32 for ResNet-50)
 WIDTH = 16
 

@@ -20,7 +20,7 @@ from minigrad.experiments.studies.common import (
 
 BATCH_SIZES = [2, 4, 32]
 BASE_LR = 0.05
-EPOCHS = 5
+EPOCHS = 3
 TRAIN_SIZE = 4000
 IOFFE17 = "Ioffe 2017 (Batch Renormalization, arXiv 1702.03275), section 4.2 and Figure 2"
 

@@ -22,7 +22,7 @@ from minigrad.experiments.studies.common import (
 NORMS = ["none", "layer", "batch"]
 LABELS = {"none": "LSTM", "layer": "LayerNorm LSTM", "batch": "BatchNorm LSTM (per step)"}
 SMALL, LARGE = 16, 128
-EPOCHS = 4
+EPOCHS = 8
 HIDDEN = 32
 LR = 5e-3
 
