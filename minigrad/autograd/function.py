@@ -48,6 +48,9 @@ class Function:
         Topological depth: larger than the generation of every function upstream.
     needs_input_grad : tuple of bool
         Which inputs need a gradient; ``backward`` may skip the others.
+    impl : str or None
+        Which implementation ran a fused op (``'numpy'``, ``'cpu-compiled'``, ``'cupy'``;
+        chosen by :func:`minigrad.ops.impl.choose`); None for ops with one implementation.
 
     Examples
     --------
@@ -73,6 +76,7 @@ class Function:
     inputs = None
     outputs = ()
     needs_input_grad = ()
+    impl = None
     _created_at = None
 
     def forward(self, *xs):  # pragma: no cover - abstract
@@ -184,8 +188,12 @@ class Function:
 
     def release(self) -> None:
         """Free what this node holds for backward (called after backward unless the
-        graph is retained); a second backward through it then raises."""
+        graph is retained); a second backward through it then raises. The record of
+        which implementation ran (``impl``) stays."""
+        impl = self.impl
         self.__dict__.clear()
+        if impl is not None:
+            self.impl = impl
         self.inputs = None
         self.outputs = ()
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops import pool_jit
-from minigrad.ops.conv import _as_4d, _from_4d, _pad_array
-from minigrad.ops.pool_window import _batched, _check_input, _spec
+from minigrad.ops import impl, pool_jit
+from minigrad.ops.impl import COMPILED
+from minigrad.ops.pool_window import POOL, _batched, _check_input, _spec
+from minigrad.ops.window import as_4d as _as_4d
+from minigrad.ops.window import from_4d as _from_4d
+from minigrad.ops.window import pad_array as _pad_array
 from minigrad.tensor import Tensor
 
 __all__ = ["avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d"]
@@ -60,7 +63,7 @@ class AvgPool(Function):
         x4 = _as_4d(x, sp.nd)
         self.xshape = x4.shape
         div = _divisor(sp, x4.shape, x.dtype, xp, self.cip, self.override)
-        if xp is np and jit.enabled() and pool_jit.handles(x, spec=sp):
+        if impl.choose(self, POOL, x, spec=sp) == COMPILED:
             return _from_4d(pool_jit.avg_forward(x4, sp, div), sp.nd)
         xpad = _pad_array(x4, sp.pad4)
         y = xp.zeros((x4.shape[0], x4.shape[1]) + sp.out, dtype=x.dtype)
@@ -90,7 +93,7 @@ class AvgPoolBackward(Function):
         sp = self.spec
         n, c, h, w = self.xshape
         div = _divisor(sp, self.xshape, gy.dtype, xp, self.cip, self.override)
-        if xp is np and jit.enabled() and pool_jit.handles(gy, spec=sp):
+        if impl.choose(self, POOL, gy, spec=sp) == COMPILED:
             return _from_4d(pool_jit.avg_backward(_as_4d(gy, sp.nd), sp, div, self.xshape), sp.nd)
         g = _as_4d(gy, sp.nd) / div
         pt, pb, pl, pr = sp.pad4

@@ -45,19 +45,28 @@ results are the same.
 from __future__ import annotations
 
 import math
-import operator
 
-import numpy as np
-
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops import conv_jit
+from minigrad.ops import conv_jit, impl
+from minigrad.ops.impl import COMPILED
+from minigrad.ops.window import as_4d as _as_4d
+from minigrad.ops.window import from_4d as _from_4d
+from minigrad.ops.window import int_tuple as _tuple
+from minigrad.ops.window import pad_array as _pad_array
+from minigrad.ops.window import slab as _slab
 from minigrad.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d"]
 
 # Reductions K = C_in/groups * kH * kW below this use one GEMM per sample (see above).
 _PER_SAMPLE_BELOW = 64
+
+CONV = impl.family("conv")
+"""The implementations of the three convolution passes: "numpy" and "cupy" run the
+``xp`` code here; "cpu-compiled" moves the data with :mod:`minigrad.ops.conv_jit`'s
+loops (float32/float64 NumPy arrays)."""
+CONV.register(COMPILED, conv_jit.supports)
 
 
 # ------------------------------------------------------------------ geometry helpers
@@ -81,27 +90,6 @@ def _out_size(n, k, s, p0, p1, d):
     return (n + p0 + p1 - d * (k - 1) - 1) // s + 1
 
 
-def _as_4d(a, nd):
-    """View an ``(N, C, L)`` array as ``(N, C, 1, L)`` for 1-D ops; 4-D passes."""
-    return a[:, :, None, :] if nd == 1 else a
-
-
-def _from_4d(a, nd):
-    return a[:, :, 0, :] if nd == 1 else a
-
-
-def _pad_array(x, pad, value=0):
-    """``x`` (N, C, H, W) padded by ``pad`` = (top, bottom, left, right) with ``value``."""
-    pt, pb, pl, pr = pad
-    if pt == pb == pl == pr == 0:
-        return x
-    xp = backend.array_module(x)
-    n, c, h, w = x.shape
-    out = xp.full((n, c, h + pt + pb, w + pl + pr), value, dtype=x.dtype)
-    out[:, :, pt : pt + h, pl : pl + w] = x
-    return out
-
-
 def _windows(x, kh, kw, ho, wo, stride, dilation, per_sample):
     """A read-only strided view of ``x`` (N, C, H, W) holding every window tap, no copy:
     ``v[c, i, j, n, a, b] = x[n, c, a*sH + i*dH, b*sW + j*dW]``, or with axes ordered
@@ -118,33 +106,16 @@ def _windows(x, kh, kw, ho, wo, stride, dilation, per_sample):
     return xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
 
 
-def _slab(i, j, ho, wo, stride, dilation):
-    """Index of the input positions that kernel offset ``(i, j)`` touches, as slices of
-    the two spatial axes (the ``(ho, wo)`` output pixels, with stride and dilation)."""
-    (sh, sw), (dh, dw) = stride, dilation
-    return (
-        slice(i * dh, i * dh + sh * (ho - 1) + 1, sh),
-        slice(j * dw, j * dw + sw * (wo - 1) + 1, sw),
-    )
-
-
-def _use_jit(xp, *arrays):
-    """Whether the compiled kernels of :mod:`minigrad.ops.conv_jit` handle this call:
-    NumPy arrays, :func:`minigrad.jit.enabled`, and a dtype they are compiled for."""
-    if xp is not np or not jit.enabled():
-        return False
-    return conv_jit.supports(*arrays)
-
-
-def _im2col(x, kh, kw, spec):
+def _im2col(x, kh, kw, spec, compiled=False):
     """The column matrix of ``x`` (N, C, H, W), one contiguous copy: (C*kh*kw, N*Ho*Wo),
-    or (N, C*kh*kw, Ho*Wo) when ``spec.per_sample``."""
+    or (N, C*kh*kw, Ho*Wo) when ``spec.per_sample``. ``compiled``: the "cpu-compiled"
+    implementation (:mod:`minigrad.ops.conv_jit`) was chosen."""
     n, c, h, w = x.shape
     pt, pb, pl, pr = spec.pad
     (sh, sw), (dh, dw) = spec.stride, spec.dilation
     ho = _out_size(h, kh, sh, pt, pb, dh)
     wo = _out_size(w, kw, sw, pl, pr, dw)
-    if _use_jit(backend.array_module(x), x):
+    if compiled:
         return conv_jit.im2col(x, kh, kw, spec, ho, wo), ho, wo
     if spec.per_sample:
         xpad = _pad_array(x, spec.pad)
@@ -172,20 +143,20 @@ def _gy_mat(gy, g, per_sample):
 
 
 # ------------------------------------------------------------------ raw-array kernels
-def _conv_forward(x, w, spec, b=None):
+def _conv_forward(x, w, spec, b=None, compiled=False):
     """y = conv(x, w) (+ ``b`` over the output channels) for 4-D arrays; returns
     ``(y, cols)``."""
     xp = backend.array_module(x)
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     g, k = spec.groups, cg * kh * kw
-    cols, ho, wo = _im2col(x, kh, kw, spec)
+    cols, ho, wo = _im2col(x, kh, kw, spec, compiled)
     wmat = w.reshape(g, o // g, k)
     if spec.per_sample:  # (G, O/G, K) @ (N, G, K, P) -> (N, G, O/G, P): already NCHW
         y = xp.matmul(wmat, cols.reshape(n, g, k, ho * wo)).reshape(n, o, ho, wo)
     else:
         y = xp.matmul(wmat, cols.reshape(g, k, n * ho * wo))  # (G, O/G, N*P)
-        if _use_jit(xp, y):  # transpose to NCHW and add the bias in one pass
+        if compiled:  # transpose to NCHW and add the bias in one pass
             return conv_jit.to_nchw(y, n, o, ho * wo, b).reshape(n, o, ho, wo), cols
         y = xp.ascontiguousarray(y.reshape(o, n, ho, wo).transpose(1, 0, 2, 3))
     if b is not None:
@@ -193,14 +164,14 @@ def _conv_forward(x, w, spec, b=None):
     return y, cols
 
 
-def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None):
+def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None, compiled=False):
     """dL/dW for 4-D arrays: ``gy @ cols.T`` (per group). ``cols`` and ``gym`` may pass
     the column matrix and :func:`_gy_mat` of ``gy`` when already computed."""
     xp = backend.array_module(gy)
     o, cg, kh, kw = wshape
     g, k = spec.groups, cg * kh * kw
     if cols is None:
-        cols = _im2col(x, kh, kw, spec)[0]
+        cols = _im2col(x, kh, kw, spec, compiled)[0]
     if gym is None:
         gym = _gy_mat(gy, g, spec.per_sample)
     # (cols @ gy.T).T rather than gy @ cols.T: BLAS is markedly faster with the long
@@ -213,7 +184,7 @@ def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None):
     return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(wshape)
 
 
-def _conv_grad_input(gy, w, xshape, spec, gym=None):
+def _conv_grad_input(gy, w, xshape, spec, gym=None, compiled=False):
     """dL/dx for 4-D arrays: the transposed convolution of ``gy`` with ``w``.
 
     The gradient columns ``W.T @ gy`` (per group) are added back into the padded input,
@@ -230,7 +201,7 @@ def _conv_grad_input(gy, w, xshape, spec, gym=None):
     if gym is None:
         gym = _gy_mat(gy, g, spec.per_sample)
     gcols = xp.matmul(wmat, gym)
-    if _use_jit(xp, gcols):  # scatter-add straight into (N, C, H, W), plane by plane
+    if compiled:  # scatter-add straight into (N, C, H, W), plane by plane
         return conv_jit.col2im(gcols, xshape, kh, kw, spec, ho, wo)
     hp, wp = h + pt + pb, wd + pl + pr
     if spec.per_sample:  # gcols (N, G, K, P); gx in (N, C, Hp, Wp)
@@ -256,7 +227,8 @@ class ConvNd(Function):
 
     def forward(self, x, w, b=None):
         nd = self.spec.nd
-        y, self.cols = _conv_forward(_as_4d(x, nd), _as_4d(w, nd), self.spec, b)
+        compiled = impl.choose(self, CONV, x, w) == COMPILED
+        y, self.cols = _conv_forward(_as_4d(x, nd), _as_4d(w, nd), self.spec, b, compiled)
         return _from_4d(y, nd)
 
     def backward(self, gy):
@@ -285,7 +257,8 @@ class ConvNdGradInput(Function):
         nd = self.spec.nd
         xshape = self.xshape if nd == 2 else self.xshape[:2] + (1,) + self.xshape[2:]
         gym, self.gym = self.gym, None
-        gx = _conv_grad_input(_as_4d(gy, nd), _as_4d(w, nd), xshape, self.spec, gym)
+        compiled = impl.choose(self, CONV, gy, w) == COMPILED
+        gx = _conv_grad_input(_as_4d(gy, nd), _as_4d(w, nd), xshape, self.spec, gym, compiled)
         return _from_4d(gx, nd)
 
     def backward(self, ggx):
@@ -311,7 +284,9 @@ class ConvNdGradWeight(Function):
         nd = self.spec.nd
         wshape = self.wshape if nd == 2 else self.wshape[:2] + (1,) + self.wshape[2:]
         gym, self.gym = self.gym, None
-        gw = _conv_grad_weight(_as_4d(x, nd), _as_4d(gy, nd), wshape, self.spec, self.cols, gym)
+        compiled = impl.choose(self, CONV, x, gy) == COMPILED
+        x4, gy4 = _as_4d(x, nd), _as_4d(gy, nd)
+        gw = _conv_grad_weight(x4, gy4, wshape, self.spec, self.cols, gym, compiled)
         return gw.reshape(self.wshape)
 
     def backward(self, ggw):
@@ -323,20 +298,6 @@ class ConvNdGradWeight(Function):
 
 
 # ------------------------------------------------------------------ argument parsing
-def _tuple(v, n, name, op):
-    """An int or a sequence of ``n`` (or 1) ints as an ``n``-tuple; ValueError otherwise."""
-    try:
-        if isinstance(v, list | tuple):
-            t = tuple(operator.index(a) for a in v)
-        else:
-            t = (operator.index(v),) * n
-    except TypeError:
-        t = ()
-    if len(t) == 1 and n > 1:
-        t = t * n
-    if len(t) != n:
-        raise ValueError(f"{op}: {name} must be an int or a tuple of {n} ints, got {v!r}")
-    return t
 
 
 def _same_pad(k, d):

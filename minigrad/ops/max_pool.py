@@ -9,13 +9,14 @@ compiled loops (:mod:`minigrad.ops.pool_jit`) with the same results.
 
 from __future__ import annotations
 
-import numpy as np
-
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops import pool_jit
-from minigrad.ops.conv import _as_4d, _from_4d, _pad_array
-from minigrad.ops.pool_window import _batched, _spec
+from minigrad.ops import impl, pool_jit
+from minigrad.ops.impl import COMPILED, CUPY, NUMPY
+from minigrad.ops.pool_window import POOL, _batched, _spec
+from minigrad.ops.window import as_4d as _as_4d
+from minigrad.ops.window import from_4d as _from_4d
+from minigrad.ops.window import pad_array as _pad_array
 from minigrad.tensor import Tensor
 
 __all__ = ["max_pool1d", "max_pool2d"]
@@ -36,7 +37,8 @@ class MaxPool(Function):
         nd = self.spec.nd
         x4 = _as_4d(x, nd)
         self.xshape = x4.shape
-        if xp is np and jit.enabled() and pool_jit.handles(x, spec=self.spec):
+        name = impl.choose(self, POOL, x, spec=self.spec)
+        if name == COMPILED:
             y, self.idx = pool_jit.max_forward(x4, self.spec)
             return _from_4d(y, nd)
         xpad = _pad_array(x4, self.spec.pad4, _lowest(xp, x.dtype))
@@ -44,7 +46,7 @@ class MaxPool(Function):
         best = idx = None
         # PyTorch points at the last NaN of a window. The CPU checks for NaN once and fixes
         # the indices up after; a GPU takes NaN in the loop (a check would stall it).
-        nan_in_loop = xp is not np and x.dtype.kind == "f"
+        nan_in_loop = name == CUPY and x.dtype.kind == "f"
         for t, sl in self.spec.offsets():
             v = xpad[sl]
             if best is None:  # offset 0 starts the running maximum
@@ -89,7 +91,8 @@ class MaxPoolScatter(Function):
         sp = self.spec
         n, c, h, w = self.xshape
         gy4 = _as_4d(gy, sp.nd)
-        if xp is np and jit.enabled() and pool_jit.handles(gy):
+        name = impl.choose(self, POOL, gy)
+        if name == COMPILED:
             return _from_4d(pool_jit.max_scatter(gy4, self.idx, sp, self.xshape), sp.nd)
         zero = xp.zeros((), dtype=gy.dtype)
         pt, pb, pl, pr = sp.pad4
@@ -97,7 +100,7 @@ class MaxPoolScatter(Function):
         # gy * mask is branch-free and several times faster than where() on the random
         # masks of real data; it is exact unless gy holds inf/NaN (inf * 0 = NaN). On a
         # GPU, where() costs the same and checking would stall it: always select there.
-        finite = xp is np and bool(xp.isfinite(gy4).all())
+        finite = name == NUMPY and bool(xp.isfinite(gy4).all())
         for t, sl in sp.offsets():
             g = gy4 * (self.idx == t) if finite else xp.where(self.idx == t, gy4, zero)
             if sp.disjoint:
@@ -118,7 +121,7 @@ class MaxPoolGather(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        if xp is np and jit.enabled() and pool_jit.handles(x):
+        if impl.choose(self, POOL, x) == COMPILED:
             out = pool_jit.max_gather(_as_4d(x, self.spec.nd), self.idx, self.spec)
             return _from_4d(out, self.spec.nd)
         xpad = _pad_array(_as_4d(x, self.spec.nd), self.spec.pad4)

@@ -52,10 +52,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.ops import norm_jit
+from minigrad.ops import impl, norm_jit
+from minigrad.ops.impl import COMPILED
 from minigrad.ops.norm_kernels import (
     bwd_combine,
     chan_dot,
@@ -70,6 +71,13 @@ from minigrad.ops.norm_kernels import (
 )
 
 __all__ = []  # internal: the public ops live in minigrad.ops.norm
+
+NORM = impl.family("norm")
+"""The normalization core's implementations: "numpy" (the tiled ``xp`` passes below),
+"cupy" (the same passes as one tile, with the fused CuPy kernels of
+:mod:`minigrad.ops.norm_kernels`) and "cpu-compiled" (:mod:`minigrad.ops.norm_jit`'s
+loops, every dtype: float16 is computed in float32)."""
+NORM.register(COMPILED)
 
 
 class _Layout:
@@ -266,6 +274,7 @@ class Normalize(Function):
 
     def forward(self, x, w, b):
         xp = backend.array_module(x)
+        impl.choose(self, NORM, x)
         lay = self.lay = _Layout(*self.args, x.size)
         self.M = lay.M
         self.in_dtype = x.dtype
@@ -281,7 +290,7 @@ class Normalize(Function):
             self.mean = self.var = self.invstd = xp.zeros(lay.n_stats if T else 0, dtype=acc)
             return xp.empty(x.shape, dtype=x.dtype)
         x2 = self.x2 = x.reshape(T, L)  # saved for backward (with mean and invstd)
-        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+        if self.impl == COMPILED:  # compiled loops (minigrad.ops.norm_jit)
             y2, mean, var, invstd = norm_jit.forward(lay, x2, wa, ba, self.eps, self.center, acc)
             self.mean, self.var, self.invstd = mean, var, invstd
             return y2.reshape(x.shape)
@@ -335,7 +344,7 @@ class Normalize(Function):
         """Shared statistics (batch norm): local moments, combined across processes by
         ``self.sync`` (SyncBatchNorm), then normalize."""
         lay, acc = self.lay, self.acc
-        use_jit = xp is np and jit.enabled()
+        use_jit = self.impl == COMPILED
         if x.size == 0:  # an empty batch: nothing to normalize (but a SyncBN rank
             self.x2 = x  # with no samples still takes part in the collectives)
             n, z = 0, xp.zeros(lay.c if (lay.T or self.sync) else 0, dtype=acc)
@@ -397,6 +406,7 @@ class NormalizeGrad(Function):
     def forward(self, x, w, gy):
         f, lay = self.f, self.f.lay
         xp = backend.array_module(gy)
+        impl.choose(self, NORM, gy)
         acc = f.acc
         T, L, sv, av = lay.T, lay.L, lay.sv_shape, lay.av_shape
         inv_m = 1.0 / max(lay.M, 1)
@@ -413,7 +423,7 @@ class NormalizeGrad(Function):
         elif x.size == 0:
             gw = xp.zeros(w.shape, dtype=w.dtype) if self.has_weight else None
             gb = xp.zeros(w.shape if w is not None else lay.K, dtype=f.b_dtype)
-        elif xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+        elif self.impl == COMPILED:  # compiled loops (minigrad.ops.norm_jit)
             gw, gb = norm_jit.backward(
                 lay, f.x2, gy.reshape(T, L), wa, f.mean, invstd, f.center,
                 self.has_weight, self.has_bias, acc, dx2,
@@ -479,7 +489,7 @@ class NormalizeGrad(Function):
                 f.sync.reduce(xp.zeros(lay.c, dtype=acc), xp.zeros(lay.c, dtype=acc))
             return xp.zeros(lay.c, dtype=acc), xp.zeros(lay.c, dtype=acc)  # not one array
         invstd = f.invstd
-        if xp is np and jit.enabled():  # compiled loops (minigrad.ops.norm_jit)
+        if self.impl == COMPILED:  # compiled loops (minigrad.ops.norm_jit)
             xa = np.ascontiguousarray(f.x2, dtype=acc)
             ga = np.ascontiguousarray(gy.reshape(T, L), dtype=acc)
             inv = invstd.astype(np.float64)

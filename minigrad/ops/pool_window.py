@@ -5,8 +5,20 @@ that visit every window at once (see :mod:`minigrad.ops.pool` for how pooling wo
 
 from __future__ import annotations
 
-from minigrad.ops.conv import _slab, _tuple
+from minigrad.ops import impl
+from minigrad.ops.impl import COMPILED
+from minigrad.ops.pool_jit import handles
+from minigrad.ops.window import int_tuple as _tuple
+from minigrad.ops.window import slab as _slab
 from minigrad.tensor import Tensor
+
+POOL = impl.family("pool")
+"""The implementations of the max and average pooling passes: "numpy" and "cupy" run the
+``xp`` slab loops of :mod:`minigrad.ops.max_pool` and :mod:`minigrad.ops.avg_pool`;
+"cpu-compiled" runs :mod:`minigrad.ops.pool_jit`'s loops (float32/float64 NumPy arrays;
+the passes that loop over a window's taps only for its unrolled window sizes: the
+``spec`` detail)."""
+POOL.register(COMPILED, handles)
 
 
 class _PoolSpec:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops import relu_jit
+from minigrad.ops import impl, relu_jit
+from minigrad.ops.impl import COMPILED
 from minigrad.ops.promotion import floating
 from minigrad.tensor import Tensor
 
@@ -129,13 +130,18 @@ class Sigmoid(Function):
         return gy * y * (1 - y)
 
 
+RELU = impl.family("relu")
+"""ReLU's implementations: "numpy" and "cupy" are ``xp.maximum`` / ``xp.where``;
+"cpu-compiled" is one pass of :mod:`minigrad.ops.relu_jit` (float32/float64)."""
+RELU.register(COMPILED, relu_jit.handles)
+
+
 class ReLU(Function):
     def forward(self, x):
-        xp = backend.array_module(x)
-        if xp is np and jit.enabled() and relu_jit.handles(x):  # one compiled pass
+        if impl.choose(self, RELU, x) == COMPILED:  # one compiled pass
             self.out = relu_jit.relu(x)  # backward reads the output, as PyTorch's
             return self.out
-        self.out = xp.maximum(x, 0)  # keeps NaN, gives +0 (not -0)
+        self.out = backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
         return self.out
 
     def backward(self, gy):
@@ -153,10 +159,9 @@ class ReLUGrad(Function):
         self.y = y
 
     def forward(self, gy):
-        xp = backend.array_module(gy)
-        if xp is np and jit.enabled() and relu_jit.handles(gy, self.y):  # (CPU only)
+        if impl.choose(self, RELU, gy, self.y) == COMPILED:
             return relu_jit.relu_grad(gy, self.y)
-        return xp.where(self.y <= 0, 0, gy)
+        return backend.array_module(gy).where(self.y <= 0, 0, gy)
 
     def backward(self, ggy):
         return ReLUGrad(self.y)(ggy)
