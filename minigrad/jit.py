@@ -17,6 +17,11 @@ paths against the same references.
   cached on disk by Numba (``cache=True``), so later processes load them in milliseconds.
 * Kernels split their outer loop over :data:`NUM_THREADS` Python threads (Numba
   releases the GIL); results do not depend on the number of threads.
+* This module owns minigrad's one thread pool and its one setting,
+  ``MINIGRAD_NUM_THREADS``: the compiled kernels split their loops on it
+  (:meth:`Kernel.run`), and NumPy code whose pieces are independent (the normalization
+  core's cache-sized tiles; NumPy releases the GIL inside its loops) runs them on it
+  with :func:`map_tasks`.
 
 Examples
 --------
@@ -37,7 +42,7 @@ import threading
 import warnings
 from concurrent.futures import ThreadPoolExecutor
 
-__all__ = ["available", "enabled", "set_enabled", "enabled_as", "kernel", "Kernel"]
+__all__ = ["available", "enabled", "set_enabled", "enabled_as", "kernel", "Kernel", "map_tasks"]
 
 _numba = None  # the numba module, once imported
 _state = {"available": None, "enabled": os.environ.get("MINIGRAD_JIT", "1") != "0"}
@@ -86,8 +91,10 @@ def enabled_as(flag):
 
 
 NUM_THREADS = max(1, int(os.environ.get("MINIGRAD_NUM_THREADS", min(8, os.cpu_count() or 1))))
-"""Threads a kernel's loop is split over (environment variable ``MINIGRAD_NUM_THREADS``;
-default: the number of cores, at most 8; 1 turns threading off)."""
+"""Threads a kernel's loop, or a :func:`map_tasks` call, is split over: the calling
+thread and ``NUM_THREADS - 1`` pool threads (environment variable
+``MINIGRAD_NUM_THREADS``; default: the number of cores, at most 8; 1 turns threading
+off)."""
 
 SERIAL_BELOW = 1 << 21
 """Calls whose work (elements read plus written) is below this run on the calling thread
@@ -148,12 +155,27 @@ class Kernel:
         chunks = min(n, threads * CHUNKS_PER_THREAD)
         SPLITS["calls"] += 1
         SPLITS["chunks"] += chunks
-        job = _Job(k, [n * i // chunks for i in range(chunks + 1)], args)
-        pool = _pool()
-        for _ in range(threads - 1):
-            pool.submit(job.work)
-        job.work()
-        job.wait()
+        b = [n * i // chunks for i in range(chunks + 1)]
+        _Job(lambda i: k(b[i], b[i + 1], *args), chunks).run(threads)
+
+
+def map_tasks(fn, tasks):
+    """``[fn(*t) for t in tasks]``, the tasks taken in turn by the calling thread and
+    up to ``NUM_THREADS - 1`` threads of the pool; the results come back in the order of
+    ``tasks`` (so a caller that merges them in that order gets the same answer for any
+    number of threads). The tasks must be independent and should release the GIL
+    (NumPy's loops do) for the threads to help.
+
+    Examples
+    --------
+    >>> from minigrad import jit
+    >>> jit.map_tasks(lambda a, b: a + b, [(1, 2), (3, 4), (5, 6)])
+    [3, 7, 11]
+    """
+    threads = min(NUM_THREADS, len(tasks))
+    if threads <= 1:
+        return [fn(*t) for t in tasks]
+    return _Job(lambda i: fn(*tasks[i]), len(tasks)).run(threads)
 
 
 CHUNKS_PER_THREAD = 1
@@ -165,32 +187,41 @@ the process started (read by the tests; approximate when Python threads call at 
 
 
 class _Job:
-    """One split call of a kernel: chunks handed out by a shared counter."""
+    """One split call: ``n`` pieces (``piece(i)`` computes piece ``i``) handed out by a
+    shared counter to the calling thread and pool threads."""
 
-    def __init__(self, k, bounds, args):
-        self.k, self.bounds, self.args = k, bounds, args
+    def __init__(self, piece, n):
+        self.piece, self.n = piece, n
+        self.results = [None] * n
         self.take = itertools.count().__next__  # atomic under the GIL
-        self.left = len(bounds) - 1
+        self.left = n
         self.lock = threading.Lock()
         self.done = threading.Event()
         self.error = None
 
+    def run(self, threads):
+        """Compute every piece on the calling thread and ``threads - 1`` pool threads
+        (the caller never waits for a piece nobody has started); the results in order."""
+        pool = _pool()
+        for _ in range(threads - 1):
+            pool.submit(self.work)
+        self.work()
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.results
+
     def work(self):
-        b, n = self.bounds, len(self.bounds) - 1
+        n = self.n
         while (i := self.take()) < n:
             try:
-                self.k(b[i], b[i + 1], *self.args)
+                self.results[i] = self.piece(i)
             except BaseException as e:  # re-raised in the calling thread
                 self.error = e
             with self.lock:
                 self.left -= 1
                 if self.left == 0:
                     self.done.set()
-
-    def wait(self):
-        self.done.wait()
-        if self.error is not None:
-            raise self.error
 
 
 _pool_state = {"pool": None, "pid": None}
@@ -203,7 +234,7 @@ def _pool():
         with _pool_lock:
             if st["pool"] is None or st["pid"] != os.getpid():
                 st["pool"] = ThreadPoolExecutor(
-                    max(1, NUM_THREADS - 1), thread_name_prefix="minigrad-jit"
+                    max(1, NUM_THREADS - 1), thread_name_prefix="minigrad-pool"
                 )
                 st["pid"] = os.getpid()
     return st["pool"]

@@ -474,18 +474,18 @@ class TestNumpyPathTiles:
         x = minigrad.randn(9, 4, 5, requires_grad=True)
         w = minigrad.randn(4, requires_grad=True)
         out = {}
-        for threads in (1, 2, 3):
-            monkeypatch.setattr(norm_kernels, "NUM_THREADS", threads)
-            monkeypatch.setattr(norm_kernels, "_pool", None)  # a pool of the new size
+        for threads in (1, 2, 3):  # minigrad's one thread pool (minigrad.jit)
+            monkeypatch.setattr(minigrad.jit, "NUM_THREADS", threads)
+            monkeypatch.setitem(minigrad.jit._pool_state, "pool", None)  # of the new size
             spy = _TileSpy(monkeypatch)
             x.grad = w.grad = None
             y = F.batch_norm(x, None, None, w, None, True) + F.group_norm(x, 2, w, None)
             y.backward(minigrad.ones_like(y))
             out[threads] = [to_numpy(t).copy() for t in (y.detach(), x.grad, w.grad)]
-            pool_threads = {t for t in spy.threads if t.startswith("minigrad-norm")}
+            pool_threads = {t for t in spy.threads if t.startswith("minigrad-pool")}
             assert spy.most_tiles() == 9
             assert bool(pool_threads) == (threads > 1), (threads, spy.threads)
-        monkeypatch.setattr(norm_kernels, "_pool", None)
+        monkeypatch.setitem(minigrad.jit._pool_state, "pool", None)
         for threads in (2, 3):
             for a, b in zip(out[1], out[threads]):
                 np.testing.assert_array_equal(a, b)

@@ -3,19 +3,17 @@
 Everything here works on raw NumPy/CuPy arrays: per-channel sums, the two fused
 elementwise formulas of the forward and backward passes (one CuPy kernel each, a short
 sequence of in-place NumPy ufuncs otherwise), and the CPU machinery that runs those
-passes tile by tile (cache-sized tiles of whole samples, on a small thread pool, with
-per-thread scratch buffers).
+passes tile by tile (cache-sized tiles of whole samples, on minigrad's thread pool,
+:func:`minigrad.jit.map_tasks`, with per-thread scratch buffers).
 """
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from minigrad import backend
+from minigrad import backend, jit
 
 __all__ = []  # internal
 
@@ -139,14 +137,6 @@ TILE_BYTES = 1 << 21
 bytes, so that a tile's temporaries stay in the CPU cache: every elementwise step after
 the first reads and writes cache, not memory. (CuPy works on the whole array.)"""
 
-NUM_THREADS = int(os.environ.get("MINIGRAD_NORM_THREADS", min(2, os.cpu_count() or 1)))
-"""Tiles are independent, and NumPy releases the GIL inside its loops, so the CPU path
-runs them on this many threads (environment variable ``MINIGRAD_NORM_THREADS``; 1 turns
-threading off). Partial sums are merged in tile order, so results do not depend on the
-number of threads."""
-
-_pool = None
-_pool_pid = None
 _local = threading.local()
 
 
@@ -157,15 +147,14 @@ cost more than the second core gives (measured on workload W2's BatchNorm2d of
 
 
 def map_tiles(xp, work, tiles):
-    """``[work(t0, t1) for (t0, t1) in tiles]``, on :data:`NUM_THREADS` threads when
-    there are at least :data:`MIN_THREADED_TILES` tiles."""
-    global _pool, _pool_pid
-    if xp is not np or len(tiles) < MIN_THREADED_TILES or NUM_THREADS < 2:
+    """``[work(t0, t1) for (t0, t1) in tiles]``: tiles are independent and NumPy releases
+    the GIL inside its loops, so with at least :data:`MIN_THREADED_TILES` tiles they run
+    on minigrad's thread pool (:func:`minigrad.jit.map_tasks`, ``MINIGRAD_NUM_THREADS``
+    threads). Results come back in tile order and partial sums are merged in that order,
+    so they do not depend on the number of threads."""
+    if xp is not np or len(tiles) < MIN_THREADED_TILES:
         return [work(t0, t1) for t0, t1 in tiles]
-    if _pool is None or _pool_pid != os.getpid():  # (a forked child needs its own)
-        _pool = ThreadPoolExecutor(NUM_THREADS, thread_name_prefix="minigrad-norm")
-        _pool_pid = os.getpid()
-    return list(_pool.map(lambda r: work(*r), tiles))
+    return jit.map_tasks(work, tiles)
 
 
 def tile_ranges(xp, n, row_bytes):
