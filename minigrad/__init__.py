@@ -235,7 +235,18 @@ from minigrad.ops.trig import (
     tan,
 )
 from minigrad.ops.vector_norm import cdist, dist, norm
-from minigrad.tensor import Tensor, is_tensor, set_printoptions
+from minigrad.tensor import (
+    BoolTensor,
+    ByteTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    Tensor,
+    is_tensor,
+    set_printoptions,
+)
 
 bool = bool_  # noqa: A001 - PyTorch's name for the dtype
 clip = clamp

@@ -17,7 +17,10 @@ from minigrad import backend
 from minigrad.autograd import function as _function
 from minigrad.autograd.grad_mode import _GradMode
 
-__all__ = ["Tensor", "is_tensor", "set_printoptions"]
+__all__ = [
+    "Tensor", "is_tensor", "set_printoptions", "FloatTensor", "DoubleTensor", "HalfTensor",
+    "LongTensor", "IntTensor", "BoolTensor", "ByteTensor",
+]  # fmt: skip
 
 _SCALARS = (int, float, bool)
 
@@ -27,12 +30,15 @@ class Tensor:
 
     Create tensors with :func:`minigrad.tensor` and the factory functions
     (:func:`minigrad.zeros`, :func:`minigrad.randn`, ...); this constructor wraps an
-    existing NumPy or CuPy array without copying.
+    existing NumPy or CuPy array without copying. PyTorch's legacy forms also work:
+    ``Tensor([1, 2])`` (a float32 copy of the data), ``Tensor(2, 3)`` (float32 zeros of
+    that shape; PyTorch leaves them uninitialized) and ``Tensor()`` (empty).
 
     Parameters
     ----------
-    data : ndarray
-        A ``numpy.ndarray`` or ``cupy.ndarray``.
+    data : ndarray, sequence or int
+        A ``numpy.ndarray`` or ``cupy.ndarray`` (wrapped), a (nested) sequence of numbers
+        (copied as float32), or sizes.
     requires_grad : bool
         Whether operations on this tensor are recorded for differentiation.
 
@@ -60,11 +66,15 @@ class Tensor:
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
 
-    def __init__(self, data, requires_grad: bool = False):
+    def __init__(self, data=None, *sizes, requires_grad: bool = False):
         if isinstance(data, Tensor):
             data = data.data
         if isinstance(data, np.generic):
             data = np.asarray(data)
+        if sizes and isinstance(sizes[0], bool) and len(sizes) == 1:
+            requires_grad, sizes = sizes[0], ()  # Tensor(array, True)
+        if data is None or isinstance(data, int | list | tuple) or sizes:
+            data = _legacy_array(data, sizes)
         backend.device_of(data)  # raises for anything that is not an array
         self.data = data
         self.grad = None
@@ -1756,6 +1766,61 @@ _TYPE_NAMES = {
     "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
     "LongTensor": "int64", "IntTensor": "int32", "BoolTensor": "bool", "ByteTensor": "uint8",
 }  # fmt: skip
+
+
+def _legacy_array(data, sizes, dtype="float32"):
+    """The array of PyTorch's legacy constructors: sizes give zeros, data is copied."""
+    dev = backend.get_default_device()
+    if data is None:
+        return dev.xp.zeros((0,), dtype=dtype)
+    if isinstance(data, int) and not isinstance(data, bool):
+        shape = (data, *sizes)
+        if not all(isinstance(n, int) for n in shape):
+            raise TypeError(f"Tensor(): sizes must be ints, got {shape}")
+        return dev.xp.zeros(shape, dtype=dtype)
+    if sizes:
+        raise TypeError("Tensor(): give either data or sizes")
+    return dev.xp.asarray(np.asarray(data, dtype=dtype))
+
+
+def _legacy_type(name, dtype):
+    def factory(*args, device=None):
+        if (
+            len(args) == 1
+            and hasattr(args[0], "__array__")
+            and not isinstance(args[0], list | tuple)
+        ):
+            arr = np.asarray(args[0].data if isinstance(args[0], Tensor) else args[0])
+            t = Tensor._make(arr.astype(dtype))
+        else:
+            t = Tensor._make(_legacy_array(args[0] if args else None, args[1:], dtype))
+        return t.to(device) if device is not None else t
+
+    factory.__name__ = factory.__qualname__ = name
+    shown = {"float32": "tensor([1., 2.])", "float64": "tensor([1., 2.], dtype=float64)",
+             "int64": "tensor([1, 2])", "int32": "tensor([1, 2], dtype=int32)",
+             "bool": "tensor([ True,  True])", "uint8": "tensor([1, 2], dtype=uint8)",
+             "float16": "tensor([1., 2.], dtype=float16)"}  # fmt: skip
+    example = shown[dtype]
+    factory.__doc__ = f"""PyTorch's legacy ``torch.{name}``: a {dtype} tensor of the data, or
+    zeros of the given sizes.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.{name}([1, 2])
+    {example}
+    """
+    return factory
+
+
+FloatTensor = _legacy_type("FloatTensor", "float32")
+DoubleTensor = _legacy_type("DoubleTensor", "float64")
+HalfTensor = _legacy_type("HalfTensor", "float16")
+LongTensor = _legacy_type("LongTensor", "int64")
+IntTensor = _legacy_type("IntTensor", "int32")
+BoolTensor = _legacy_type("BoolTensor", "bool")
+ByteTensor = _legacy_type("ByteTensor", "uint8")
 
 _PRINT_DEFAULTS = {
     "precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None,

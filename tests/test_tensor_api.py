@@ -667,6 +667,20 @@ def test_sampling_and_index_factories(device):
     assert mg.all(x > -3).item() and not mg.any(x > 5).item()
 
 
+def test_legacy_constructors():
+    assert mg.Tensor([1, 2]).dtype == mg.float32 and mg.Tensor([1, 2]).tolist() == [1.0, 2.0]
+    assert mg.Tensor(2, 3).shape == (2, 3) and mg.Tensor(2, 3).sum().item() == 0.0
+    assert mg.Tensor().shape == (0,) and mg.Tensor((2, 3)).tolist() == [2.0, 3.0]
+    a = np.ones(2)
+    t = mg.Tensor(a, True)
+    assert t.data is a and t.requires_grad  # an array is wrapped, as before
+    assert mg.LongTensor([1, 2]).dtype == mg.int64 and mg.FloatTensor(2).shape == (2,)
+    assert mg.DoubleTensor(np.array([1, 2])).dtype == F64
+    assert mg.BoolTensor([1, 0]).tolist() == [True, False]
+    with pytest.raises(TypeError, match="either data or sizes"):
+        mg.Tensor([1], 2)
+
+
 def test_bernoulli(device):
     p = mg.full((2000,), 0.3, device=device)
     draws = mg.bernoulli(p)
