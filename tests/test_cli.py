@@ -248,15 +248,18 @@ def test_study_list_and_quick_study(tmp_path, capsys):
 
 
 def test_compare_defaults_are_the_readme_grid():
-    """`minigrad compare` with no options: a CNN on digits, 5 norms x 3 batch sizes x 3 seeds."""
+    """`minigrad compare` with no options: a CNN on mnist1d, 7 norms x 2 batch sizes x 5 seeds."""
     from minigrad.cli import build_parser, compare_configs
 
     configs = compare_configs(build_parser().parse_args(["compare"]))
-    assert len(configs) == 45
-    assert {c.norm for c in configs} == {"none", "batch", "layer", "group", "instance"}
-    assert {c.batch_size for c in configs} == {4, 16, 64}
-    assert {c.seed for c in configs} == {0, 1, 2}
-    assert {(c.model, c.dataset) for c in configs} == {("cnn", "digits")}
+    assert len(configs) == 70
+    assert {c.norm for c in configs} == {
+        "none", "batch", "layer", "group", "instance", "renorm", "rms"
+    }  # fmt: skip
+    assert {c.batch_size for c in configs} == {4, 32}
+    assert {c.seed for c in configs} == {0, 1, 2, 3, 4}
+    assert {(c.model, c.dataset, c.epochs) for c in configs} == {("cnn", "mnist1d", 3)}
+    assert build_parser().parse_args(["train"]).dataset == "digits"  # train keeps its default
     for c in configs:
         c.validate()
 

@@ -223,7 +223,7 @@ class RunConfig:
         choices=NORMS,
         group="data",
         axis="--norms",
-        axis_default=["none", "batch", "layer", "group", "instance"],
+        axis_default=["none", "batch", "layer", "group", "instance", "renorm", "rms"],
     )
     width: int = _setting(
         16,
@@ -243,7 +243,7 @@ class RunConfig:
         "training batch size",
         check=positive_int,
         axis="--batch-sizes",
-        axis_default=[4, 16, 64],
+        axis_default=[4, 32],
     )
     lr: float = _setting(
         0.05,
@@ -261,14 +261,14 @@ class RunConfig:
         "epochs per run",
         check=positive_int,
         cli_default=None,
-        default_text="train 5, compare 6",
+        default_text="train 5, compare 3",
     )
     seed: int = _setting(
         0,
         "random seed (weights, batch order, dropout)",
         check=nonneg_int,
         axis="--seeds",
-        axis_default=[0, 1, 2],
+        axis_default=[0, 1, 2, 3, 4],
         axis_help="random seeds (weights, batch order, dropout)",
     )
     device: str = _setting("cpu", "cpu or cuda[:n] (needs CuPy)", check=_device)
