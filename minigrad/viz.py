@@ -4,7 +4,8 @@
 ``backward()`` walks) and writes it in the DOT language:
 
 - an **op** node (a box) for each :class:`~minigrad.autograd.Function`, labelled with
-  its name (``Mul``, ``MatMul``, ...);
+  its name (``Mul``, ``MatMul``, ...) and, for a fused op, the implementation that ran
+  (``grad_fn.impl``: ``numpy``, ``cpu-compiled`` or ``cupy``);
 - a **leaf** node (an ellipse) for each input tensor that no recorded op made:
   parameters and inputs, labelled with shape, dtype and whether it requires grad;
 - a **constant** node for Python numbers passed to an op;
@@ -154,6 +155,8 @@ def to_dot(tensor, show_saved: bool = False, params: dict | None = None) -> str:
             return ids[id(fn)]
         nid = new_id(fn)
         label = fn.name
+        if fn.impl is not None:
+            label += f"\n{fn.impl}"
         if fn.inputs is None:
             label += "\n(freed)"
         if show_saved:

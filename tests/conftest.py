@@ -130,8 +130,21 @@ def cpu_kernels(request):
     ``numba`` half is skipped (reason shown) without Numba; on cuda it does not exist."""
     if request.param == "numba" and JIT_SKIP:
         pytest.skip(f"numba: Numba is {JIT_SKIP}")
+    from minigrad.ops import impl
+
+    before = dict(impl.COUNTS)
     with minigrad.jit.enabled_as(request.param == "numba"):
         yield request.param
+    # what ran, as the implementation selector recorded it (grad_fn.impl)
+    ran = {k: impl.COUNTS[k] - before[k] for k in before}
+    if request.param == "numba" and not ran[impl.COMPILED] and ran[impl.NUMPY]:
+        NO_COMPILED_RUN.append(request.node.nodeid)
+
+
+NO_COMPILED_RUN = []
+"""Tests whose ``numba`` half ran fused ops but no compiled kernel (every op took the
+NumPy code: a dtype or window size the kernels do not take), so that half repeats the
+``numpy`` one; listed at the end of the run."""
 
 
 # ------------------------------------------------------------ host round trips (twin)
@@ -220,6 +233,10 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("=", "skips by reason")
         for reason, n in reasons.most_common():
             terminalreporter.write_line(f"SKIPPED {n:5d}  {reason}")
+    if NO_COMPILED_RUN:
+        terminalreporter.write_sep("=", "cpu_kernels=numba halves that ran no compiled kernel")
+        for nodeid in NO_COMPILED_RUN:
+            terminalreporter.write_line(nodeid)
     if DEVICE_SYNCS:
         terminalreporter.write_sep("=", "--cupy-twin: scalar reads of device data in op code")
         terminalreporter.write_line(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from minigrad import backend
 from minigrad.autograd.function import Function
+from minigrad.ops import impl
 from minigrad.ops.elementwise import where
 from minigrad.ops.reduce import softmax
 from minigrad.ops.reduce import sum as _sum
@@ -25,6 +26,10 @@ from minigrad.ops.shape import reshape
 from minigrad.tensor import Tensor
 
 __all__ = []  # internal: use minigrad.nn.functional.cross_entropy
+
+LOSS = impl.family("loss")
+"""The fused losses' implementations: "numpy" and "cupy" (one ``xp`` code; no compiled
+CPU kernels)."""
 
 
 class _CEContext:
@@ -42,6 +47,7 @@ class CrossEntropy(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
+        impl.choose(self, LOSS, x)
         m, c = x.shape
         dt = x.dtype
         z = x - x.max(axis=1, keepdims=True)
@@ -114,6 +120,7 @@ class CrossEntropyGrad(Function):
 
     def forward(self, x, gy):
         xp = backend.array_module(x)
+        impl.choose(self, LOSS, x)
         ctx = self.ctx
         p = self.p
         if p is None:

@@ -130,4 +130,10 @@ def choose(fn, fam, *arrays, **details):
     ('numpy', 'numpy')
     """
     name = fn.impl = select(fam, *arrays, **details)
+    COUNTS[name] += 1
     return name
+
+
+COUNTS = dict.fromkeys(NAMES, 0)
+"""How many times :func:`choose` picked each implementation since the process started
+(read by the tests: the compiled half of a kernel test must run compiled code)."""

@@ -13,7 +13,8 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops import elementwise as _ew
-from minigrad.ops.cross_entropy import CrossEntropy
+from minigrad.ops import impl
+from minigrad.ops.cross_entropy import LOSS, CrossEntropy
 from minigrad.ops.reduce import log_softmax
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import permute, reshape
@@ -504,6 +505,7 @@ class _BCE(Function):
 
     def forward(self, x, y):
         xp = backend.array_module(x)
+        impl.choose(self, LOSS, x)
         with backend.np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100
             log_x = xp.maximum(xp.log(x), -100.0)
             log_1mx = xp.maximum(xp.log1p(-x), -100.0)  # log1p: exact for tiny x
