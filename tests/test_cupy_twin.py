@@ -143,10 +143,11 @@ def test_reduction_kernel_and_raw_kernel():
 def test_minigrad_norm_kernels_match_the_numpy_path(monkeypatch):
     """minigrad's CuPy kernels (the fused norm passes), run through the twin, give the
     NumPy path's values."""
+    from minigrad.ops import norm_cupy as nc
     from minigrad.ops import norm_kernels as nk
 
     monkeypatch.setitem(sys.modules, "cupy", CP)
-    monkeypatch.setattr(nk, "_KERNELS", None)
+    monkeypatch.setattr(nc, "_KERNELS", None)
     rng = np.random.default_rng(0)
     x, g = (rng.standard_normal((3, 4, 5)).astype(np.float32) for _ in range(2))
     m, k, c, c2 = (rng.standard_normal((1, 4, 1)).astype(np.float32) for _ in range(4))
@@ -155,11 +156,11 @@ def test_minigrad_norm_kernels_match_the_numpy_path(monkeypatch):
     want_bwd = nk.bwd_combine(g, x, m, c2, c, k, np.empty_like(x), np.empty_like(x))
     dx, dg, dm, dk, dc, dc2 = (CP.asarray(a) for a in (x, g, m, k, c, c2))
     monkeypatch.setattr(backend, "_cupy", CP)
-    np.testing.assert_allclose(nk.chan_dot(dx, dg).get(), want_dot, rtol=1e-5)
-    np.testing.assert_allclose(nk.fwd_affine(dx, dm, dk, dc, CP.empty_like(dx)).get(), want_fwd)
-    got = nk.bwd_combine(dg, dx, dm, dc2, dc, dk, CP.empty_like(dx), None).get()
+    np.testing.assert_allclose(nc.chan_dot(dx, dg).get(), want_dot, rtol=1e-5)
+    np.testing.assert_allclose(nc.fwd_affine(dx, dm, dk, dc, CP.empty_like(dx)).get(), want_fwd)
+    got = nc.bwd_combine(dg, dx, dm, dc2, dc, dk, CP.empty_like(dx), None).get()
     np.testing.assert_allclose(got, want_bwd, rtol=1e-6, atol=1e-6)
-    monkeypatch.setattr(nk, "_KERNELS", None)
+    monkeypatch.setattr(nc, "_KERNELS", None)
 
 
 def test_cuda_device_of_the_twin():
@@ -177,11 +178,11 @@ def test_a_training_step_reads_the_device_only_where_known(monkeypatch):
     stall a GPU (a regression guard for the reads the twin found and that were removed)."""
     import minigrad.nn as nn
     import minigrad.nn.functional as F
-    from minigrad.ops import norm_kernels
+    from minigrad.ops import norm_cupy
 
     monkeypatch.setitem(sys.modules, "cupy", CP)
     monkeypatch.setattr(backend, "_cupy", CP)
-    monkeypatch.setattr(norm_kernels, "_KERNELS", None)
+    monkeypatch.setattr(norm_cupy, "_KERNELS", None)
     model = nn.Sequential(
         nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(4, 4, 3, padding=1), nn.GroupNorm(2, 4), nn.ReLU(), nn.AvgPool2d(2),
@@ -203,5 +204,5 @@ def test_a_training_step_reads_the_device_only_where_known(monkeypatch):
         if d == "d2h" and site.startswith(package)
     }
     del cupy_twin.TRANSFERS[start:]
-    monkeypatch.setattr(norm_kernels, "_KERNELS", None)
+    monkeypatch.setattr(norm_cupy, "_KERNELS", None)
     assert reads <= {"ops/loss.py _check_target", "ops/cross_entropy.py forward"}, reads

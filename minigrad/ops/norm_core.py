@@ -55,15 +55,12 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.ops import impl, norm_jit
-from minigrad.ops.impl import COMPILED
+from minigrad.ops import impl, norm_cupy, norm_jit, norm_kernels
+from minigrad.ops.impl import COMPILED, CUPY, NUMPY
 from minigrad.ops.norm_kernels import (
-    bwd_combine,
-    chan_dot,
     chan_sum,
     col,
     expand,
-    fwd_affine,
     loader,
     map_tiles,
     scratch,
@@ -78,6 +75,17 @@ NORM = impl.family("norm")
 :mod:`minigrad.ops.norm_kernels`) and "cpu-compiled" (:mod:`minigrad.ops.norm_jit`'s
 loops, every dtype: float16 is computed in float32)."""
 NORM.register(COMPILED)
+
+FUSED = {NUMPY: norm_kernels, CUPY: norm_cupy}
+"""Where the fused passes ``chan_dot``, ``fwd_affine`` and ``bwd_combine`` of each
+implementation live (the compiled one has its own loops, :mod:`minigrad.ops.norm_jit`)."""
+
+
+def chan_dot(a, b):
+    """``sum(a * b)`` over axes 0 and 2 of two ``(A, C, B)`` arrays, by the implementation
+    the selector picks for them (callers outside the core's nodes: :mod:`minigrad.ops.norm`;
+    the compiled implementation's channel sums are NumPy's)."""
+    return FUSED.get(impl.select(NORM, a), norm_kernels).chan_dot(a, b)
 
 
 class _Layout:
@@ -118,19 +126,21 @@ class _Layout:
         return tile_ranges(xp, self.T, self.L * itemsize)
 
 
-def local_moments(xp, lay, src, acc, center, use_jit):
+def local_moments(xp, lay, src, acc, center, name):
     """Shared statistics, step 1 "local moments": ``(n, mean, var)`` of this batch.
 
-    ``src`` is the ``(T, L)`` input (C-contiguous in dtype ``acc`` when ``use_jit``);
+    ``src`` is the ``(T, L)`` input (C-contiguous in dtype ``acc`` for the compiled
+    implementation; ``name`` is the implementation, :mod:`minigrad.ops.impl`);
     ``n = T * B`` elements per channel, ``mean`` (None without centering) and the
     biased ``var`` per channel. NumPy: each cache-sized tile's mean and sum of squared
     deviations (two-pass within the tile), merged exactly across tiles (Chan, Golub &
     LeVeque), so the input is read from memory once.
     """
     n = lay.T * lay.B
-    if use_jit:
+    if name == COMPILED:
         mean, var = norm_jit.shared_moments(lay, src, center)
         return n, (mean if center else None), var
+    chan_dot = FUSED[name].chan_dot
     B, L, sv = lay.B, lay.L, lay.sv_shape
     load = loader(xp, src, acc, "x")
 
@@ -188,15 +198,16 @@ def combine_moments(parts):
     return n_seen, mean, m2 / n_seen
 
 
-def normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, shape, dtype, use_jit):
+def normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, shape, dtype, name):
     """Shared statistics, step 3 "normalize": ``(x - mean) * invstd * weight + bias``
     per channel, as a new array of ``shape`` and ``dtype`` (``src`` as in
     :func:`local_moments`)."""
     T, L, B, sv = lay.T, lay.L, lay.B, lay.sv_shape
-    if use_jit:
+    if name == COMPILED:
         y2 = np.empty((T, L), dtype=acc)
         norm_jit.shared_normalize(lay, src, mean, invstd, wa, ba, acc, y2)
         return y2.astype(dtype, copy=False).reshape(shape)
+    fwd_affine = FUSED[name].fwd_affine
     load = loader(xp, src, acc, "x")
     y = xp.empty(shape, dtype=dtype)  # owns its memory (not a view)
     y2 = y.reshape(T, L)
@@ -294,6 +305,7 @@ class Normalize(Function):
             y2, mean, var, invstd = norm_jit.forward(lay, x2, wa, ba, self.eps, self.center, acc)
             self.mean, self.var, self.invstd = mean, var, invstd
             return y2.reshape(x.shape)
+        chan_dot, fwd_affine = FUSED[self.impl].chan_dot, FUSED[self.impl].fwd_affine
         tiles = lay.tiles(xp, acc.itemsize)
         load = loader(xp, x2, acc, "x")
         y = xp.empty(x.shape, dtype=x.dtype)  # owns its memory (not a view)
@@ -345,6 +357,7 @@ class Normalize(Function):
         ``self.sync`` (SyncBatchNorm), then normalize."""
         lay, acc = self.lay, self.acc
         use_jit = self.impl == COMPILED
+        name = self.impl
         if x.size == 0:  # an empty batch: nothing to normalize (but a SyncBN rank
             self.x2 = x  # with no samples still takes part in the collectives)
             n, z = 0, xp.zeros(lay.c if (lay.T or self.sync) else 0, dtype=acc)
@@ -355,7 +368,7 @@ class Normalize(Function):
         else:
             x2 = self.x2 = x.reshape(lay.T, lay.L)  # saved for backward
             src = np.ascontiguousarray(x2, dtype=acc) if use_jit else x2
-            n, mean, var = local_moments(xp, lay, src, acc, self.center, use_jit)
+            n, mean, var = local_moments(xp, lay, src, acc, self.center, name)
         if self.sync is not None:
             n, mean, var = self.sync.combine(n, mean, var)
             self.M = n
@@ -363,7 +376,7 @@ class Normalize(Function):
         if x.size == 0:
             y = xp.empty(x.shape, dtype=x.dtype)
         else:
-            y = normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, x.shape, x.dtype, use_jit)
+            y = normalize_shared(xp, lay, src, mean, invstd, wa, ba, acc, x.shape, x.dtype, name)
         self.mean = None if mean is None else mean.astype(acc, copy=False)
         self.var, self.invstd = var.astype(acc, copy=False), invstd.astype(acc, copy=False)
         return y
@@ -429,6 +442,8 @@ class NormalizeGrad(Function):
                 self.has_weight, self.has_bias, acc, dx2,
             )  # fmt: skip
         else:
+            fused = FUSED[self.impl]
+            chan_dot, fwd_affine, bwd_combine = fused.chan_dot, fused.fwd_affine, fused.bwd_combine
             K, c = lay.K, lay.c
             Q = av(1)[2] if K else 0
             wb = None if wa is None else expand(wa, Q)
@@ -503,6 +518,7 @@ class NormalizeGrad(Function):
             if dx is not dx2:
                 dx2[...] = dx
             return gw, gb
+        chan_dot, bwd_combine = FUSED[self.impl].chan_dot, FUSED[self.impl].bwd_combine
         inv_m = 1.0 / max(f.M, 1)
         tiles = lay.tiles(xp, acc.itemsize)
         load_g = loader(xp, gy.reshape(T, L), acc, "g")

@@ -1,10 +1,12 @@
 """Array-level building blocks of the normalization core (:mod:`minigrad.ops.norm_core`).
 
-Everything here works on raw NumPy/CuPy arrays: per-channel sums, the two fused
-elementwise formulas of the forward and backward passes (one CuPy kernel each, a short
-sequence of in-place NumPy ufuncs otherwise), and the CPU machinery that runs those
-passes tile by tile (cache-sized tiles of whole samples, on minigrad's thread pool,
-:func:`minigrad.jit.map_tasks`, with per-thread scratch buffers).
+Everything here works on raw arrays: per-channel sums, the two fused elementwise
+formulas of the forward and backward passes as short sequences of in-place NumPy ufuncs
+(:func:`chan_dot`, :func:`fwd_affine` and :func:`bwd_combine` are the "numpy"
+implementation; :mod:`minigrad.ops.norm_cupy` has the same three as fused CuPy kernels),
+and the CPU machinery that runs those passes tile by tile (cache-sized tiles of whole
+samples, on minigrad's thread pool, :func:`minigrad.jit.map_tasks`, with per-thread
+scratch buffers; on CuPy the whole array is one tile).
 """
 
 from __future__ import annotations
@@ -34,11 +36,8 @@ def chan_sum(v):
 
 
 def chan_dot(a, b):
-    """``sum(a * b)`` of two ``(A, C, B)`` arrays over axes 0 and 2: shape ``(C,)``."""
-    xp = backend.array_module(a)
+    """``sum(a * b)`` of two ``(A, C, B)`` NumPy arrays over axes 0 and 2: shape ``(C,)``."""
     A, C, B = a.shape
-    if xp is not np:
-        return cupy_kernels().dot(a, b, axis=(0, 2))
     if B == 1:
         return np.einsum("ac,ac->c", a.reshape(A, C), b.reshape(A, C))
     r = np.einsum("ij,ij->i", a.reshape(A * C, B), b.reshape(A * C, B))
@@ -48,38 +47,6 @@ def chan_dot(a, b):
 def col(v):
     """A ``(C,)`` vector as ``(1, C, 1)``, to broadcast against a 3-d view."""
     return v.reshape(1, -1, 1)
-
-
-# ----------------------------------------------------------------------- CuPy kernels
-_KERNELS = None
-
-
-def cupy_kernels():
-    """Fused CuPy kernels for the passes over the data (built once, on first GPU use).
-
-    Untested without a GPU: each kernel is the one-line formula of the NumPy code path
-    it replaces (see :func:`fwd_affine` and :func:`bwd_combine`).
-    """
-    global _KERNELS
-    if _KERNELS is None:
-        import cupy
-
-        class _K:
-            dot = cupy.ReductionKernel(
-                "T a, T b", "T s", "a * b", "x + y", "s = a", "0", "minigrad_norm_dot"
-            )
-            fwd = cupy.ElementwiseKernel(
-                "T x, T m, T k, T c", "Y y", "y = (Y)((x - m) * k + c)", "minigrad_norm_fwd"
-            )
-            bwd = cupy.ElementwiseKernel(
-                "T g, T x, T m, T c2, T c1, T k",
-                "Y dx",
-                "dx = (Y)(k * (g - c1 - (x - m) * c2))",
-                "minigrad_norm_bwd",
-            )
-
-        _KERNELS = _K
-    return _KERNELS
 
 
 def expand(v, n):
@@ -96,13 +63,8 @@ def expand(v, n):
 
 
 def fwd_affine(x, m, k, c, out):
-    """``out = (x - m) * k + c``; ``m, k, c`` broadcast against ``x`` (``m``/``c`` may be
-    None)."""
-    xp = backend.array_module(x)
-    if xp is not np:
-        z = k.dtype.type(0)
-        m, c = (z if m is None else m), (z if c is None else c)
-        return cupy_kernels().fwd(x, m, k, c, out)
+    """``out = (x - m) * k + c`` (NumPy); ``m, k, c`` broadcast against ``x`` (``m``/``c``
+    may be None)."""
     if m is None:
         np.multiply(x, k, out=out)
     else:
@@ -117,11 +79,6 @@ def bwd_combine(g, x, m, c2, c1, k, out, scratch):
     """``out = k * (g - c1 - (x - m) * c2)``; the constants broadcast against ``x``
     (``m``, ``c1`` may be None). ``scratch`` (shaped like ``x``, may be ``x`` itself)
     holds the intermediate; it stays in cache because the caller works tile by tile."""
-    xp = backend.array_module(g)
-    if xp is not np:
-        z = k.dtype.type(0)
-        m, c1 = (z if m is None else m), (z if c1 is None else c1)
-        return cupy_kernels().bwd(g, x, m, c2, c1, k, out)
     fwd_affine(x, m, c2, c1, out=scratch)
     dst = out if out.dtype == scratch.dtype else scratch
     np.subtract(g, scratch, out=dst)
