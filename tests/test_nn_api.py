@@ -783,3 +783,38 @@ def test_rrelu_training_draws_slopes_in_range(device):
     assert np.all(g[~neg] == 1)
     m = nn.RReLU(0.1, 0.3)
     assert float(m.eval()(minigrad.tensor([-1.0]))) == pytest.approx(-0.2)
+
+
+DEC = sorted(k.split(".")[1] for k in FIX.files if k.startswith("dec.") and k.endswith("config"))
+
+
+@pytest.mark.parametrize("name", DEC)
+def test_transformer_decoder_matches_pytorch(name, device):
+    cfg = json.loads(str(FIX[f"dec.{name}.config"]))
+    dd = dict(dtype=minigrad.float64, device=device)
+    if "full" in cfg:
+        m = nn.Transformer(**cfg["full"], **dd)
+    else:
+        m = nn.TransformerDecoderLayer(**cfg["layer"], **dd)
+    prefix = f"dec.{name}.param."
+    params = {k[len(prefix) :]: FIX[k] for k in FIX.files if k.startswith(prefix)}
+    assert set(params) == set(m.state_dict())
+    m.load_state_dict({k: minigrad.tensor(v, device=device) for k, v in params.items()})
+    m.eval()
+    tgt = _t(f"dec.{name}.in.tgt", device, grad=True)
+    mem = _t(f"dec.{name}.in.mem", device, grad=True)
+    call = {}
+    if cfg.get("causal"):
+        call["tgt_mask"] = nn.Transformer.generate_square_subsequent_mask(cfg["tgt"][0], **dd)
+        call["tgt_is_causal"] = True
+    if cfg.get("mem_kpm"):
+        call["memory_key_padding_mask"] = _t(f"dec.{name}.in.kpm", device)
+    out = m(mem, tgt, **call) if "full" in cfg else m(tgt, mem, **call)
+    np.testing.assert_allclose(to_numpy(out), FIX[f"dec.{name}.out"], rtol=1e-9, atol=1e-11)
+    (out * minigrad.tensor(FIX[f"dec.{name}.gy"], device=device)).sum().backward()
+    for n, t in (("tgt", tgt), ("mem", mem)):
+        want = FIX[f"dec.{name}.grad.{n}"]
+        np.testing.assert_allclose(to_numpy(t.grad), want, rtol=1e-8, atol=1e-11)
+    for pname, p in m.named_parameters():
+        want = FIX[f"dec.{name}.pgrad.{pname}"]
+        np.testing.assert_allclose(to_numpy(p.grad), want, rtol=1e-8, atol=1e-11)
