@@ -1,6 +1,7 @@
 """Pooling geometry shared by :mod:`minigrad.ops.max_pool` and :mod:`minigrad.ops.avg_pool`:
 argument checks, PyTorch's output-size rule (with ``ceil_mode``) and the strided slices
-that visit every window at once (see :mod:`minigrad.ops.pool` for how pooling works).
+that visit every window at once (see :mod:`minigrad.ops.pool` for how pooling works),
+and the pooling family's implementations (:data:`POOL`, :mod:`minigrad.ops.impl`).
 """
 
 from __future__ import annotations
