@@ -22,7 +22,14 @@ _local = threading.local()
 @dataclass(frozen=True)
 class WorkerInfo:
     """What :func:`get_worker_info` returns inside a worker: its ``id`` (0 ..
-    ``num_workers - 1``), ``num_workers``, a per-worker ``seed`` and the ``dataset``."""
+    ``num_workers - 1``), ``num_workers``, a per-worker ``seed`` and the ``dataset``.
+
+    Examples
+    --------
+    >>> from minigrad.data import WorkerInfo
+    >>> WorkerInfo(id=1, num_workers=4, seed=7, dataset=None).num_workers
+    4
+    """
 
     id: int
     num_workers: int
