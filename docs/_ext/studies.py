@@ -164,16 +164,23 @@ def _baselines_table(folder: Path) -> list[str]:
         "6,000 steps), beside the published numbers "
         "(see {doc}`mnist1d-baselines`).",
         "",
-        "| model | published (%) | ours (%), mean ± std | seeds |",
-        "|---|---|---|---|",
+        "| model | published (%) | ours (%), mean ± std | seeds | ours minus published (95% CI) |",
+        "|---|---|---|---|---|",
     ]
-    if (folder / "results.jsonl").is_file() and _verdicts(folder) is not None:
+    blob = _verdicts(folder)
+    if (folder / "results.jsonl").is_file() and blob is not None:
+        verdicts = {c["claim"]["published"]: c.get("verdict") for c in blob["claims"]}
         for row, m, s, k, acc in BaselinesStudy().table_rows(read_results(folder)):
             ours = f"{m:.1f} ± {s:.1f}" if k else "—"
-            lines.append(f"| {row} | {acc:g} | {ours} | {k} |")
+            v = verdicts.get(f"{acc:g}% test accuracy")
+            diff = "—"
+            if v and v.get("ci_low") is not None:
+                diff = (f"{v['estimate']:+.1f} ({v['ci_low']:+.1f} to {v['ci_high']:+.1f}): "
+                        f"**{v['verdict']}**")  # fmt: skip
+            lines.append(f"| {row} | {acc:g} | {ours} | {k} | {diff} |")
     else:
         for row, _, _, _, acc in MODELS:
-            lines.append(f"| {row} | {acc:g} | not run yet | 0 |")
+            lines.append(f"| {row} | {acc:g} | not run yet | 0 | — |")
     return [*lines, ""]
 
 
