@@ -147,7 +147,7 @@ def test_write_dot(tmp_path, device):
 def test_render_without_graphviz_package_raises_import_error(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "graphviz", None)  # makes `import graphviz` fail
     x = minigrad.ones(2, requires_grad=True)
-    with pytest.raises(ImportError, match=r"minigrad\[graph\]"):
+    with pytest.raises(ImportError, match=r"minigrad-lab\[graph\]"):
         render(x.sum(), tmp_path / "g")
 
 

@@ -134,6 +134,8 @@ def load_arrays(
 
 #: ``(name, root, subset, test_subset, seed) -> DataArrays`` of this process.
 _CACHE: dict = {}
+#: How many times this process loaded each key of :data:`_CACHE` (1 each, unless cleared).
+_LOADS: dict = {}
 
 
 def cached_arrays(
@@ -158,6 +160,7 @@ def cached_arrays(
     arrays = _CACHE.get(key)
     if arrays is None:
         arrays = _CACHE[key] = load_arrays(name, root, subset, test_subset, seed)
+        _LOADS[key] = _LOADS.get(key, 0) + 1
     return arrays
 
 
