@@ -149,6 +149,19 @@ per step).
             table(["difference", *(f"batch {b}" for b in sizes)], diffs),
             "",
         ]
+        lines += [
+            "**Caveat: LayerNorm of a one-value input.** Read this way, each step feeds the "
+            "LSTM a single number x_t, so the input-to-hidden pre-activation is x_t·w (w the "
+            "4H weights of the one input), and Ba et al.'s LayerNorm of it over its 4H "
+            "features is (x_t·w - mean)/std = sign(x_t)·LN(w) (up to eps): it keeps only the "
+            "sign of each input value and erases its size (`nn.LayerNormLSTM(1, H)` gives "
+            "the same output for x_t = 0.5 and 2.0). The LayerNorm LSTM here cannot see the "
+            "signal's amplitude, which explains its near-chance error; per-step BatchNorm "
+            "normalizes each feature over the batch and keeps it. The LayerNorm verdicts "
+            "below are about this setting (scalar inputs per step), not about LayerNorm "
+            "LSTMs on multi-feature inputs (Ba et al.'s tasks feed word embeddings).",
+            "",
+        ]
         if figures.have_matplotlib():
             groups = {LABELS[n]: {b: [value(r) for r in by(records, norm=n, batch_size=b)]
                                   for b in sizes} for n in norms}  # fmt: skip
