@@ -123,7 +123,7 @@ def _job(n: int, steps: int, threads: int, variants):
     """The command and environment of an ``n``-process job."""
     env = dict(os.environ)
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "MINIGRAD_NUM_THREADS", "MINIGRAD_NORM_THREADS"):  # fmt: skip
+                "MINIGRAD_NUM_THREADS"):  # fmt: skip
         env[var] = str(threads)
     env.setdefault("MPIEXEC_TIMEOUT", "600")
     mpiexec = os.path.join(os.path.dirname(sys.executable), "mpiexec")

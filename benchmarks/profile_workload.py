@@ -31,7 +31,7 @@ def main(argv=None):
         "OMP_NUM_THREADS",
         "OPENBLAS_NUM_THREADS",
         "MKL_NUM_THREADS",
-        "MINIGRAD_NORM_THREADS",
+        "MINIGRAD_NUM_THREADS",
     ):
         os.environ[var] = str(args.threads)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

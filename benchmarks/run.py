@@ -6,8 +6,8 @@ Usage::
                              [--device cpu|cuda] [--threads 2] [--no-torch] [--no-jit]
 
 Both frameworks run in this one process on the same data, float32. On the CPU the
-BLAS of NumPy, minigrad's thread pools (``MINIGRAD_NUM_THREADS`` for the compiled
-kernels, ``MINIGRAD_NORM_THREADS`` for the NumPy norm path) and PyTorch's intra-op pool
+BLAS of NumPy, minigrad's one thread pool (``MINIGRAD_NUM_THREADS``, shared by the
+compiled kernels and the NumPy norm tiles) and PyTorch's intra-op pool
 are pinned to ``--threads`` (default 2):
 the thread environment variables are set here *before* NumPy is imported, and
 threadpoolctl (when installed) enforces the limit as well. Each row reports the median
@@ -39,8 +39,7 @@ _THREAD_VARS = (
     "BLIS_NUM_THREADS",
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
-    "MINIGRAD_NORM_THREADS",  # minigrad's thread pool for the NumPy norm path
-    "MINIGRAD_NUM_THREADS",  # minigrad's thread pool for the compiled (Numba) kernels
+    "MINIGRAD_NUM_THREADS",  # minigrad's one thread pool (compiled kernels, NumPy norm tiles)
     "NUMBA_NUM_THREADS",
 )
 

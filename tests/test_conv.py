@@ -55,9 +55,7 @@ def _case_id(i):
 def layout(request, monkeypatch):
     """Run a test with each of the two im2col layouts of minigrad.ops.conv (chosen by the
     size of the reduction in normal use; forced here)."""
-    monkeypatch.setattr(
-        conv_ops, "_PER_SAMPLE_BELOW", 10**9 if request.param == "per-sample" else 0
-    )
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_BELOW", 10**9 if request.param == "per-sample" else 0)
     return request.param
 
 

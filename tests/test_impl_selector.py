@@ -118,6 +118,33 @@ def test_relu_records_its_implementation(device, cpu_kernels):
     assert F.relu(xh).grad_fn.impl == expected(device, cpu_kernels, compiled=False)
 
 
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_rnn_records_its_implementation(mode, device, cpu_kernels):
+    from minigrad.ops.rnn_cell import gru_cell, lstm_cell
+    from minigrad.ops.rnn_sequence import recurrent_sequence
+
+    G, T, B, H = (4 if mode == "LSTM" else 3), 3, 2, 5
+    want = expected(device, cpu_kernels)
+    xg = minigrad.randn(T, B, G * H, device=device, requires_grad=True)
+    h0 = minigrad.randn(B, H, device=device)
+    c0 = minigrad.randn(B, H, device=device) if mode == "LSTM" else None
+    w = minigrad.randn(G * H, H, device=device, requires_grad=True)
+    out, *_ = recurrent_sequence(mode, xg, h0, c0, w)
+    node = out.grad_fn
+    while type(node).__name__ != "RecurrentSequence":  # through the output's view
+        node = node.inputs[0].grad_fn
+    assert node.impl == want
+    hg = minigrad.randn(B, G * H, device=device, requires_grad=True)
+    step = lstm_cell(xg[0], hg, c0)[0] if mode == "LSTM" else gru_cell(xg[0], hg, h0)
+    assert step.grad_fn.impl == want
+    x16, hg16 = (t.detach()[0 if t is xg else ...].half().requires_grad_() for t in (xg, hg))
+    if mode == "LSTM":  # float16: no kernel
+        step = lstm_cell(x16, hg16, c0.half())[0]
+    else:
+        step = gru_cell(x16, hg16, h0.half())
+    assert step.grad_fn.impl == expected(device, cpu_kernels, compiled=False)
+
+
 def test_losses_record_their_implementation(device, cpu_kernels):
     """The losses have one ``xp`` implementation: "numpy" on the CPU in both settings."""
     x = minigrad.randn(5, 4, device=device, requires_grad=True)
@@ -208,8 +235,9 @@ def test_every_fused_family_is_registered():
     import minigrad.ops.cross_entropy  # noqa: F401
     import minigrad.ops.norm_core  # noqa: F401
     import minigrad.ops.pool_window  # noqa: F401
+    import minigrad.ops.rnn_cell  # noqa: F401
     import minigrad.ops.unary  # noqa: F401
 
-    for name in ("conv", "pool", "norm", "relu"):
+    for name in ("conv", "pool", "norm", "relu", "rnn"):
         assert "cpu-compiled" in impl.family(name).supports, name
     assert "cpu-compiled" not in impl.family("loss").supports

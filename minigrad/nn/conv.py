@@ -11,8 +11,9 @@ from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.module import Module, Parameter
-from minigrad.ops.conv import _same_pad, _tuple, conv1d, conv2d
+from minigrad.ops.conv import conv1d, conv2d
 from minigrad.ops.pad import pad
+from minigrad.ops.window import int_tuple, same_pad
 from minigrad.tensor import Tensor
 
 __all__ = ["Conv1d", "Conv2d"]
@@ -51,9 +52,9 @@ class _ConvNd(Module):
                 f"{name}: padding_mode must be one of {list(_PADDING_MODES)}, got {padding_mode!r}"
             )
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name)
-        self.stride = _tuple(stride, nd, "stride", name)
-        self.dilation = _tuple(dilation, nd, "dilation", name)
+        self.kernel_size = int_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = int_tuple(stride, nd, "stride", name)
+        self.dilation = int_tuple(dilation, nd, "dilation", name)
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(
@@ -66,11 +67,11 @@ class _ConvNd(Module):
                 )
             self.padding = padding
             if padding == "same":
-                pairs = [_same_pad(k, d) for k, d in zip(self.kernel_size, self.dilation)]
+                pairs = [same_pad(k, d) for k, d in zip(self.kernel_size, self.dilation)]
             else:
                 pairs = [(0, 0)] * nd
         else:
-            self.padding = _tuple(padding, nd, "padding", name)
+            self.padding = int_tuple(padding, nd, "padding", name)
             pairs = [(p, p) for p in self.padding]
         # F.pad order (last dimension first), used by the non-zero padding modes
         self._reversed_padding_repeated_twice = tuple(v for pr in reversed(pairs) for v in pr)

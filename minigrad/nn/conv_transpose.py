@@ -11,8 +11,8 @@ from __future__ import annotations
 from minigrad.nn import init
 from minigrad.nn.conv import _empty
 from minigrad.nn.module import Module, Parameter
-from minigrad.ops.conv import _tuple
 from minigrad.ops.conv_transpose import conv_transpose1d, conv_transpose2d
+from minigrad.ops.window import int_tuple
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d"]
 
@@ -41,11 +41,11 @@ class _ConvTransposeNd(Module):
                 f"{name}: only 'zeros' padding mode is supported, got {padding_mode!r}"
             )
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = _tuple(kernel_size, nd, "kernel_size", name)
-        self.stride = _tuple(stride, nd, "stride", name)
-        self.padding = _tuple(padding, nd, "padding", name)
-        self.output_padding = _tuple(output_padding, nd, "output_padding", name)
-        self.dilation = _tuple(dilation, nd, "dilation", name)
+        self.kernel_size = int_tuple(kernel_size, nd, "kernel_size", name)
+        self.stride = int_tuple(stride, nd, "stride", name)
+        self.padding = int_tuple(padding, nd, "padding", name)
+        self.output_padding = int_tuple(output_padding, nd, "output_padding", name)
+        self.dilation = int_tuple(dilation, nd, "dilation", name)
         self.groups = groups
         self.padding_mode = padding_mode
         self.weight = Parameter(

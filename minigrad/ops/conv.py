@@ -50,17 +50,13 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops import conv_jit, impl
 from minigrad.ops.impl import COMPILED
-from minigrad.ops.window import as_4d as _as_4d
-from minigrad.ops.window import from_4d as _from_4d
-from minigrad.ops.window import int_tuple as _tuple
-from minigrad.ops.window import pad_array as _pad_array
-from minigrad.ops.window import slab as _slab
+from minigrad.ops.window import as_4d, from_4d, int_tuple, pad_array, same_pad, slab
 from minigrad.tensor import Tensor
 
 __all__ = ["conv1d", "conv2d"]
 
 # Reductions K = C_in/groups * kH * kW below this use one GEMM per sample (see above).
-_PER_SAMPLE_BELOW = 64
+PER_SAMPLE_BELOW = 64
 
 CONV = impl.family("conv")
 """The implementations of the three convolution passes: "numpy" and "cupy" run the
@@ -70,7 +66,7 @@ CONV.register(COMPILED, conv_jit.supports)
 
 
 # ------------------------------------------------------------------ geometry helpers
-class _Spec:
+class ConvSpec:
     """Static parameters of one convolution, in 2-D form.
 
     ``pad`` is ``(top, bottom, left, right)``; ``nd`` (1 or 2) is the number of spatial
@@ -118,7 +114,7 @@ def _im2col(x, kh, kw, spec, compiled=False):
     if compiled:
         return conv_jit.im2col(x, kh, kw, spec, ho, wo), ho, wo
     if spec.per_sample:
-        xpad = _pad_array(x, spec.pad)
+        xpad = pad_array(x, spec.pad)
     else:
         # Pad into channel-major memory, (C, N, Hp, Wp), so that the copy below reads
         # the input in nearly the order it writes the columns (measured ~1.7x faster).
@@ -212,7 +208,7 @@ def _conv_grad_input(gy, w, xshape, spec, gym=None, compiled=False):
         gx = xp.zeros((c, n, hp, wp), dtype=gy.dtype).transpose(1, 0, 2, 3)
     for i in range(kh):
         for j in range(kw):
-            gx[(slice(None), slice(None)) + _slab(i, j, ho, wo, spec.stride, spec.dilation)] += (
+            gx[(slice(None), slice(None)) + slab(i, j, ho, wo, spec.stride, spec.dilation)] += (
                 gcols[:, :, i, j]
             )
     return xp.ascontiguousarray(gx[:, :, pt : pt + h, pl : pl + wd])
@@ -228,15 +224,15 @@ class ConvNd(Function):
     def forward(self, x, w, b=None):
         nd = self.spec.nd
         compiled = impl.choose(self, CONV, x, w) == COMPILED
-        y, self.cols = _conv_forward(_as_4d(x, nd), _as_4d(w, nd), self.spec, b, compiled)
-        return _from_4d(y, nd)
+        y, self.cols = _conv_forward(as_4d(x, nd), as_4d(w, nd), self.spec, b, compiled)
+        return from_4d(y, nd)
 
     def backward(self, gy):
         x, w, b = self.inputs
         nx, nw, nb = self.needs_input_grad
         gym = None
         if nx and nw and not self.spec.per_sample:  # one transposing copy of gy for both
-            gym = _gy_mat(_as_4d(gy.data, self.spec.nd), self.spec.groups, False)
+            gym = _gy_mat(as_4d(gy.data, self.spec.nd), self.spec.groups, False)
         gx = ConvNdGradInput(self.spec, x.shape, gym)(gy, w) if nx else None
         gw = ConvNdGradWeight(self.spec, w.shape, self.cols, gym)(x, gy) if nw else None
         gb = gy.sum(dim=(0, 2) if self.spec.nd == 1 else (0, 2, 3)) if nb else None
@@ -258,8 +254,8 @@ class ConvNdGradInput(Function):
         xshape = self.xshape if nd == 2 else self.xshape[:2] + (1,) + self.xshape[2:]
         gym, self.gym = self.gym, None
         compiled = impl.choose(self, CONV, gy, w) == COMPILED
-        gx = _conv_grad_input(_as_4d(gy, nd), _as_4d(w, nd), xshape, self.spec, gym, compiled)
-        return _from_4d(gx, nd)
+        gx = _conv_grad_input(as_4d(gy, nd), as_4d(w, nd), xshape, self.spec, gym, compiled)
+        return from_4d(gx, nd)
 
     def backward(self, ggx):
         gy, w = self.inputs
@@ -285,7 +281,7 @@ class ConvNdGradWeight(Function):
         wshape = self.wshape if nd == 2 else self.wshape[:2] + (1,) + self.wshape[2:]
         gym, self.gym = self.gym, None
         compiled = impl.choose(self, CONV, x, gy) == COMPILED
-        x4, gy4 = _as_4d(x, nd), _as_4d(gy, nd)
+        x4, gy4 = as_4d(x, nd), as_4d(gy, nd)
         gw = _conv_grad_weight(x4, gy4, wshape, self.spec, self.cols, gym, compiled)
         return gw.reshape(self.wshape)
 
@@ -300,12 +296,6 @@ class ConvNdGradWeight(Function):
 # ------------------------------------------------------------------ argument parsing
 
 
-def _same_pad(k, d):
-    """PyTorch's 'same' padding of one dimension: total ``d*(k-1)``, extra on the end."""
-    total = d * (k - 1)
-    return total // 2, total - total // 2
-
-
 def _padding(padding, ksize, stride, dilation, nd, op):
     """``(top, bottom, left, right)`` from an int, a tuple, 'valid' or 'same'."""
     if isinstance(padding, str):
@@ -317,13 +307,13 @@ def _padding(padding, ksize, stride, dilation, nd, op):
                     f"{op}: padding='same' is not supported for strided convolutions "
                     f"(stride={stride})"
                 )
-            pads = [_same_pad(k, d) for k, d in zip(ksize, dilation)]
+            pads = [same_pad(k, d) for k, d in zip(ksize, dilation)]
         else:
             raise ValueError(
                 f"{op}: invalid padding string {padding!r}, should be one of ['valid', 'same']"
             )
     else:
-        p = _tuple(padding, nd, "padding", op)
+        p = int_tuple(padding, nd, "padding", op)
         if any(a < 0 for a in p):
             raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
         pads = [(a, a) for a in p]
@@ -350,8 +340,8 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
         )
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
-    stride = _tuple(stride, nd, "stride", op)
-    dilation = _tuple(dilation, nd, "dilation", op)
+    stride = int_tuple(stride, nd, "stride", op)
+    dilation = int_tuple(dilation, nd, "dilation", op)
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise ValueError(
             f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}"
@@ -398,8 +388,8 @@ def _conv(op, nd, input, weight, bias, stride, padding, dilation, groups):
             f"(dilated) kernel size {eff}: input {tuple(input.shape)}, weight "
             f"{tuple(weight.shape)}"
         )
-    per_sample = cg * math.prod(ksize) < _PER_SAMPLE_BELOW
-    return ConvNd(_Spec(s2, pad, d2, groups, nd, per_sample))(input, weight, bias)
+    per_sample = cg * math.prod(ksize) < PER_SAMPLE_BELOW
+    return ConvNd(ConvSpec(s2, pad, d2, groups, nd, per_sample))(input, weight, bias)
 
 
 # ------------------------------------------------------------------ public API

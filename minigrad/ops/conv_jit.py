@@ -236,7 +236,7 @@ def im2col(x, kh, kw, spec, ho, wo):
         The input, ``(N, C, H, W)``, float32 or float64 (any strides).
     kh, kw : int
         The kernel size.
-    spec : minigrad.ops.conv._Spec
+    spec : minigrad.ops.conv.ConvSpec
         Stride, padding ``(top, bottom, left, right)``, dilation and the layout
         (``spec.per_sample``).
     ho, wo : int

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import math
 
-from minigrad.ops.conv import _PER_SAMPLE_BELOW, ConvNdGradInput, _Spec, _tuple
+from minigrad.ops.conv import PER_SAMPLE_BELOW, ConvNdGradInput, ConvSpec
+from minigrad.ops.window import int_tuple
 from minigrad.tensor import Tensor
 
 __all__ = ["conv_transpose1d", "conv_transpose2d"]
@@ -45,10 +46,10 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
         )
     if not isinstance(groups, int) or groups < 1:
         raise ValueError(f"{op}: groups must be a positive integer, got {groups!r}")
-    stride = _tuple(stride, nd, "stride", op)
-    dilation = _tuple(dilation, nd, "dilation", op)
-    padding = _tuple(padding, nd, "padding", op)
-    output_padding = _tuple(output_padding, nd, "output_padding", op)
+    stride = int_tuple(stride, nd, "stride", op)
+    dilation = int_tuple(dilation, nd, "dilation", op)
+    padding = int_tuple(padding, nd, "padding", op)
+    output_padding = int_tuple(output_padding, nd, "output_padding", op)
     if any(s < 1 for s in stride) or any(d < 1 for d in dilation):
         raise ValueError(
             f"{op}: stride and dilation must be positive, got stride={stride}, dilation={dilation}"
@@ -108,8 +109,8 @@ def _conv_transpose(op, nd, input, weight, bias, stride, padding, output_padding
     pad = tuple(v for pr in pads for v in pr)
     s2 = (1,) * (2 - nd) + stride
     d2 = (1,) * (2 - nd) + dilation
-    per_sample = cog * math.prod(ksize) < _PER_SAMPLE_BELOW
-    spec = _Spec(s2, pad, d2, groups, nd, per_sample)
+    per_sample = cog * math.prod(ksize) < PER_SAMPLE_BELOW
+    spec = ConvSpec(s2, pad, d2, groups, nd, per_sample)
     inner_sizes = tuple(n - e for n, e in zip(sizes, extra))
     out = ConvNdGradInput(spec, (input.shape[0], cout) + inner_sizes)(input, weight)
     if any(extra):

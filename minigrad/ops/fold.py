@@ -11,8 +11,9 @@ are exact.
 
 from __future__ import annotations
 
-from minigrad.ops.conv import _tuple, conv2d
+from minigrad.ops.conv import conv2d
 from minigrad.ops.conv_transpose import conv_transpose2d
+from minigrad.ops.window import int_tuple
 from minigrad.tensor import Tensor
 
 __all__ = ["unfold", "fold"]
@@ -63,7 +64,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         )
     if input.ndim == 3:
         return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
-    kh, kw = _tuple(kernel_size, 2, "kernel_size", "unfold")
+    kh, kw = int_tuple(kernel_size, 2, "kernel_size", "unfold")
     n, c = input.shape[:2]
     w = _one_hot_weight(input.xp, c, kh, kw, input.dtype)
     y = conv2d(input, w, None, stride, padding, dilation, groups=c)
@@ -110,11 +111,11 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if input.ndim == 2:
         return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding,
                     stride).squeeze(0)  # fmt: skip
-    kh, kw = _tuple(kernel_size, 2, "kernel_size", "fold")
-    (dh, dw), (ph, pw), (sh, sw) = (_tuple(v, 2, name, "fold") for v, name in
+    kh, kw = int_tuple(kernel_size, 2, "kernel_size", "fold")
+    (dh, dw), (ph, pw), (sh, sw) = (int_tuple(v, 2, name, "fold") for v, name in
                                     ((dilation, "dilation"), (padding, "padding"),
                                      (stride, "stride")))  # fmt: skip
-    h, w = _tuple(output_size, 2, "output_size", "fold")
+    h, w = int_tuple(output_size, 2, "output_size", "fold")
     n, ck, L = input.shape
     if ck % (kh * kw):
         raise RuntimeError(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from minigrad.ops import impl
 from minigrad.ops.impl import COMPILED
 from minigrad.ops.pool_jit import handles
-from minigrad.ops.window import int_tuple as _tuple
+from minigrad.ops.window import int_tuple
 from minigrad.ops.window import slab as _slab
 from minigrad.tensor import Tensor
 
@@ -79,11 +79,11 @@ def _check_input(op, nd, x):
 
 def _spec(op, nd, x, kernel_size, stride, padding, dilation, ceil_mode, max_pool):
     _check_input(op, nd, x)
-    k = _tuple(kernel_size, nd, "kernel_size", op)
+    k = int_tuple(kernel_size, nd, "kernel_size", op)
     s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else stride
-    s = _tuple(s, nd, "stride", op)
-    p = _tuple(padding, nd, "padding", op)
-    d = _tuple(dilation, nd, "dilation", op)
+    s = int_tuple(s, nd, "stride", op)
+    p = int_tuple(padding, nd, "padding", op)
+    d = int_tuple(dilation, nd, "dilation", op)
     if min(k) < 1 or min(s) < 1 or min(d) < 1 or min(p) < 0:
         raise ValueError(
             f"{op}: kernel_size, stride and dilation must be positive and padding "

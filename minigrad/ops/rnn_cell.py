@@ -31,12 +31,11 @@ reverse) are each other's backward, so they too are differentiable to any order.
 
 from __future__ import annotations
 
-import numpy as np
-
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.ops import rnn_jit
+from minigrad.ops import impl, rnn_jit
+from minigrad.ops.impl import COMPILED
 from minigrad.ops.shape import cat, split
 from minigrad.tensor import Tensor
 
@@ -156,12 +155,19 @@ def stack_steps(steps):
     return StackSteps()(*steps)
 
 
+RNN = impl.family("rnn")
+"""The recurrent steps' implementations: "numpy" and "cupy" are the ``xp`` code below;
+"cpu-compiled" the kernels of :mod:`minigrad.ops.rnn_jit` (2-D float32/float64 NumPy)."""
+RNN.register(COMPILED, rnn_jit.handles)
+
+
 # ------------------------------------------------------------------------------ LSTM
-def lstm_step_arrays(xg, hg, c):
+def lstm_step_arrays(xg, hg, c, which=None):
     """One LSTM step on arrays: ``(h', c', acts, tanh(c'))``, ``acts`` the activated
-    gates (i, f, g, o); the compiled kernels when they apply, else NumPy/CuPy."""
+    gates (i, f, g, o); the compiled kernels when they apply, else NumPy/CuPy.
+    ``which``: the implementation already chosen (else :func:`~minigrad.ops.impl.select`)."""
     xp = backend.array_module(xg)
-    if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, c):
+    if (which or impl.select(RNN, xg, hg, c)) == COMPILED:
         return rnn_jit.lstm_forward(xg, hg, c)
     H = c.shape[-1]
     a = xg + hg
@@ -179,11 +185,7 @@ def lstm_step_grad_arrays(gh, gc, a, tc, c):
     """Backward of :func:`lstm_step_arrays` on arrays (``gh``/``gc`` may be None):
     ``(d pre-activations, d c)``."""
     xp = backend.array_module(a)
-    if (
-        xp is np
-        and jit.enabled()
-        and rnn_jit.handles(a, tc, c, *(g for g in (gh, gc) if g is not None))
-    ):
+    if impl.select(RNN, a, tc, c, *(g for g in (gh, gc) if g is not None)) == COMPILED:
         return rnn_jit.lstm_backward(gh, gc, a, tc, c)
     H = tc.shape[-1]
     i, f, g, o = a[..., :H], a[..., H : 2 * H], a[..., 2 * H : 3 * H], a[..., 3 * H :]
@@ -218,7 +220,8 @@ class LSTMCellFunction(Function):
     """One LSTM step from its pre-activations: ``(xg, hg, c) -> (h', c')``."""
 
     def forward(self, xg, hg, c):
-        h2, c2, self.acts, self.tc = lstm_step_arrays(xg, hg, c)
+        which = impl.choose(self, RNN, xg, hg, c)
+        h2, c2, self.acts, self.tc = lstm_step_arrays(xg, hg, c, which)
         self.out = (h2, c2)
         return h2, c2
 
@@ -299,10 +302,11 @@ def lstm_cell(xg, hg, c):
 
 
 # ------------------------------------------------------------------------------- GRU
-def gru_step_arrays(xg, hg, h):
-    """One GRU step on arrays: ``(h', rz, n)`` (``rz``: activated r, z; ``n``: candidate)."""
+def gru_step_arrays(xg, hg, h, which=None):
+    """One GRU step on arrays: ``(h', rz, n)`` (``rz``: activated r, z; ``n``: candidate).
+    ``which``: the implementation already chosen (else :func:`~minigrad.ops.impl.select`)."""
     xp = backend.array_module(xg)
-    if xp is np and jit.enabled() and rnn_jit.handles(xg, hg, h):
+    if (which or impl.select(RNN, xg, hg, h)) == COMPILED:
         return rnn_jit.gru_forward(xg, hg, h)
     H = h.shape[-1]
     rz = xg[..., : 2 * H] + hg[..., : 2 * H]
@@ -320,7 +324,7 @@ def gru_step_arrays(xg, hg, h):
 def gru_step_grad_arrays(g, hg, h, rz, n):
     """Backward of :func:`gru_step_arrays` on arrays: ``(d xg, d hg, d h)``."""
     xp = backend.array_module(rz)
-    if xp is np and jit.enabled() and rnn_jit.handles(g, hg, h, rz, n):
+    if impl.select(RNN, g, hg, h, rz, n) == COMPILED:
         return rnn_jit.gru_backward(g, hg, h, rz, n)
     H = n.shape[-1]
     r, z = rz[..., :H], rz[..., H:]
@@ -346,7 +350,8 @@ class GRUCellFunction(Function):
     """One GRU step from its pre-activations: ``(xg, hg, h) -> h'``."""
 
     def forward(self, xg, hg, h):
-        h2, self.rz, self.n = gru_step_arrays(xg, hg, h)
+        which = impl.choose(self, RNN, xg, hg, h)
+        h2, self.rz, self.n = gru_step_arrays(xg, hg, h, which)
         self.out = h2
         return h2
 

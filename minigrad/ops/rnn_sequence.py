@@ -23,14 +23,14 @@ and differentiates that replay with graph recording on, so higher-order gradient
 
 from __future__ import annotations
 
-import numpy as np
-
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
-from minigrad.ops import rnn_jit
+from minigrad.ops import impl, rnn_jit
+from minigrad.ops.impl import COMPILED
 from minigrad.ops.linear import Linear
 from minigrad.ops.rnn_cell import (
+    RNN,
     GRUCellFunction,
     LSTMCellFunction,
     StackSteps,
@@ -66,7 +66,7 @@ class RecurrentSequence(Function):
         hs = xp.empty((T + 1, B, H), dtype=xg.dtype)  # hs[k]: state before the k-th step read
         hs[0] = h0
         wt = xp.ascontiguousarray(w.T)  # (measured: NN 92 us, NT 116 us per step matmul)
-        self.use_jit = xp is np and jit.enabled() and rnn_jit.handles(xg[0], h0, wt)
+        self.use_jit = impl.choose(self, RNN, xg[0], h0, wt) == COMPILED
         if lstm and self.use_jit:  # kernels write straight into the saved arrays
             cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
             cs[0] = c0
@@ -129,7 +129,7 @@ class RecurrentSequence(Function):
         dG = xp.empty((T, B, GH), dtype=xg.dtype)  # gradients of the pre-activations, k order
         dHG = dG if lstm else xp.empty((T, B, GH), dtype=xg.dtype)
         given = [g for g in (dh, dc) if g is not None]
-        compiled = self.use_jit and rnn_jit.handles(wd, *given)
+        compiled = self.use_jit and impl.select(RNN, wd, *given) == COMPILED
         if compiled and not lstm:  # kernels write straight into dG, dHG
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
             dhd = xp.empty_like(dhb)

@@ -56,6 +56,12 @@ def slab(i, j, ho, wo, stride, dilation):
     )
 
 
+def same_pad(k, d):
+    """PyTorch's 'same' padding of one dimension: total ``d*(k-1)``, extra on the end."""
+    total = d * (k - 1)
+    return total // 2, total - total // 2
+
+
 def int_tuple(v, n, name, op):
     """An int or a sequence of ``n`` (or 1) ints as an ``n``-tuple; ValueError otherwise."""
     try:
