@@ -54,7 +54,7 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
-    """The indices ``0 .. len(data_source) - 1`` in order.
+    """The indices ``0`` to ``len(data_source) - 1`` in order.
 
     Parameters
     ----------

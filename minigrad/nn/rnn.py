@@ -25,7 +25,8 @@ import warnings
 from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.dropout import dropout as _dropout
 from minigrad.ops.linear import Linear as _Linear
 from minigrad.ops.rnn_cell import (
@@ -328,6 +329,8 @@ class RNN(RNNBase):
     bias, batch_first, dropout, bidirectional, device, dtype
         As in :class:`RNNBase`.
 
+    Notes
+    -----
     Shapes: ``input`` ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``, or
     ``(L, H_in)`` unbatched), ``h_0`` ``(D * num_layers, N, H_out)`` (zeros when omitted);
     returns ``output`` ``(L, N, D * H_out)`` and ``h_n`` ``(D * num_layers, N, H_out)``.
@@ -375,6 +378,8 @@ class LSTM(RNNBase):
     bias, batch_first, dropout, bidirectional, proj_size, device, dtype
         As in :class:`RNNBase` (``proj_size`` must be 0).
 
+    Notes
+    -----
     ``forward(input, (h_0, c_0))`` returns ``output, (h_n, c_n)``; the states default to
     zeros; shapes as in :class:`RNN`.
 

@@ -146,6 +146,8 @@ class RNNCell(RNNCellBase):
     device, dtype : optional
         Where and in what dtype the parameters live.
 
+    Notes
+    -----
     ``forward(input, hx=None)``: ``input`` ``(N, H_in)`` or ``(H_in,)``, ``hx`` of the
     matching ``(N, H)`` or ``(H,)`` (zeros when omitted); returns ``h'``.
 
@@ -190,6 +192,8 @@ class LSTMCell(RNNCellBase):
     device, dtype : optional
         Where and in what dtype the parameters live.
 
+    Notes
+    -----
     ``forward(input, (h, c)=None)`` returns ``(h', c')``.
 
     Examples
@@ -227,6 +231,8 @@ class GRUCell(RNNCellBase):
     device, dtype : optional
         Where and in what dtype the parameters live.
 
+    Notes
+    -----
     ``forward(input, hx=None)`` returns ``h'``.
 
     Examples

@@ -39,7 +39,8 @@ from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.containers import ModuleList
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.nn.norm_sample import LayerNorm
 from minigrad.ops.linear import linear
 from minigrad.ops.norm import batch_norm
@@ -135,6 +136,8 @@ class LayerNormLSTMCell(_RecurrentCell):
     device, dtype : optional
         Where and in what dtype the parameters live.
 
+    Notes
+    -----
     ``forward(input, (h, c)=None)`` returns ``(h', c')``; ``input`` is ``(N, input_size)``
     or unbatched ``(input_size,)``.
 
@@ -417,6 +420,8 @@ class LayerNormLSTM(_NormRNN):
     eps, device, dtype
         As :class:`LayerNormLSTMCell` (each layer is one, in ``cells``).
 
+    Notes
+    -----
     ``forward(input, (h_0, c_0)=None)`` returns ``output, (h_n, c_n)``.
 
     Examples

@@ -198,8 +198,9 @@ class TransformerDecoderLayer(Module):
 
     Parameters
     ----------
-    d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps, batch_first,
-    norm_first, bias, device, dtype
+    d_model, nhead, dim_feedforward, dropout, activation, layer_norm_eps
+        As in :class:`TransformerEncoderLayer`.
+    batch_first, norm_first, bias, device, dtype
         As in :class:`TransformerEncoderLayer`.
 
     Examples

@@ -59,7 +59,7 @@ class CumSum(Function):
 
 
 def cumsum(x, dim: int, dtype=None):
-    """Running sum along ``dim``: ``out[i] = x[0] + ... + x[i]``.
+    """Running sum along ``dim``: ``out[i]`` is the sum of ``x[0]`` to ``x[i]``.
 
     Parameters
     ----------
@@ -126,7 +126,7 @@ def _cumprod_grad_with_zeros(x, gy, axis):
 
 
 def cumprod(x, dim: int, dtype=None):
-    """Running product along ``dim``: ``out[i] = x[0] * ... * x[i]``.
+    """Running product along ``dim``: ``out[i]`` is the product of ``x[0]`` to ``x[i]``.
 
     The gradient is exact where elements are zero (see the module notes).
 
