@@ -89,28 +89,7 @@ from minigrad.ops.compare import (
 from minigrad.ops.convert import clone
 from minigrad.ops.diagonal import diag, diag_embed, diagonal, trace
 from minigrad.ops.einsum import einsum
-from minigrad.ops.elementwise import (
-    abs,
-    add,
-    clamp,
-    cos,
-    div,
-    exp,
-    log,
-    maximum,
-    minimum,
-    mul,
-    neg,
-    pow,
-    relu,
-    rsqrt,
-    sigmoid,
-    sin,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
+from minigrad.ops.elementwise import add, clamp, div, maximum, minimum, mul, pow, sub, where
 from minigrad.ops.grids import broadcast_tensors, cartesian_prod, meshgrid
 from minigrad.ops.histogram import bincount, count_nonzero
 from minigrad.ops.indexing import gather
@@ -127,6 +106,7 @@ from minigrad.ops.masked import (
     triu,
 )
 from minigrad.ops.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot
+from minigrad.ops.minmax import amax, amin, argmax, argmin, max, min
 from minigrad.ops.pad import pad
 from minigrad.ops.rearrange import (
     flip,
@@ -142,23 +122,7 @@ from minigrad.ops.rearrange import (
     unbind,
     unflatten,
 )
-from minigrad.ops.reduce import (
-    amax,
-    amin,
-    argmax,
-    argmin,
-    log_softmax,
-    logsumexp,
-    max,
-    mean,
-    min,
-    softmax,
-    std,
-    std_mean,
-    sum,
-    var,
-    var_mean,
-)
+from minigrad.ops.reduce import logsumexp, mean, std, std_mean, sum, var, var_mean
 from minigrad.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
 from minigrad.ops.scan import cummax, cummin, cumprod, cumsum, diff, prod
 from minigrad.ops.scatter import (
@@ -184,6 +148,7 @@ from minigrad.ops.shape import (
     transpose,
     unsqueeze,
 )
+from minigrad.ops.softmax import log_softmax, softmax
 from minigrad.ops.sorting import (
     argsort,
     bucketize,
@@ -234,6 +199,7 @@ from minigrad.ops.trig import (
     sinh,
     tan,
 )
+from minigrad.ops.unary import abs, cos, exp, log, neg, relu, rsqrt, sigmoid, sin, sqrt, tanh
 from minigrad.ops.vector_norm import cdist, dist, norm
 from minigrad.tensor import (
     BoolTensor,

@@ -281,7 +281,7 @@ class Tensor:
                 dtype = a
         if len(flags) > 1:
             copy = flags[1]
-        return _ew.to(self, dtype=dtype, device=device, copy=copy)
+        return _convert.to(self, dtype=dtype, device=device, copy=copy)
 
     def cpu(self, memory_format=None) -> Tensor:
         """A copy on the CPU (``self`` if already there)."""
@@ -514,7 +514,7 @@ class Tensor:
                 f"a tensor of shape {tuple(self.shape)}"
             )
         if out.dtype != self.dtype:
-            out = _ew.to(out, dtype=self.dtype)
+            out = _convert.to(out, dtype=self.dtype)
         if f is not None:  # the previous node now outputs the snapshot
             f.outputs[self._out_idx] = _weakref.ref(old)
         self.data[...] = out.data
@@ -637,11 +637,11 @@ class Tensor:
     # Each calls the functional op of the same name; the docs live there.
     def clone(self):
         """A copy with its own memory (see :func:`minigrad.clone`)."""
-        return _ew.clone(self)
+        return _convert.clone(self)
 
     def contiguous(self):
         """A C-contiguous tensor with the same values (``self`` if already contiguous)."""
-        return self if self.data.flags.c_contiguous else _ew.clone(self)
+        return self if self.data.flags.c_contiguous else _convert.clone(self)
 
     def add(self, other, alpha=1):
         """See :func:`minigrad.add`."""
@@ -665,51 +665,51 @@ class Tensor:
 
     def neg(self):
         """See :func:`minigrad.neg`."""
-        return _ew.neg(self)
+        return _unary.neg(self)
 
     def abs(self):
         """See :func:`minigrad.abs`."""
-        return _ew.abs(self)
+        return _unary.abs(self)
 
     def exp(self):
         """See :func:`minigrad.exp`."""
-        return _ew.exp(self)
+        return _unary.exp(self)
 
     def log(self):
         """See :func:`minigrad.log`."""
-        return _ew.log(self)
+        return _unary.log(self)
 
     def sqrt(self):
         """See :func:`minigrad.sqrt`."""
-        return _ew.sqrt(self)
+        return _unary.sqrt(self)
 
     def rsqrt(self):
         """See :func:`minigrad.rsqrt`."""
-        return _ew.rsqrt(self)
+        return _unary.rsqrt(self)
 
     def sin(self):
         """See :func:`minigrad.sin`."""
-        return _ew.sin(self)
+        return _unary.sin(self)
 
     def cos(self):
         """See :func:`minigrad.cos`."""
-        return _ew.cos(self)
+        return _unary.cos(self)
 
     def tanh(self):
         """See :func:`minigrad.tanh`."""
-        return _ew.tanh(self)
+        return _unary.tanh(self)
 
     def sigmoid(self):
         """See :func:`minigrad.sigmoid`."""
-        return _ew.sigmoid(self)
+        return _unary.sigmoid(self)
 
     def relu(self):
         """See :func:`minigrad.relu`."""
-        return _ew.relu(self)
+        return _unary.relu(self)
 
     def sign(self):
         """See :func:`minigrad.sign`."""
-        return _ew.sign(self)
+        return _compare.sign(self)
 
     def erf(self):
         """See :func:`minigrad.erf`."""
@@ -771,27 +771,27 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False):
         """See :func:`minigrad.max`."""
-        return _reduce.max(self, dim, keepdim)
+        return _minmax.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
         """See :func:`minigrad.min`."""
-        return _reduce.min(self, dim, keepdim)
+        return _minmax.min(self, dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
         """See :func:`minigrad.amax`."""
-        return _reduce.amax(self, dim, keepdim)
+        return _minmax.amax(self, dim, keepdim)
 
     def amin(self, dim=None, keepdim=False):
         """See :func:`minigrad.amin`."""
-        return _reduce.amin(self, dim, keepdim)
+        return _minmax.amin(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
         """See :func:`minigrad.argmax`."""
-        return _reduce.argmax(self, dim, keepdim)
+        return _minmax.argmax(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
         """See :func:`minigrad.argmin`."""
-        return _reduce.argmin(self, dim, keepdim)
+        return _minmax.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
         """See :func:`minigrad.logsumexp`."""
@@ -799,11 +799,11 @@ class Tensor:
 
     def softmax(self, dim):
         """See :func:`minigrad.softmax`."""
-        return _reduce.softmax(self, dim)
+        return _softmax.softmax(self, dim)
 
     def log_softmax(self, dim):
         """See :func:`minigrad.log_softmax`."""
-        return _reduce.log_softmax(self, dim)
+        return _softmax.log_softmax(self, dim)
 
     def all(self, dim=None, keepdim=False):
         """True where all elements (along ``dim``) are non-zero; a bool tensor.
@@ -835,7 +835,7 @@ class Tensor:
 
     def view(self, *shape):
         """Like :meth:`reshape`; raises if the data cannot be viewed without a copy."""
-        return _shape._view(self, shape)
+        return _view.view(self, shape)
 
     def view_as(self, other):
         """View with the shape of ``other``."""
@@ -1257,25 +1257,25 @@ class Tensor:
     def sqrt_(self):
         """In-place square root."""
         if self._wants_graph():
-            return self._inplace_graph("sqrt_", _ew.sqrt)
+            return self._inplace_graph("sqrt_", _unary.sqrt)
         return self._inplace("sqrt_", self.xp.sqrt(self.data))
 
     def exp_(self):
         """In-place exponential."""
         if self._wants_graph():
-            return self._inplace_graph("exp_", _ew.exp)
+            return self._inplace_graph("exp_", _unary.exp)
         return self._inplace("exp_", self.xp.exp(self.data))
 
     def abs_(self):
         """In-place absolute value."""
         if self._wants_graph():
-            return self._inplace_graph("abs_", _ew.abs)
+            return self._inplace_graph("abs_", _unary.abs)
         return self._inplace("abs_", self.xp.abs(self.data))
 
     def neg_(self):
         """In-place negation."""
         if self._wants_graph():
-            return self._inplace_graph("neg_", _ew.neg)
+            return self._inplace_graph("neg_", _unary.neg)
         return self._inplace("neg_", -self.data)
 
     # Rounding, integer division and special functions.
@@ -1718,43 +1718,43 @@ class Tensor:
         return _linalg.matmul(other, self)
 
     def __neg__(self):
-        return _ew.neg(self)
+        return _unary.neg(self)
 
     def __pos__(self):
         return self
 
     def __abs__(self):
-        return _ew.abs(self)
+        return _unary.abs(self)
 
     def __eq__(self, other):  # noqa: D105 - elementwise, returns a bool tensor
-        return _ew.eq(self, other)
+        return _compare.eq(self, other)
 
     def __ne__(self, other):
-        return _ew.ne(self, other)
+        return _compare.ne(self, other)
 
     def __lt__(self, other):
-        return _ew.lt(self, other)
+        return _compare.lt(self, other)
 
     def __le__(self, other):
-        return _ew.le(self, other)
+        return _compare.le(self, other)
 
     def __gt__(self, other):
-        return _ew.gt(self, other)
+        return _compare.gt(self, other)
 
     def __ge__(self, other):
-        return _ew.ge(self, other)
+        return _compare.ge(self, other)
 
     def __invert__(self):
-        return _ew.logical_not(self)
+        return _compare.logical_not(self)
 
     def __and__(self, other):
-        return _ew.logical_and(self, other)
+        return _compare.logical_and(self, other)
 
     def __or__(self, other):
-        return _ew.logical_or(self, other)
+        return _compare.logical_or(self, other)
 
     def __getitem__(self, key):
-        return _shape.getitem(self, key)
+        return _indexing.getitem(self, key)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -1890,7 +1890,7 @@ def _fill(t, value):
 
 def _copy_from(t, src):
     """``src`` broadcast to ``t``'s shape, cast to its dtype; ``t`` gets a zero gradient."""
-    return _fill(t, 0.0) + _ew.to(src, dtype=t.dtype, device=t.device)
+    return _fill(t, 0.0) + _convert.to(src, dtype=t.dtype, device=t.device)
 
 
 class _HookHandle:
@@ -1914,6 +1914,7 @@ from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
 from minigrad.ops import blend as _blend  # noqa: E402
 from minigrad.ops import closeness as _closeness  # noqa: E402
 from minigrad.ops import compare as _compare  # noqa: E402
+from minigrad.ops import convert as _convert  # noqa: E402
 from minigrad.ops import diagonal as _diagonal  # noqa: E402
 from minigrad.ops import elementwise as _ew  # noqa: E402
 from minigrad.ops import histogram as _histogram  # noqa: E402
@@ -1921,13 +1922,17 @@ from minigrad.ops import indexing as _indexing  # noqa: E402
 from minigrad.ops import linalg as _linalg  # noqa: E402
 from minigrad.ops import masked as _masked  # noqa: E402
 from minigrad.ops import matrix_products as _matrix_products  # noqa: E402
+from minigrad.ops import minmax as _minmax  # noqa: E402
 from minigrad.ops import rearrange as _rearrange  # noqa: E402
 from minigrad.ops import reduce as _reduce  # noqa: E402
 from minigrad.ops import rounding as _rounding  # noqa: E402
 from minigrad.ops import scan as _scan  # noqa: E402
 from minigrad.ops import scatter as _scatter  # noqa: E402
 from minigrad.ops import shape as _shape  # noqa: E402
+from minigrad.ops import softmax as _softmax  # noqa: E402
 from minigrad.ops import sorting as _sorting  # noqa: E402
 from minigrad.ops import special as _special  # noqa: E402
 from minigrad.ops import trig as _trig  # noqa: E402
+from minigrad.ops import unary as _unary  # noqa: E402
 from minigrad.ops import vector_norm as _vector_norm  # noqa: E402
+from minigrad.ops import view as _view  # noqa: E402

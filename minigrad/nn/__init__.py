@@ -22,7 +22,9 @@ from minigrad.nn.loss import *  # noqa: F403
 from minigrad.nn.margin_loss import *  # noqa: F403
 from minigrad.nn.module import *  # noqa: F403
 from minigrad.nn.norm import *  # noqa: F403
+from minigrad.nn.norm_sample import *  # noqa: F403
 from minigrad.nn.padding import *  # noqa: F403
+from minigrad.nn.parameter import *  # noqa: F403
 from minigrad.nn.parameter_containers import *  # noqa: F403
 from minigrad.nn.pixel_shuffle import *  # noqa: F403
 from minigrad.nn.pool import *  # noqa: F403

@@ -17,11 +17,12 @@ tensor([[0.25, 0.25, 0.25, 0.25]])
 from __future__ import annotations
 
 from minigrad.nn import init as _init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops import activation as _act
-from minigrad.ops import elementwise as _ew
 from minigrad.ops import inplace as _inplace
-from minigrad.ops import reduce as _reduce
+from minigrad.ops import softmax as _softmax
+from minigrad.ops import unary as _unary
 from minigrad.ops.prelu import prelu as _prelu
 
 __all__ = [
@@ -273,7 +274,7 @@ class Sigmoid(Module):
     """
 
     def forward(self, input):
-        return _ew.sigmoid(input)
+        return _unary.sigmoid(input)
 
 
 class LogSigmoid(Module):
@@ -303,7 +304,7 @@ class Tanh(Module):
     """
 
     def forward(self, input):
-        return _ew.tanh(input)
+        return _unary.tanh(input)
 
 
 class Hardtanh(Module):
@@ -405,7 +406,7 @@ class Softmax(Module):
 
     def forward(self, input):
         dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
-        return _reduce.softmax(input, dim)
+        return _softmax.softmax(input, dim)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -429,7 +430,7 @@ class LogSoftmax(Softmax):
 
     def forward(self, input):
         dim = self.dim if self.dim is not None else _softmax_dim(input.ndim)
-        return _reduce.log_softmax(input, dim)
+        return _softmax.log_softmax(input, dim)
 
 
 class PReLU(Module):

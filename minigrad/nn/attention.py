@@ -16,7 +16,8 @@ from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.linear import Linear
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.dropout import dropout
 from minigrad.ops.linear import linear
 from minigrad.ops.softmax import softmax

@@ -10,7 +10,8 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.conv import conv1d, conv2d
 from minigrad.ops.pad import pad
 from minigrad.ops.window import int_tuple, same_pad

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from minigrad.nn import init
 from minigrad.nn.conv import _empty
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.conv_transpose import conv_transpose1d, conv_transpose2d
 from minigrad.ops.window import int_tuple
 

@@ -7,7 +7,8 @@ from minigrad import backend
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.embedding import embedding
 from minigrad.tensor import Tensor
 

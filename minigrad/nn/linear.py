@@ -10,7 +10,8 @@ from __future__ import annotations
 from minigrad import backend
 from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.linear import linear
 from minigrad.ops.shape import flatten, reshape
 from minigrad.tensor import Tensor

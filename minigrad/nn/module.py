@@ -30,7 +30,7 @@ from minigrad.nn import _backward_hooks, _convert, _state, _traverse
 from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor, _HookHandle
 
-__all__ = ["Module", "Parameter"]
+__all__ = ["Module"]
 
 
 def _addindent(s: str, n: int) -> str:

@@ -1,5 +1,5 @@
-"""Normalization layers: BatchNorm1d/2d/3d, BatchRenorm1d/2d, InstanceNorm1d/2d, and
-(from :mod:`minigrad.nn.norm_sample`) LayerNorm, GroupNorm, RMSNorm.
+"""Normalization layers: BatchNorm1d/2d/3d, BatchRenorm1d/2d, InstanceNorm1d/2d (LayerNorm,
+GroupNorm and RMSNorm are in :mod:`minigrad.nn.norm_sample`).
 
 The layers are thin, as in PyTorch: they hold the parameters (``weight``, ``bias``) and
 the buffers (``running_mean``, ``running_var``, ``num_batches_tracked``) and call the
@@ -21,8 +21,8 @@ from __future__ import annotations
 import warnings
 
 import minigrad
-from minigrad.nn.module import Module, Parameter
-from minigrad.nn.norm_sample import GroupNorm, LayerNorm, RMSNorm
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops import norm as F
 
 __all__ = [
@@ -33,9 +33,6 @@ __all__ = [
     "BatchRenorm2d",
     "InstanceNorm1d",
     "InstanceNorm2d",
-    "LayerNorm",
-    "GroupNorm",
-    "RMSNorm",
     "renorm_schedule",
 ]
 

@@ -8,7 +8,8 @@ file short. The layers hold their parameters and call the functional ops of
 from __future__ import annotations
 
 import minigrad
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.ops import norm as F
 
 __all__ = ["LayerNorm", "RMSNorm", "GroupNorm"]

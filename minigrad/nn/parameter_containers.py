@@ -8,7 +8,8 @@ by its key), so it appears in ``parameters()``, ``state_dict()`` and is moved by
 from __future__ import annotations
 
 from minigrad.nn.containers import _index
-from minigrad.nn.module import Module, Parameter
+from minigrad.nn.module import Module
+from minigrad.nn.parameter import Parameter
 from minigrad.tensor import Tensor
 
 __all__ = ["ParameterList", "ParameterDict"]

@@ -40,8 +40,8 @@ from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.containers import ModuleList
 from minigrad.nn.module import Module
-from minigrad.nn.parameter import Parameter
 from minigrad.nn.norm_sample import LayerNorm
+from minigrad.nn.parameter import Parameter
 from minigrad.ops.linear import linear
 from minigrad.ops.norm import batch_norm
 from minigrad.ops.rnn_cell import GRUCellFunction, stack_steps, unbind_steps

@@ -17,9 +17,9 @@ import math
 
 from minigrad import backend
 from minigrad.autograd.function import Function
-from minigrad.ops.elementwise import _const, exp, masked, sigmoid, tanh, where
+from minigrad.ops.elementwise import _const, masked, where
 from minigrad.ops.promotion import floating
-from minigrad.ops.unary import _sigmoid_array
+from minigrad.ops.unary import _sigmoid_array, exp, sigmoid, tanh
 
 __all__ = [
     "erf", "leaky_relu", "gelu", "softplus", "silu", "elu", "selu", "hardtanh", "relu6",

@@ -15,6 +15,7 @@ composed from differentiable elementwise ops, so gradients of any order follow:
 from __future__ import annotations
 
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import unary as _unary
 from minigrad.ops.shape import chunk
 from minigrad.ops.softmax import softmax
 
@@ -55,7 +56,7 @@ def glu(input, dim: int = -1):
     if n % 2:
         raise RuntimeError(f"glu: Halving dimension must be even, but dimension {dim} is size {n}")
     a, b = chunk(input, 2, dim)
-    return a * _ew.sigmoid(b)
+    return a * _unary.sigmoid(b)
 
 
 def softsign(input):
@@ -76,7 +77,7 @@ def softsign(input):
     >>> F.softsign(minigrad.tensor([-3.0, 1.0]))
     tensor([-0.75,  0.5 ])
     """
-    return input / (_ew.abs(input) + 1)
+    return input / (_unary.abs(input) + 1)
 
 
 def softmin(input, dim=None, _stacklevel: int = 3, dtype=None):
@@ -132,7 +133,7 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):
     from minigrad.ops.inplace import write_result
 
     neg = _ew.clamp(input, max=0.0)
-    out = _ew.clamp(input, min=0.0) + alpha * (_ew.exp(neg / alpha) - 1)
+    out = _ew.clamp(input, min=0.0) + alpha * (_unary.exp(neg / alpha) - 1)
     return write_result(input, out) if inplace else out
 
 
@@ -184,7 +185,7 @@ def hardshrink(input, lambd: float = 0.5):
     >>> F.hardshrink(minigrad.tensor([-1.0, 0.2, 0.7]))
     tensor([-1. ,  0. ,  0.7])
     """
-    return _ew.where(_ew.abs(input) > lambd, input, 0.0)
+    return _ew.where(_unary.abs(input) > lambd, input, 0.0)
 
 
 def softshrink(input, lambd: float = 0.5):
@@ -235,7 +236,7 @@ def tanhshrink(input):
     >>> F.tanhshrink(minigrad.tensor([0.0]))
     tensor([0.])
     """
-    return input - _ew.tanh(input)
+    return input - _unary.tanh(input)
 
 
 def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,

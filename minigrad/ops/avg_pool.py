@@ -4,7 +4,7 @@
 Average pooling sums the strided slices of every window and divides by the window sizes;
 its backward is :class:`AvgPoolBackward`, whose backward is average pooling again. Adaptive
 pooling is plain average pooling when the sizes divide, else two small averaging matrices.
-See :mod:`minigrad.ops.pool` for how pooling works. On the CPU, with
+See :mod:`minigrad.ops.pool_window` for how pooling works. On the CPU, with
 :func:`minigrad.jit.enabled` and float32/float64 data, average pooling and its backward
 run as compiled loops (:mod:`minigrad.ops.pool_jit`).
 """

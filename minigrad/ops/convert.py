@@ -51,7 +51,7 @@ def to(x, dtype=None, device=None, copy: bool = False):
     Examples
     --------
     >>> import minigrad
-    >>> from minigrad.ops.elementwise import to
+    >>> from minigrad.ops.convert import to
     >>> to(minigrad.ones(1), minigrad.float64)
     tensor([1.], dtype=float64)
     """

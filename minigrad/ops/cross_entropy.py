@@ -20,9 +20,9 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops import impl
 from minigrad.ops.elementwise import where
-from minigrad.ops.reduce import softmax
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import reshape
+from minigrad.ops.softmax import softmax
 from minigrad.tensor import Tensor
 
 __all__ = []  # internal: use minigrad.nn.functional.cross_entropy

@@ -1,7 +1,7 @@
 """Elementwise ops with broadcasting: arithmetic, clamp, maximum/minimum, where.
 
-The unary math (exp, log, sin, relu, ...) lives in :mod:`minigrad.ops.unary` and is
-re-exported here, so this module still gives the whole elementwise family.
+The unary math (exp, log, sin, relu, ...) lives in :mod:`minigrad.ops.unary`, comparisons
+in :mod:`minigrad.ops.compare`, ``to``/``clone`` in :mod:`minigrad.ops.convert`.
 
 Each op is a :class:`~minigrad.autograd.Function` whose backward is written in tensor ops
 (so it is itself differentiable); gradients of broadcast operands are reduced by the one
@@ -15,39 +15,14 @@ import math
 
 from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
-from minigrad.ops.compare import (  # noqa: F401 - Tensor's operators call them from here
-    eq,
-    ge,
-    gt,
-    le,
-    logical_and,
-    logical_not,
-    logical_or,
-    lt,
-    ne,
-    sign,
-)
-from minigrad.ops.convert import clone, to  # noqa: F401 - Tensor's methods call them from here
+from minigrad.ops.convert import to
 from minigrad.ops.promotion import align, result_dtype
-from minigrad.ops.unary import (  # noqa: F401 - re-exported: the elementwise family
-    abs,
-    cos,
-    exp,
+from minigrad.ops.unary import (
     log,
-    neg,
-    relu,
-    rsqrt,
-    sigmoid,
-    sin,
-    sqrt,
-    tanh,
 )
 from minigrad.tensor import Tensor
 
-__all__ = [
-    "add", "sub", "mul", "div", "pow", "neg", "abs", "exp", "log", "sqrt", "rsqrt",
-    "sin", "cos", "tanh", "sigmoid", "relu", "clamp", "maximum", "minimum", "where",
-]  # fmt: skip
+__all__ = ["add", "sub", "mul", "div", "pow", "clamp", "maximum", "minimum", "where"]
 
 _SCALARS = (int, float, bool)
 

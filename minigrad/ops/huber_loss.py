@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import unary as _unary
 from minigrad.ops.loss import _check_reduction, _pair, _reduce
 
 __all__ = ["huber_loss"]
@@ -48,7 +49,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     target = _pair("huber_loss", input, target)
     d = input - target
-    a = _ew.abs(d)
+    a = _unary.abs(d)
     loss = _ew.where(a < delta, d * d * 0.5, (a - 0.5 * delta) * delta)
     if weight is not None:
         if tuple(weight.shape) != tuple(input.shape):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import unary as _unary
 from minigrad.ops.loss import _as_tensor
 
 __all__ = ["kl_div"]
@@ -72,11 +73,11 @@ def kl_div(
             f"and {tuple(target.shape)}"
         )
     if log_target:
-        loss = _ew.exp(target) * (target - input)
+        loss = _unary.exp(target) * (target - input)
     else:
         pos = target > 0
         safe = _ew.where(pos, target, 1.0)
-        loss = _ew.where(pos, target * _ew.log(safe), 0.0) - target * input
+        loss = _ew.where(pos, target * _unary.log(safe), 0.0) - target * input
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction='mean' divides the total loss by both the batch size and the "

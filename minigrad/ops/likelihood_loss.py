@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import unary as _unary
 from minigrad.ops.loss import _as_tensor, _check_reduction, _reduce
 from minigrad.tensor import Tensor
 
@@ -71,7 +72,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
     lift = Tensor._make(var.xp.maximum(var.data, eps) - var.data)  # clamp outside autograd
     v = var + lift
-    loss = 0.5 * (_ew.log(v) + (input - target) ** 2 / v)
+    loss = 0.5 * (_unary.log(v) + (input - target) ** 2 / v)
     if full:
         loss = loss + 0.5 * math.log(2 * math.pi)
     return _reduce(loss, reduction)
@@ -114,12 +115,12 @@ def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False,
     _check_reduction("poisson_nll_loss", reduction)
     target = _as_tensor(target, input)
     if log_input:
-        loss = _ew.exp(input) - target * input
+        loss = _unary.exp(input) - target * input
     else:
-        loss = input - target * _ew.log(input + eps)
+        loss = input - target * _unary.log(input + eps)
     if full:
         t = target.detach()
         safe = _ew.where(t > 1, t, 1.0)
-        stirling = safe * _ew.log(safe) - safe + 0.5 * _ew.log(2 * math.pi * safe)
+        stirling = safe * _unary.log(safe) - safe + 0.5 * _unary.log(2 * math.pi * safe)
         loss = loss + _ew.where(t > 1, stirling, 0.0)
     return _reduce(loss, reduction)

@@ -14,10 +14,11 @@ from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops import elementwise as _ew
 from minigrad.ops import impl
+from minigrad.ops import unary as _unary
 from minigrad.ops.cross_entropy import LOSS, CrossEntropy
-from minigrad.ops.reduce import log_softmax
 from minigrad.ops.reduce import sum as _sum
 from minigrad.ops.shape import permute, reshape
+from minigrad.ops.softmax import log_softmax
 from minigrad.tensor import Tensor
 
 __all__ = [
@@ -375,7 +376,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
     """
     _check_reduction("l1_loss", reduction)
     target = _pair("l1_loss", input, target)
-    return _reduce(_ew.abs(input - target), reduction)
+    return _reduce(_unary.abs(input - target), reduction)
 
 
 def smooth_l1_loss(
@@ -415,7 +416,7 @@ def smooth_l1_loss(
         raise ValueError(f"smooth_l1_loss: beta must be >= 0, got {beta}")
     target = _pair("smooth_l1_loss", input, target)
     d = input - target
-    a = _ew.abs(d)
+    a = _unary.abs(d)
     if beta == 0:
         return _reduce(a, reduction)
     loss = _ew.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
@@ -433,7 +434,7 @@ class _Softplus(Function):
 
     def backward(self, gy):
         (z,) = self.inputs
-        return gy * _ew.sigmoid(z)
+        return gy * _unary.sigmoid(z)
 
 
 def binary_cross_entropy_with_logits(
@@ -518,7 +519,7 @@ class _BCE(Function):
         gt = None
         if ny:
             # PyTorch's -logit(x), unclamped: +inf at x = 0, -inf at x = 1
-            gt = gy * (_ew.log(1 - x) - _ew.log(x))
+            gt = gy * (_unary.log(1 - x) - _unary.log(x))
         return gx, gt
 
 

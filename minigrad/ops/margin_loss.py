@@ -17,6 +17,7 @@ differentiable elementwise ops with PyTorch's formulas:
 from __future__ import annotations
 
 from minigrad.ops import elementwise as _ew
+from minigrad.ops import unary as _unary
 from minigrad.ops.activation import logsigmoid
 from minigrad.ops.distance import pairwise_distance
 from minigrad.ops.loss import _as_tensor, _check_reduction, _reduce
@@ -181,7 +182,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0.0, size_aver
     prod = (input1 * input2).sum(dim=dim)
     m1 = (input1 * input1).sum(dim=dim) + eps
     m2 = (input2 * input2).sum(dim=dim) + eps
-    cos = prod / _ew.sqrt(m1 * m2)
+    cos = prod / _unary.sqrt(m1 * m2)
     pos = _ew.where(target == 1, 1 - cos, 0.0)
     neg = _ew.where(target == -1, _ew.clamp(cos - margin, min=0.0), 0.0)
     return _reduce(pos + neg, reduction)

@@ -2,7 +2,7 @@
 
 A running maximum over the kernel offsets, keeping the offset where it was first reached;
 backward is :class:`MaxPoolScatter`, whose backward is :class:`MaxPoolGather` (Chainer's
-Grad-node pattern). See :mod:`minigrad.ops.pool` for how pooling works. On the CPU,
+Grad-node pattern). See :mod:`minigrad.ops.pool_window` for how pooling works. On the CPU,
 with :func:`minigrad.jit.enabled` and float32/float64 data, the three passes run as
 compiled loops (:mod:`minigrad.ops.pool_jit`) with the same results.
 """

@@ -1,7 +1,7 @@
-"""Reductions: sum, mean, var, std, max, min, amax, amin, argmax, argmin, logsumexp.
+"""Reductions: sum, mean, var, std (and their ``_mean`` pairs), logsumexp.
 
-The maximum/minimum family lives in :mod:`minigrad.ops.minmax` and :func:`softmax` /
-:func:`log_softmax` in :mod:`minigrad.ops.softmax`; both are re-exported here.
+The maximum/minimum family (max, min, amax, amin, argmax, argmin) lives in
+:mod:`minigrad.ops.minmax`, softmax and log_softmax in :mod:`minigrad.ops.softmax`.
 
 ``dim`` may be an int, a tuple of ints or ``None`` (all dimensions); ``keepdim`` keeps
 reduced dimensions with size 1. The backward of a reduction reshapes the output
@@ -20,14 +20,9 @@ import numpy as np
 from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.ops._dims import as_keepdim, keepdim_shape, reduce_axes
-from minigrad.ops.minmax import amax, amin, argmax, argmin, max, min  # noqa: F401 - re-exported
-from minigrad.ops.softmax import log_softmax, softmax  # noqa: F401 - re-exported
 from minigrad.tensor import Tensor
 
-__all__ = [
-    "sum", "mean", "var", "std", "var_mean", "std_mean", "max", "min", "amax", "amin",
-    "argmax", "argmin", "logsumexp", "softmax", "log_softmax",
-]  # fmt: skip
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "logsumexp"]
 
 
 class Sum(Function):
@@ -349,7 +344,7 @@ class LogSumExp(Function):
         return self.out
 
     def backward(self, gy):
-        from minigrad.ops.elementwise import exp
+        from minigrad.ops.unary import exp
 
         (x,) = self.inputs
         y = as_keepdim(self.output(), x.shape, self.axes, self.keepdim)

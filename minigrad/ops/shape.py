@@ -13,9 +13,7 @@ from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
 from minigrad.ops._dims import dim_index
 from minigrad.ops.indexing import getitem
-from minigrad.ops.pad import pad  # noqa: F401 - F.pad lives in ops/pad.py; also found here
 from minigrad.ops.promotion import result_dtype
-from minigrad.ops.view import view as _view  # noqa: F401 - Tensor.view calls it from here
 from minigrad.tensor import Tensor
 
 __all__ = [

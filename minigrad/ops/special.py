@@ -219,8 +219,8 @@ class XLogY(Function):
         nx, ny = self.needs_input_grad
         gx = gy_ = None
         if nx:  # log(y), except 0 where x == 0 and y <= 0 (PyTorch's rule)
-            from minigrad.ops.elementwise import log
             from minigrad.ops.masked import masked_fill
+            from minigrad.ops.unary import log
 
             mask = (x.data == 0) & (y.data <= 0)
             gx = sum_to(gy * log(masked_fill(y, Tensor._make(mask), 1.0)), x.shape)
@@ -262,7 +262,7 @@ class LogAddExp(Function):
         return self.out
 
     def backward(self, gy):
-        from minigrad.ops.elementwise import exp
+        from minigrad.ops.unary import exp
 
         a, b = self.inputs
         na, nb = self.needs_input_grad

@@ -22,7 +22,7 @@ __all__ = [
 
 
 def _sqrt(t):
-    from minigrad.ops.elementwise import sqrt
+    from minigrad.ops.unary import sqrt
 
     return sqrt(t)
 
