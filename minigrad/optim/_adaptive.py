@@ -1,4 +1,5 @@
-"""Shared checks of the Adam-family optimizers' hyperparameters (PyTorch's messages)."""
+"""Shared pieces of the adaptive (Adam-family) optimizers: hyperparameter checks (PyTorch's
+messages), weight decay (L2 or decoupled) and the Adam moment averages."""
 
 from __future__ import annotations
 
@@ -19,3 +20,22 @@ def check_hyperparameters(name, lr, eps, weight_decay, betas=None, **others):
                     f"{name}: Invalid beta parameter at index {i}: {betas[i]} "
                     "(expected 0 <= beta < 1)"
                 )
+
+
+def weight_decay(p, g, lr, wd, decoupled):
+    """The gradient array after weight decay ``wd``: ``g + wd * p`` (L2), or ``g`` itself
+    with ``p.data *= 1 - lr * wd`` done in place (decoupled, as in AdamW)."""
+    if wd != 0:
+        if decoupled:
+            p.data *= 1 - lr * wd
+        else:
+            g = g + wd * p.data
+    return g
+
+
+def update_moments(m, v, g, beta1, beta2):
+    """Advance Adam's moment averages in place: ``m += (1 - beta1) * (g - m)``,
+    ``v = beta2 * v + (1 - beta2) * g * g``."""
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * (g * g)

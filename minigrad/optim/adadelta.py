@@ -9,10 +9,8 @@ p -= lr * delta
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
-from minigrad.optim._adaptive import check_hyperparameters
+from minigrad.optim._adaptive import check_hyperparameters, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["Adadelta"]
 
@@ -81,30 +79,19 @@ class Adadelta(Optimizer):
         >>> opt = Adadelta([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
         True
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, rho = float(group["lr"]), float(group["rho"])
-                eps, wd = float(group["eps"]), float(group["weight_decay"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["square_avg"] = Tensor._make(xp.zeros_like(p.data))
-                        state["acc_delta"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.data
-                    v, u = state["square_avg"].data, state["acc_delta"].data
-                    v *= rho
-                    v += (1 - rho) * (g * g)
-                    delta = xp.sqrt(u + eps) / xp.sqrt(v + eps) * g
-                    u *= rho
-                    u += (1 - rho) * (delta * delta)
-                    p.data -= lr * delta
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        return {"square_avg": self._zeros(p), "acc_delta": self._zeros(p)}
+
+    def _update(self, p, g, group):
+        lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
+        state = self._stepped_state(p, group)
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
+        v, u = state["square_avg"].data, state["acc_delta"].data
+        v *= rho
+        v += (1 - rho) * (g * g)
+        delta = p.xp.sqrt(u + eps) / p.xp.sqrt(v + eps) * g
+        u *= rho
+        u += (1 - rho) * (delta * delta)
+        p.data -= lr * delta

@@ -14,9 +14,8 @@ For each parameter ``p`` with gradient ``g`` at step ``t`` (starting at 1)::
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim._adaptive import check_hyperparameters, update_moments, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
 
@@ -79,21 +78,7 @@ class Adam(Optimizer):
         fused=None,
         decoupled_weight_decay: bool = False,
     ):
-        name = type(self).__name__
-        if not 0.0 <= lr:
-            raise ValueError(f"{name}: Invalid learning rate: {lr} (expected lr >= 0)")
-        if not 0.0 <= eps:
-            raise ValueError(f"{name}: Invalid epsilon value: {eps} (expected eps >= 0)")
-        if len(betas) != 2:
-            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
-        for i in (0, 1):
-            if not 0.0 <= betas[i] < 1.0:
-                raise ValueError(
-                    f"{name}: Invalid beta parameter at index {i}: {betas[i]} "
-                    "(expected 0 <= beta < 1)"
-                )
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"{name}: Invalid weight_decay value: {weight_decay} (expected >= 0)")
+        check_hyperparameters(type(self).__name__, lr, eps, weight_decay, betas)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),
@@ -129,49 +114,29 @@ class Adam(Optimizer):
         >>> w
         tensor([ 0.9, -0.9], requires_grad=True)
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr = float(group["lr"])
-                beta1, beta2 = (float(b) for b in group["betas"])
-                eps = float(group["eps"])
-                wd = float(group["weight_decay"])
-                amsgrad, maximize = group["amsgrad"], group["maximize"]
-                decoupled = group.get("decoupled_weight_decay", False)
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    self._update(p, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled)
-        return loss
+        return self._step_each(closure)
 
-    def _update(self, p, lr, beta1, beta2, eps, wd, amsgrad, maximize, decoupled):
+    def _new_state(self, p, group):
+        state = {"exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = self._zeros(p)
+        return state
+
+    def _update(self, p, g, group):
         xp = p.xp
-        g = p.grad.data
-        if maximize:
-            g = -g
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = 0
-            state["exp_avg"] = Tensor._make(xp.zeros_like(p.data))
-            state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
-            if amsgrad:
-                state["max_exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
-        state["step"] += 1
+        lr, eps = float(group["lr"]), float(group["eps"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        state = self._stepped_state(p, group)
         step = state["step"]
-        if wd != 0:
-            if decoupled:
-                p.data *= 1 - lr * wd
-            else:
-                g = g + wd * p.data
+        decoupled = group.get("decoupled_weight_decay", False)
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), decoupled)
         m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * (g * g)
+        update_moments(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
-        if amsgrad:
+        if group["amsgrad"]:
             vmax = state["max_exp_avg_sq"].data
             xp.maximum(vmax, v, out=vmax)
             v = vmax
@@ -179,7 +144,6 @@ class Adam(Optimizer):
         denom /= bias_correction2_sqrt
         denom += eps
         p.data -= step_size * (m / denom)
-        p._version += 1
 
 
 class AdamW(Adam):

@@ -8,10 +8,8 @@ p -= lr / (1 - beta1 ** t) * m / u
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
-from minigrad.optim._adaptive import check_hyperparameters
+from minigrad.optim._adaptive import check_hyperparameters, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["Adamax"]
 
@@ -79,29 +77,19 @@ class Adamax(Optimizer):
         >>> opt = Adamax([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["exp_inf"]
         tensor([2.])
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-                b1, b2 = (float(b) for b in group["betas"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["exp_avg"] = Tensor._make(xp.zeros_like(p.data))
-                        state["exp_inf"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.data
-                    m, u = state["exp_avg"].data, state["exp_inf"].data
-                    m += (1 - b1) * (g - m)
-                    u *= b2
-                    xp.maximum(u, xp.abs(g) + eps, out=u)
-                    clr = lr / (1 - b1 ** state["step"])
-                    p.data -= clr * (m / u)
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        return {"exp_avg": self._zeros(p), "exp_inf": self._zeros(p)}
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        b1, b2 = (float(b) for b in group["betas"])
+        state = self._stepped_state(p, group)
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
+        m, u = state["exp_avg"].data, state["exp_inf"].data
+        m += (1 - b1) * (g - m)
+        u *= b2
+        p.xp.maximum(u, p.xp.abs(g) + eps, out=u)
+        clr = lr / (1 - b1 ** state["step"])
+        p.data -= clr * (m / u)

@@ -12,10 +12,8 @@ For each parameter at step ``t`` (``mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * psi))
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
-from minigrad.optim._adaptive import check_hyperparameters
+from minigrad.optim._adaptive import check_hyperparameters, update_moments, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["NAdam"]
 
@@ -91,41 +89,25 @@ class NAdam(Optimizer):
         >>> opt = NAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
         True
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-                b1, b2 = (float(b) for b in group["betas"])
-                psi = float(group["momentum_decay"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["mu_product"] = 1.0
-                        state["exp_avg"] = Tensor._make(xp.zeros_like(p.data))
-                        state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    t = state["step"]
-                    if wd != 0:
-                        if group["decoupled_weight_decay"]:
-                            p.data *= 1 - lr * wd
-                        else:
-                            g = g + wd * p.data
-                    mu = b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
-                    mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
-                    state["mu_product"] *= mu
-                    prod = state["mu_product"]
-                    m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-                    m += (1 - b1) * (g - m)
-                    v *= b2
-                    v += (1 - b2) * (g * g)
-                    denom = xp.sqrt(v / (1 - b2**t))
-                    denom += eps
-                    p.data -= (lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)
-                    p.data -= (lr * mu_next / (1.0 - prod * mu_next)) * (m / denom)
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        return {"mu_product": 1.0, "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        b1, b2 = (float(b) for b in group["betas"])
+        psi = float(group["momentum_decay"])
+        state = self._stepped_state(p, group)
+        t = state["step"]
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), group["decoupled_weight_decay"])
+        mu = b1 * (1.0 - 0.5 * (0.96 ** (t * psi)))
+        mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
+        state["mu_product"] *= mu
+        prod = state["mu_product"]
+        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        update_moments(m, v, g, b1, b2)
+        denom = p.xp.sqrt(v / (1 - b2**t))
+        denom += eps
+        p.data -= (lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)
+        p.data -= (lr * mu_next / (1.0 - prod * mu_next)) * (m / denom)

@@ -17,7 +17,7 @@ import copy
 from collections import defaultdict
 
 from minigrad import backend
-from minigrad.autograd.grad_mode import enable_grad
+from minigrad.autograd.grad_mode import enable_grad, no_grad
 from minigrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -233,6 +233,57 @@ class Optimizer:
             return None
         with enable_grad():
             return closure()
+
+    # ------------------------------------------------------------------ per-parameter steps
+    def _step_each(self, closure):
+        """One step of a per-parameter optimizer: the closure (grad enabled), then
+        :meth:`_update` under no_grad on every parameter that has a gradient.
+
+        :meth:`_update` gets the gradient's array, negated in a ``maximize`` group, and
+        writes ``p.data`` in place; the parameter's version is bumped after it. Returns
+        the closure's loss (``None`` without a closure).
+        """
+        loss = self._closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    g = p.grad.data
+                    self._update(p, -g if group["maximize"] else g, group)
+                    p._version += 1
+        return loss
+
+    def _update(self, p: Tensor, g, group: dict) -> None:
+        """Update ``p.data`` in place from the gradient array ``g`` with ``group``'s
+        hyperparameters (each optimizer that steps through :meth:`_step_each`)."""
+        raise NotImplementedError
+
+    def _new_state(self, p: Tensor, group: dict) -> dict:
+        """The state entries of a parameter's first step, after its ``'step'`` count (each
+        optimizer that keeps per-parameter buffers; none by default)."""
+        return {}
+
+    def _init_state(self, p: Tensor, group: dict) -> dict:
+        """Create ``self.state[p]``: ``{'step': 0, **self._new_state(p, group)}``."""
+        state = self.state[p]
+        state["step"] = 0
+        state.update(self._new_state(p, group))
+        return state
+
+    def _stepped_state(self, p: Tensor, group: dict) -> dict:
+        """``self.state[p]`` (created by :meth:`_init_state` when empty) with its
+        ``'step'`` count advanced by one."""
+        state = self.state[p]
+        if len(state) == 0:
+            self._init_state(p, group)
+        state["step"] += 1
+        return state
+
+    @staticmethod
+    def _zeros(p: Tensor) -> Tensor:
+        """A state buffer of zeros with the shape, dtype and device of ``p``."""
+        return Tensor._make(p.xp.zeros_like(p.data))
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict:

@@ -10,10 +10,8 @@ rho_t))``.
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
-from minigrad.optim._adaptive import check_hyperparameters
+from minigrad.optim._adaptive import check_hyperparameters, update_moments, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["RAdam"]
 
@@ -85,44 +83,29 @@ class RAdam(Optimizer):
         >>> opt = RAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
         True
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-                b1, b2 = (float(b) for b in group["betas"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["exp_avg"] = Tensor._make(xp.zeros_like(p.data))
-                        state["exp_avg_sq"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    t = state["step"]
-                    if wd != 0:
-                        if group["decoupled_weight_decay"]:
-                            p.data *= 1 - lr * wd
-                        else:
-                            g = g + wd * p.data
-                    m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-                    m += (1 - b1) * (g - m)
-                    v *= b2
-                    v += (1 - b2) * (g * g)
-                    bc1, bc2 = 1 - b1**t, 1 - b2**t
-                    m_hat = m / bc1
-                    rho_inf = 2 / (1 - b2) - 1
-                    rho_t = rho_inf - 2 * t * (b2**t) / bc2
-                    if rho_t > 5.0:
-                        rect = (
-                            (rho_t - 4) * (rho_t - 2) * rho_inf
-                            / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                        ) ** 0.5  # fmt: skip
-                        adaptive = (bc2**0.5) / (xp.sqrt(v) + eps)
-                        p.data -= m_hat * lr * adaptive * rect
-                    else:
-                        p.data -= m_hat * lr
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        return {"exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}
+
+    def _update(self, p, g, group):
+        lr, eps = float(group["lr"]), float(group["eps"])
+        b1, b2 = (float(b) for b in group["betas"])
+        state = self._stepped_state(p, group)
+        t = state["step"]
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), group["decoupled_weight_decay"])
+        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        update_moments(m, v, g, b1, b2)
+        bc1, bc2 = 1 - b1**t, 1 - b2**t
+        m_hat = m / bc1
+        rho_inf = 2 / (1 - b2) - 1
+        rho_t = rho_inf - 2 * t * (b2**t) / bc2
+        if rho_t > 5.0:
+            rect = (
+                (rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+            ) ** 0.5  # fmt: skip
+            adaptive = (bc2**0.5) / (p.xp.sqrt(v) + eps)
+            p.data -= m_hat * lr * adaptive * rect
+        else:
+            p.data -= m_hat * lr
