@@ -11,7 +11,7 @@ For each parameter ``p`` with gradient ``g`` at step ``t`` (starting at 1)::
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim._adaptive import check_hyperparameters, weight_decay
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -73,15 +73,10 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused=None,
     ):
-        for name, v in (
-            ("learning rate", lr),
-            ("lr_decay value", lr_decay),
-            ("weight_decay value", weight_decay),
-            ("initial_accumulator_value value", initial_accumulator_value),
-            ("epsilon value", eps),
-        ):
-            if not 0.0 <= v:
-                raise ValueError(f"Adagrad: Invalid {name}: {v} (expected >= 0)")
+        check_hyperparameters("Adagrad", lr, eps, weight_decay, **{
+            "lr_decay value": lr_decay,
+            "initial_accumulator_value value": initial_accumulator_value,
+        })  # fmt: skip
         defaults = dict(
             lr=lr,
             lr_decay=lr_decay,
@@ -95,11 +90,8 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, defaults)
         for group in self.param_groups:
-            init = float(group["initial_accumulator_value"])
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = 0
-                state["sum"] = Tensor._make(p.xp.full_like(p.data, init))
+                self._init_state(p, group)
 
     def step(self, closure=None):
         """Perform one Adagrad step on every parameter that has a gradient.
@@ -123,31 +115,19 @@ class Adagrad(Optimizer):
         >>> (w * w).sum().backward(); opt.step(); opt.state[w]["sum"]
         tensor([4.])
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, lr_decay = float(group["lr"]), float(group["lr_decay"])
-                eps, wd = float(group["eps"]), float(group["weight_decay"])
-                maximize = group["maximize"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = p.grad.data
-                    if maximize:
-                        g = -g
-                    state = self.state[p]
-                    if len(state) == 0:  # a group added after construction
-                        init = float(group["initial_accumulator_value"])
-                        state["step"] = 0
-                        state["sum"] = Tensor._make(p.xp.full_like(p.data, init))
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.data
-                    clr = lr / (1 + (state["step"] - 1) * lr_decay)
-                    s = state["sum"].data
-                    s += g * g
-                    std = p.xp.sqrt(s)
-                    std += eps
-                    p.data -= clr * (g / std)
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        init = float(group["initial_accumulator_value"])
+        return {"sum": Tensor._make(p.xp.full_like(p.data, init))}
+
+    def _update(self, p, g, group):
+        lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
+        state = self._stepped_state(p, group)  # created here for a group added later
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
+        clr = lr / (1 + (state["step"] - 1) * lr_decay)
+        s = state["sum"].data
+        s += g * g
+        std = p.xp.sqrt(s)
+        std += eps
+        p.data -= clr * (g / std)

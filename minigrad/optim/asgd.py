@@ -10,9 +10,7 @@ The average is kept in ``state[p]['ax']``.
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["ASGD"]
 
@@ -86,36 +84,26 @@ class ASGD(Optimizer):
         >>> opt = ASGD([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
         1
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, lambd = float(group["lr"]), float(group["lambd"])
-                alpha, t0 = float(group["alpha"]), float(group["t0"])
-                wd = float(group["weight_decay"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["eta"] = lr
-                        state["mu"] = 1.0
-                        state["ax"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.data
-                    eta = state["eta"]
-                    p.data *= 1 - lambd * eta
-                    p.data -= eta * g
-                    ax = state["ax"].data
-                    if state["mu"] != 1:
-                        ax += (p.data - ax) * state["mu"]
-                    else:
-                        ax[...] = p.data
-                    t = state["step"]
-                    state["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
-                    state["mu"] = 1 / max(1, t - t0)
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        return {"eta": float(group["lr"]), "mu": 1.0, "ax": self._zeros(p)}
+
+    def _update(self, p, g, group):
+        lr, lambd = float(group["lr"]), float(group["lambd"])
+        alpha, t0 = float(group["alpha"]), float(group["t0"])
+        wd = float(group["weight_decay"])
+        state = self._stepped_state(p, group)
+        if wd != 0:
+            g = g + wd * p.data
+        eta = state["eta"]
+        p.data *= 1 - lambd * eta
+        p.data -= eta * g
+        ax = state["ax"].data
+        if state["mu"] != 1:
+            ax += (p.data - ax) * state["mu"]
+        else:
+            ax[...] = p.data
+        t = state["step"]
+        state["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
+        state["mu"] = 1 / max(1, t - t0)

@@ -14,9 +14,8 @@ For each parameter ``p`` with gradient ``g``::
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
+from minigrad.optim._adaptive import check_hyperparameters, weight_decay
 from minigrad.optim.optimizer import Optimizer
-from minigrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
 
@@ -76,15 +75,9 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ):
-        for name, v in (
-            ("learning rate", lr),
-            ("epsilon value", eps),
-            ("momentum value", momentum),
-            ("weight_decay value", weight_decay),
-            ("alpha value", alpha),
-        ):
-            if not 0.0 <= v:
-                raise ValueError(f"RMSprop: Invalid {name}: {v} (expected >= 0)")
+        check_hyperparameters("RMSprop", lr, eps, weight_decay, **{
+            "momentum value": momentum, "alpha value": alpha,
+        })  # fmt: skip
         defaults = dict(
             lr=lr,
             alpha=alpha,
@@ -121,47 +114,36 @@ class RMSprop(Optimizer):
         >>> (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
         1
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                lr, alpha = float(group["lr"]), float(group["alpha"])
-                eps, wd = float(group["eps"]), float(group["weight_decay"])
-                momentum = float(group["momentum"])
-                centered, maximize = group["centered"], group["maximize"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = p.grad.data
-                    if maximize:
-                        g = -g
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["square_avg"] = Tensor._make(xp.zeros_like(p.data))
-                        if momentum > 0:
-                            state["momentum_buffer"] = Tensor._make(xp.zeros_like(p.data))
-                        if centered:
-                            state["grad_avg"] = Tensor._make(xp.zeros_like(p.data))
-                    state["step"] += 1
-                    if wd != 0:
-                        g = g + wd * p.data
-                    v = state["square_avg"].data
-                    v *= alpha
-                    v += (1 - alpha) * (g * g)
-                    if centered:
-                        m = state["grad_avg"].data
-                        m += (1 - alpha) * (g - m)
-                        avg = xp.sqrt(v - m * m)
-                    else:
-                        avg = xp.sqrt(v)
-                    avg += eps
-                    if momentum > 0:
-                        buf = state["momentum_buffer"].data
-                        buf *= momentum
-                        buf += g / avg
-                        p.data -= lr * buf
-                    else:
-                        p.data -= lr * (g / avg)
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        state = {"square_avg": self._zeros(p)}
+        if float(group["momentum"]) > 0:
+            state["momentum_buffer"] = self._zeros(p)
+        if group["centered"]:
+            state["grad_avg"] = self._zeros(p)
+        return state
+
+    def _update(self, p, g, group):
+        xp = p.xp
+        lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+        momentum = float(group["momentum"])
+        state = self._stepped_state(p, group)
+        g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
+        v = state["square_avg"].data
+        v *= alpha
+        v += (1 - alpha) * (g * g)
+        if group["centered"]:
+            m = state["grad_avg"].data
+            m += (1 - alpha) * (g - m)
+            avg = xp.sqrt(v - m * m)
+        else:
+            avg = xp.sqrt(v)
+        avg += eps
+        if momentum > 0:
+            buf = state["momentum_buffer"].data
+            buf *= momentum
+            buf += g / avg
+            p.data -= lr * buf
+        else:
+            p.data -= lr * (g / avg)

@@ -5,7 +5,6 @@ moves by ``-sign(g) * step``, and after a flip the gradient is taken as 0 for on
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -76,29 +75,22 @@ class Rprop(Optimizer):
         >>> opt = Rprop([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
         1
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                etaminus, etaplus = (float(e) for e in group["etas"])
-                smin, smax = (float(s) for s in group["step_sizes"])
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    xp = p.xp
-                    g = -p.grad.data if group["maximize"] else p.grad.data
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["prev"] = Tensor._make(xp.zeros_like(p.data))
-                        state["step_size"] = Tensor._make(xp.full_like(p.data, float(group["lr"])))
-                    state["step"] += 1
-                    prev, size = state["prev"].data, state["step_size"].data
-                    s = xp.sign(g * prev)
-                    factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0))
-                    size *= factor.astype(size.dtype, copy=False)
-                    xp.clip(size, smin, smax, out=size)
-                    g = xp.where(s < 0, 0, g).astype(p.data.dtype, copy=False)
-                    p.data -= xp.sign(g) * size
-                    prev[...] = g
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _new_state(self, p, group):
+        size = Tensor._make(p.xp.full_like(p.data, float(group["lr"])))
+        return {"prev": self._zeros(p), "step_size": size}
+
+    def _update(self, p, g, group):
+        xp = p.xp
+        etaminus, etaplus = (float(e) for e in group["etas"])
+        smin, smax = (float(s) for s in group["step_sizes"])
+        state = self._stepped_state(p, group)
+        prev, size = state["prev"].data, state["step_size"].data
+        s = xp.sign(g * prev)
+        factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0))
+        size *= factor.astype(size.dtype, copy=False)
+        xp.clip(size, smin, smax, out=size)
+        g = xp.where(s < 0, 0, g).astype(p.data.dtype, copy=False)
+        p.data -= xp.sign(g) * size
+        prev[...] = g

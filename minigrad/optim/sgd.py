@@ -12,7 +12,6 @@ The update is PyTorch's, step for step (``g`` the gradient, ``p`` the parameter)
 
 from __future__ import annotations
 
-from minigrad.autograd.grad_mode import no_grad
 from minigrad.optim.optimizer import Optimizer, required
 from minigrad.tensor import Tensor
 
@@ -122,34 +121,23 @@ class SGD(Optimizer):
         >>> w
         tensor([0.8], requires_grad=True)
         """
-        loss = self._closure(closure)
-        with no_grad():
-            for group in self.param_groups:
-                # Python floats: they never upcast float32 data (NumPy 2 weak scalars).
-                lr = float(group["lr"])
-                momentum = float(group["momentum"])
-                dampening = float(group["dampening"])
-                wd = float(group["weight_decay"])
-                nesterov, maximize = group["nesterov"], group["maximize"]
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    g = p.grad.data
-                    if maximize:
-                        g = -g
-                    if wd != 0:
-                        g = g + wd * p.data
-                    if momentum != 0:
-                        state = self.state[p]
-                        buf = state.get("momentum_buffer")
-                        if buf is None:
-                            buf = Tensor._make(g.copy())
-                            state["momentum_buffer"] = buf
-                        else:
-                            b = buf.data
-                            b *= momentum
-                            b += g if dampening == 0 else (1 - dampening) * g
-                        g = g + momentum * buf.data if nesterov else buf.data
-                    p.data -= lr * g
-                    p._version += 1
-        return loss
+        return self._step_each(closure)
+
+    def _update(self, p, g, group):
+        # Python floats: they never upcast float32 data (NumPy 2 weak scalars).
+        lr, momentum = float(group["lr"]), float(group["momentum"])
+        dampening, wd = float(group["dampening"]), float(group["weight_decay"])
+        if wd != 0:
+            g = g + wd * p.data
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = Tensor._make(g.copy())
+                state["momentum_buffer"] = buf
+            else:
+                b = buf.data
+                b *= momentum
+                b += g if dampening == 0 else (1 - dampening) * g
+            g = g + momentum * buf.data if group["nesterov"] else buf.data
+        p.data -= lr * g
