@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from minigrad.optim.lr_scheduler import LRScheduler
-from minigrad.optim.one_cycle import _format_param
+from minigrad.optim.one_cycle import _format_param, _momentum_cycling, _set_momentum
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["CyclicLR", "MultiplicativeLR"]
@@ -144,23 +144,9 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "CyclicLR: optimizer must support momentum or beta1 with `cycle_momentum` "
-                    "option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
-            if last_epoch == -1:
-                for mm, bm, group in zip(self.max_momentums, self.base_momentums,
-                                         optimizer.param_groups):  # fmt: skip
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            self.use_beta1, self.base_momentums, self.max_momentums = _momentum_cycling(
+                "CyclicLR", optimizer, base_momentum, max_momentum, last_epoch
+            )
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -200,10 +186,7 @@ class CyclicLR(LRScheduler):
             for bm, mm, group in zip(self.base_momentums, self.max_momentums,
                                      self.optimizer.param_groups):  # fmt: skip
                 mom = mm - (mm - bm) * scale_factor * self.scale_fn(arg)
-                if self.use_beta1:
-                    group["betas"] = (mom, *group["betas"][1:])
-                else:
-                    group["momentum"] = mom
+                _set_momentum(group, mom, self.use_beta1)
         return lrs
 
     def state_dict(self) -> dict:

@@ -26,6 +26,36 @@ def _format_param(name, optimizer, param) -> list:
     return [param] * n
 
 
+def _set_momentum(group: dict, momentum: float, use_beta1: bool) -> None:
+    """Set a group's momentum, or its beta1 (``betas[0]``) for an Adam-like optimizer."""
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+def _momentum_cycling(name, optimizer, base_momentum, max_momentum, last_epoch):
+    """``(use_beta1, base_momentums, max_momentums)`` of a scheduler that cycles the
+    momentum (or beta1); on a fresh start (``last_epoch == -1``) each group's momentum is
+    set to its maximum and the group records ``max_momentum`` and ``base_momentum``.
+
+    Raises ValueError if the optimizer has neither ``momentum`` nor ``betas``.
+    """
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            f"{name}: optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+        )
+    use_beta1 = "betas" in optimizer.defaults
+    base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+    max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+    if last_epoch == -1:
+        for mm, bm, group in zip(max_momentums, base_momentums, optimizer.param_groups):
+            _set_momentum(group, mm, use_beta1)
+            group["max_momentum"] = mm
+            group["base_momentum"] = bm
+    return use_beta1, base_momentums, max_momentums
+
+
 class OneCycleLR(LRScheduler):
     """The 1cycle policy, as ``torch.optim.lr_scheduler.OneCycleLR``.
 
@@ -153,22 +183,9 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "OneCycleLR: optimizer must support momentum or beta1 with `cycle_momentum` "
-                    "option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            maxm = _format_param("max_momentum", optimizer, max_momentum)
-            basem = _format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for mm, bm, group in zip(maxm, basem, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (mm, *group["betas"][1:])
-                    else:
-                        group["momentum"] = mm
-                    group["max_momentum"] = mm
-                    group["base_momentum"] = bm
+            self.use_beta1 = _momentum_cycling(
+                "OneCycleLR", optimizer, base_momentum, max_momentum, last_epoch
+            )[0]
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start, end, pct):
@@ -200,8 +217,5 @@ class OneCycleLR(LRScheduler):
                 start_step = phase["end_step"]
             lrs.append(lr)
             if self.cycle_momentum:
-                if self.use_beta1:
-                    group["betas"] = (mom, *group["betas"][1:])
-                else:
-                    group["momentum"] = mom
+                _set_momentum(group, mom, self.use_beta1)
         return lrs
