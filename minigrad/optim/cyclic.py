@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 
-from minigrad.optim.lr_scheduler import LRScheduler
-from minigrad.optim.one_cycle import _format_param, _momentum_cycling, _set_momentum
+from minigrad.optim.lr_scheduler import LRScheduler, _per_group
+from minigrad.optim.one_cycle import _momentum_cycling, _set_momentum
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["CyclicLR", "MultiplicativeLR"]
@@ -47,15 +47,7 @@ class MultiplicativeLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, list | tuple):
-            if len(lr_lambda) != n:
-                raise ValueError(
-                    f"MultiplicativeLR: expected {n} lr_lambdas, but got {len(lr_lambda)}"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _per_group("MultiplicativeLR", "lr_lambdas", optimizer, lr_lambda)
         for f in self.lr_lambdas:
             if not callable(f):
                 raise TypeError(
@@ -125,11 +117,11 @@ class CyclicLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"CyclicLR: {type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        base_lrs = _format_param("base_lr", optimizer, base_lr)
+        base_lrs = _per_group("CyclicLR", "base_lr values", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
                 group["lr"] = lr
-        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
+        self.max_lrs = _per_group("CyclicLR", "max_lr values", optimizer, max_lr)
         up = float(step_size_up)
         down = float(step_size_down) if step_size_down is not None else up
         self.total_size = up + down

@@ -38,6 +38,30 @@ __all__ = [
 ]
 
 
+def _per_group(owner: str, what: str, optimizer: Optimizer, value) -> list:
+    """``value`` for each parameter group of ``optimizer``: a list or tuple as given (one
+    entry per group, else ValueError naming ``owner`` and ``what``), anything else repeated.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.optim import SGD
+    >>> from minigrad.optim.lr_scheduler import _per_group
+    >>> opt = SGD([{"params": [minigrad.zeros(1, requires_grad=True)]},
+    ...            {"params": [minigrad.zeros(1, requires_grad=True)]}], lr=0.1)
+    >>> _per_group("OneCycleLR", "max_lr values", opt, 1.0)
+    [1.0, 1.0]
+    """
+    n = len(optimizer.param_groups)
+    if isinstance(value, list | tuple):
+        if len(value) != n:
+            raise ValueError(
+                f"{owner}: expected {n} {what} (one per parameter group), got {len(value)}"
+            )
+        return list(value)
+    return [value] * n
+
+
 class LRScheduler:
     """Base class of learning-rate schedulers.
 
@@ -159,7 +183,7 @@ class LRScheduler:
             values = closed() if closed is not None else self.get_lr()
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = self._lrs()
 
     def _lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
@@ -448,15 +472,7 @@ class LambdaLR(LRScheduler):
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch: int = -1):
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, list | tuple):
-            if len(lr_lambda) != n:
-                raise ValueError(
-                    f"LambdaLR: expected {n} lr_lambdas (one per group), got {len(lr_lambda)}"
-                )
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _per_group("LambdaLR", "lr_lambdas", optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

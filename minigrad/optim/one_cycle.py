@@ -11,19 +11,10 @@ from __future__ import annotations
 
 import math
 
-from minigrad.optim.lr_scheduler import LRScheduler
+from minigrad.optim.lr_scheduler import LRScheduler, _per_group
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["OneCycleLR"]
-
-
-def _format_param(name, optimizer, param) -> list:
-    n = len(optimizer.param_groups)
-    if isinstance(param, list | tuple):
-        if len(param) != n:
-            raise ValueError(f"OneCycleLR: expected {n} values for {name}, got {len(param)}")
-        return list(param)
-    return [param] * n
 
 
 def _set_momentum(group: dict, momentum: float, use_beta1: bool) -> None:
@@ -46,8 +37,8 @@ def _momentum_cycling(name, optimizer, base_momentum, max_momentum, last_epoch):
             f"{name}: optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
         )
     use_beta1 = "betas" in optimizer.defaults
-    base_momentums = _format_param("base_momentum", optimizer, base_momentum)
-    max_momentums = _format_param("max_momentum", optimizer, max_momentum)
+    base_momentums = _per_group(name, "base_momentum values", optimizer, base_momentum)
+    max_momentums = _per_group(name, "max_momentum values", optimizer, max_momentum)
     if last_epoch == -1:
         for mm, bm, group in zip(max_momentums, base_momentums, optimizer.param_groups):
             _set_momentum(group, mm, use_beta1)
@@ -175,7 +166,7 @@ class OneCycleLR(LRScheduler):
                 dict(end_step=n - 1, start_lr="max_lr", end_lr="min_lr",
                      start_momentum="base_momentum", end_momentum="max_momentum"),
             ]  # fmt: skip
-        max_lrs = _format_param("max_lr", optimizer, max_lr)
+        max_lrs = _per_group("OneCycleLR", "max_lr values", optimizer, max_lr)
         if last_epoch == -1:
             for m, group in zip(max_lrs, optimizer.param_groups):
                 group["initial_lr"] = m / div_factor

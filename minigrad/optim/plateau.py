@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import warnings
 
-from minigrad.optim.lr_scheduler import LRScheduler
+from minigrad.optim.lr_scheduler import LRScheduler, _per_group
 from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["ReduceLROnPlateau"]
@@ -76,15 +76,8 @@ class ReduceLROnPlateau(LRScheduler):
             raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
         self.factor = factor
         self.optimizer = optimizer
-        n = len(optimizer.param_groups)
-        if isinstance(min_lr, list | tuple):
-            if len(min_lr) != n:
-                raise ValueError(f"ReduceLROnPlateau: expected {n} min_lrs, got {len(min_lr)}")
-            self.default_min_lr = None
-            self.min_lrs = list(min_lr)
-        else:
-            self.default_min_lr = min_lr
-            self.min_lrs = [min_lr] * n
+        self.default_min_lr = None if isinstance(min_lr, list | tuple) else min_lr
+        self.min_lrs = _per_group("ReduceLROnPlateau", "min_lrs", optimizer, min_lr)
         self.patience = patience
         self.cooldown = cooldown
         self.eps = eps

@@ -13,8 +13,7 @@ import math
 
 from minigrad.autograd.grad_mode import no_grad
 from minigrad.nn.module import Module
-from minigrad.optim.lr_scheduler import LRScheduler
-from minigrad.optim.one_cycle import _format_param
+from minigrad.optim.lr_scheduler import LRScheduler, _per_group
 
 __all__ = [
     "AveragedModel", "SWALR", "update_bn", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn",
@@ -331,7 +330,8 @@ class SWALR(LRScheduler):
 
     def __init__(self, optimizer, swa_lr, anneal_epochs: int = 10,
                  anneal_strategy: str = "cos", last_epoch: int = -1):  # fmt: skip
-        for lr, group in zip(_format_param("swa_lr", optimizer, swa_lr), optimizer.param_groups):
+        swa_lrs = _per_group("SWALR", "swa_lr values", optimizer, swa_lr)
+        for lr, group in zip(swa_lrs, optimizer.param_groups):
             group["swa_lr"] = lr
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(
