@@ -13,7 +13,6 @@ import math
 
 from minigrad.optim.lr_scheduler import LRScheduler, _per_group
 from minigrad.optim.one_cycle import _momentum_cycling, _set_momentum
-from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["CyclicLR", "MultiplicativeLR"]
 
@@ -114,9 +113,7 @@ class CyclicLR(LRScheduler):
                  gamma: float = 1.0, scale_fn=None, scale_mode: str = "cycle",
                  cycle_momentum: bool = True, base_momentum=0.8, max_momentum=0.9,
                  last_epoch: int = -1):  # fmt: skip
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"CyclicLR: {type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        self._attach(optimizer)
         base_lrs = _per_group("CyclicLR", "base_lr values", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):

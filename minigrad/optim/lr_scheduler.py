@@ -62,6 +62,17 @@ def _per_group(owner: str, what: str, optimizer: Optimizer, value) -> list:
     return [value] * n
 
 
+def _warn_epoch_deprecated() -> None:
+    """PyTorch's warning for ``scheduler.step(epoch)``, pointing at the caller of ``step``."""
+    warnings.warn(
+        "The epoch parameter in `scheduler.step()` was not necessary and is being "
+        "deprecated where possible. Please use `scheduler.step()` to step the "
+        "scheduler.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 class LRScheduler:
     """Base class of learning-rate schedulers.
 
@@ -98,11 +109,7 @@ class LRScheduler:
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(
-                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
-            )
-        self.optimizer = optimizer
+        self._attach(optimizer)
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -116,6 +123,14 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._initial_step()
+
+    def _attach(self, optimizer) -> None:
+        """Set ``self.optimizer`` (TypeError, naming the scheduler, for a non-Optimizer)."""
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(
+                f"{type(self).__name__}: {type(optimizer).__name__} is not an Optimizer"
+            )
+        self.optimizer = optimizer
 
     def _initial_step(self) -> None:
         """Reset the step count and set the learning rates of the first epoch."""
@@ -164,13 +179,7 @@ class LRScheduler:
         """
         self._step_count += 1
         if epoch is not None:
-            warnings.warn(
-                "The epoch parameter in `scheduler.step()` was not necessary and is being "
-                "deprecated where possible. Please use `scheduler.step()` to step the "
-                "scheduler.",
-                UserWarning,
-                stacklevel=2,
-            )
+            _warn_epoch_deprecated()
         self._update_lr(epoch)
 
     def _update_lr(self, epoch: int | None = None) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 from minigrad.optim.lr_scheduler import LRScheduler, _per_group
-from minigrad.optim.optimizer import Optimizer
 
 __all__ = ["OneCycleLR"]
 
@@ -115,9 +114,7 @@ class OneCycleLR(LRScheduler):
         three_phase: bool = False,
         last_epoch: int = -1,
     ):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"OneCycleLR: {type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        self._attach(optimizer)
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 import math
-import warnings
 
-from minigrad.optim.lr_scheduler import LRScheduler, _per_group
-from minigrad.optim.optimizer import Optimizer
+from minigrad.optim.lr_scheduler import LRScheduler, _per_group, _warn_epoch_deprecated
 
 __all__ = ["ReduceLROnPlateau"]
 
@@ -72,10 +70,8 @@ class ReduceLROnPlateau(LRScheduler):
     ):
         if factor >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor should be < 1.0, got {factor}")
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"ReduceLROnPlateau: {type(optimizer).__name__} is not an Optimizer")
         self.factor = factor
-        self.optimizer = optimizer
+        self._attach(optimizer)
         self.default_min_lr = None if isinstance(min_lr, list | tuple) else min_lr
         self.min_lrs = _per_group("ReduceLROnPlateau", "min_lrs", optimizer, min_lr)
         self.patience = patience
@@ -115,13 +111,7 @@ class ReduceLROnPlateau(LRScheduler):
         if epoch is None:
             epoch = self.last_epoch + 1
         else:
-            warnings.warn(
-                "The epoch parameter in `scheduler.step()` was not necessary and is being "
-                "deprecated where possible. Please use `scheduler.step()` to step the "
-                "scheduler.",
-                UserWarning,
-                stacklevel=2,
-            )
+            _warn_epoch_deprecated()
         self.last_epoch = epoch
         if self._is_better(current, self.best):
             self.best = current
