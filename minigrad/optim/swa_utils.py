@@ -28,6 +28,15 @@ def _check_decay(decay):
         )
 
 
+def _move_towards(averaged_list, current_list, weight: float) -> None:
+    """In place, without recording gradients: ``a += weight * (p - a)`` for each pair,
+    bumping each averaged tensor's version."""
+    with no_grad():
+        for a, p in zip(averaged_list, current_list):
+            a.data += weight * (p.data - a.data)
+            a._vc[0] += 1
+
+
 def get_ema_multi_avg_fn(decay: float = 0.999):
     """An in-place EMA update of a list of averaged tensors: ``a += (1 - decay) * (p -
     a)``.
@@ -58,10 +67,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999):
     _check_decay(decay)
 
     def ema_update(ema_list, current_list, _):
-        with no_grad():
-            for e, p in zip(ema_list, current_list):
-                e.data += (1 - decay) * (p.data - e.data)
-                e._vc[0] += 1
+        _move_towards(ema_list, current_list, 1 - decay)
 
     return ema_update
 
@@ -84,11 +90,7 @@ def get_swa_multi_avg_fn():
     """
 
     def swa_update(averaged_list, current_list, num_averaged):
-        w = 1.0 / (int(num_averaged) + 1)
-        with no_grad():
-            for a, p in zip(averaged_list, current_list):
-                a.data += w * (p.data - a.data)
-                a._vc[0] += 1
+        _move_towards(averaged_list, current_list, 1.0 / (int(num_averaged) + 1))
 
     return swa_update
 
