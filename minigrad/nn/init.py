@@ -120,6 +120,19 @@ def _calculate_correct_fan(tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _xavier_std(tensor, gain: float) -> float:
+    """Glorot's standard deviation, ``gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def _kaiming_std(tensor, a: float, mode: str, nonlinearity) -> float:
+    """He's standard deviation, ``calculate_gain(nonlinearity, a) / sqrt(fan)``."""
+    fan = _calculate_correct_fan(tensor, mode)
+    gain = calculate_gain(nonlinearity, a)
+    return gain / math.sqrt(fan)
+
+
 def uniform_(tensor, a: float = 0.0, b: float = 1.0):
     """Fill ``tensor`` with samples of U(a, b), in place; returns it.
 
@@ -320,9 +333,7 @@ def xavier_uniform_(tensor, gain: float = 1.0):
     >>> bool(w.abs().max() <= (6 / 50) ** 0.5)
     True
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    a = math.sqrt(3.0) * std
+    a = math.sqrt(3.0) * _xavier_std(tensor, gain)
     return uniform_(tensor, -a, a)
 
 
@@ -348,9 +359,7 @@ def xavier_normal_(tensor, gain: float = 1.0):
     >>> init.xavier_normal_(minigrad.empty(30, 20)).shape
     (30, 20)
     """
-    fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, _xavier_std(tensor, gain))
 
 
 def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="leaky_relu"):
@@ -385,9 +394,7 @@ def kaiming_uniform_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="l
     >>> bool(w.abs().max() <= math.sqrt(6 / 32))
     True
     """
-    fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    bound = math.sqrt(3.0) * gain / math.sqrt(fan)
+    bound = math.sqrt(3.0) * _kaiming_std(tensor, a, mode, nonlinearity)  # PyTorch's order
     return uniform_(tensor, -bound, bound)
 
 
@@ -418,9 +425,7 @@ def kaiming_normal_(tensor, a: float = 0, mode: str = "fan_in", nonlinearity="le
     >>> init.kaiming_normal_(minigrad.empty(8, 4), mode="fan_out").shape
     (8, 4)
     """
-    fan = _calculate_correct_fan(tensor, mode)
-    gain = calculate_gain(nonlinearity, a)
-    return normal_(tensor, 0.0, gain / math.sqrt(fan))
+    return normal_(tensor, 0.0, _kaiming_std(tensor, a, mode, nonlinearity))
 
 
 def _default_layer_init_(weight, bias=None) -> None:
