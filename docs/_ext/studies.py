@@ -271,18 +271,22 @@ def generate(docs_dir: Path) -> list[str]:
         "   :widths: 22 58 20",
         "",
         "   * - study",
-        "     - claim tested",
-        "     - status",
+        "     - what it tests",
+        "     - verdicts of its claims (committed run)",
     ]
     for name, study in reg.items():
-        if _verdicts(studies / name) is not None:
-            state = "report and verdicts committed"
+        blob = _verdicts(studies / name)
+        if blob is not None:
+            counts: dict = {}
+            for c in blob["claims"]:
+                v = (c.get("verdict") or {}).get("verdict", "not resolved")
+                counts[v] = counts.get(v, 0) + 1
+            state = ", ".join(f"{k} {n}" for k, n in sorted(counts.items()))
         elif name in have:
             state = "older report, no computed verdict yet"
         else:
             state = "not run yet"
-        claims = "; ".join(c.text.split(":")[0].split(". ")[0] for c in study.CLAIMS.values())
-        status += [f"   * - :doc:`{name}`", f"     - {claims}", f"     - {state}"]
+        status += [f"   * - :doc:`{name}`", f"     - {study.TITLE}", f"     - {state}"]
     text = "\n".join(status) + "\n"
     path = studies / "status.txt"
     if not path.exists() or path.read_text(encoding="utf-8") != text:
