@@ -158,7 +158,8 @@ def test_findings_page_from_committed_results():
         for c in json.loads(p.read_text())["claims"]:
             committed += 1
             line = next(ln for ln in text.splitlines() if f"`{folder.name}`" in ln
-                        and c["claim"]["text"].split(".")[0] in ln)  # fmt: skip
+                        and c["claim"]["text"].split(".")[0] in ln
+                        and c["claim"]["quantity"] in ln)  # fmt: skip
             verdict = (c.get("verdict") or {}).get("verdict", "not resolved")
             assert f"**{verdict}**" in line
             if c.get("verdict"):
@@ -184,7 +185,9 @@ def test_compare_conclusion_from_paired_intervals():
                              "final": {"test_acc": acc + jitter}})  # fmt: skip
     text = conclusion_markdown(recs, ["norm", "batch_size"])
     small = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 2**"))
-    assert "Better than no norm (norm minus none): group" in small and "Worse than no norm: batch" in small
+    assert "Better than no norm (norm minus none): group" in small
+    assert "Worse than no norm: batch" in small
     big = next(ln for ln in text.splitlines() if ln.startswith("- **batch size 32**"))
-    assert "Better than no norm (norm minus none):" in big and "0 of 1 pairs differ" in big  # BN = GN at 32
+    assert "Better than no norm (norm minus none):" in big
+    assert "0 of 1 pairs differ" in big  # BN = GN at 32
     assert "At the smallest batch (2), BatchNorm is worse than GroupNorm beyond the noise" in text
