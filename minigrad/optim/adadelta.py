@@ -48,6 +48,10 @@ class Adadelta(Optimizer):
     >>> opt = Adadelta([w])
     >>> (w * w).sum().backward(); opt.step(); sorted(opt.state[w])
     ['acc_delta', 'square_avg', 'step']
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = Adadelta([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
+    True
     """
 
     def __init__(self, params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
@@ -58,28 +62,6 @@ class Adadelta(Optimizer):
             raise ValueError(f"Adadelta: Invalid rho value: {rho} (expected 0 <= rho <= 1)")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one Adadelta step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import Adadelta
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = Adadelta([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
-        True
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         return {"square_avg": self._zeros(p), "acc_delta": self._zeros(p)}

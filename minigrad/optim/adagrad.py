@@ -57,6 +57,11 @@ class Adagrad(Optimizer):
     >>> (w * w).sum().backward(); opt.step()
     >>> w  # the first step moves each weight by lr
     tensor([ 0.9, -1.9], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = Adagrad([w], lr=0.1)
+    >>> (w * w).sum().backward(); opt.step(); opt.state[w]["sum"]
+    tensor([4.])
     """
 
     def __init__(
@@ -92,30 +97,6 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             for p in group["params"]:
                 self._init_state(p, group)
-
-    def step(self, closure=None):
-        """Perform one Adagrad step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-            The closure's loss, or ``None`` without a closure.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import Adagrad
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = Adagrad([w], lr=0.1)
-        >>> (w * w).sum().backward(); opt.step(); opt.state[w]["sum"]
-        tensor([4.])
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         init = float(group["initial_accumulator_value"])

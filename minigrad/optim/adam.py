@@ -60,6 +60,13 @@ class Adam(Optimizer):
     tensor([ 0.9, -1.9], requires_grad=True)
     >>> opt.state[w]["step"]
     1
+
+    >>> w = minigrad.tensor([1.0, -1.0], requires_grad=True)
+    >>> opt = Adam([w], lr=0.1)
+    >>> (w * w).sum().backward()
+    >>> opt.step()
+    >>> w
+    tensor([ 0.9, -0.9], requires_grad=True)
     """
 
     def __init__(
@@ -89,32 +96,6 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one Adam step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-            The closure's loss, or ``None`` without a closure.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import Adam
-        >>> w = minigrad.tensor([1.0, -1.0], requires_grad=True)
-        >>> opt = Adam([w], lr=0.1)
-        >>> (w * w).sum().backward()
-        >>> opt.step()
-        >>> w
-        tensor([ 0.9, -0.9], requires_grad=True)
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         state = {"exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}

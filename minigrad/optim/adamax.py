@@ -47,6 +47,10 @@ class Adamax(Optimizer):
     >>> opt = Adamax([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step(); w
     tensor([ 0.9, -1.9], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = Adamax([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["exp_inf"]
+    tensor([2.])
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -56,28 +60,6 @@ class Adamax(Optimizer):
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                         maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one Adamax step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import Adamax
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = Adamax([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["exp_inf"]
-        tensor([2.])
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         return {"exp_avg": self._zeros(p), "exp_inf": self._zeros(p)}

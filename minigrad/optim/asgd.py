@@ -50,6 +50,10 @@ class ASGD(Optimizer):
     >>> opt = ASGD([w], lr=0.1, t0=0)
     >>> (w * w).sum().backward(); opt.step(); opt.state[w]["ax"]
     tensor([0.8])
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = ASGD([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
+    1
     """
 
     def __init__(self, params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
@@ -63,28 +67,6 @@ class ASGD(Optimizer):
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay,
                         maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one ASGD step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import ASGD
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = ASGD([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
-        1
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         return {"eta": float(group["lr"]), "mu": 1.0, "ax": self._zeros(p)}

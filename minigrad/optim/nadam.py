@@ -55,6 +55,10 @@ class NAdam(Optimizer):
     >>> opt = NAdam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
     1
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = NAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
+    True
     """
 
     def __init__(self, params, lr: float = 2e-3, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -68,28 +72,6 @@ class NAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one NAdam step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import NAdam
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = NAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
-        True
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         return {"mu_product": 1.0, "exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}

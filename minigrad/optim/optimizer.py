@@ -203,7 +203,12 @@ class Optimizer:
                     p.grad.data[...] = 0
 
     def step(self, closure=None):
-        """Perform one optimization step (implemented by each optimizer).
+        """Perform one optimization step on every parameter that has a gradient.
+
+        The closure runs first, with grad enabled; then, under no_grad, the optimizer's
+        ``_update(p, g, group)`` writes ``p.data`` in place from the gradient array ``g``
+        (negated in a ``maximize`` group). An optimizer with another loop overrides
+        ``step`` itself.
 
         Parameters
         ----------
@@ -226,23 +231,8 @@ class Optimizer:
         >>> w
         tensor([0., 0.], requires_grad=True)
         """
-        raise NotImplementedError
-
-    def _closure(self, closure):
-        if closure is None:
-            return None
-        with enable_grad():
-            return closure()
-
-    # ------------------------------------------------------------------ per-parameter steps
-    def _step_each(self, closure):
-        """One step of a per-parameter optimizer: the closure (grad enabled), then
-        :meth:`_update` under no_grad on every parameter that has a gradient.
-
-        :meth:`_update` gets the gradient's array, negated in a ``maximize`` group, and
-        writes ``p.data`` in place; the parameter's version is bumped after it. Returns
-        the closure's loss (``None`` without a closure).
-        """
+        if type(self)._update is Optimizer._update:
+            raise NotImplementedError(f"{type(self).__name__} implements neither step nor _update")
         loss = self._closure(closure)
         with no_grad():
             for group in self.param_groups:
@@ -250,13 +240,20 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     g = p.grad.data
-                    self._update(p, -g if group["maximize"] else g, group)
+                    self._update(p, -g if group.get("maximize", False) else g, group)
                     p._version += 1
         return loss
 
+    def _closure(self, closure):
+        if closure is None:
+            return None
+        with enable_grad():
+            return closure()
+
+    # ------------------------------------------------------------------ per-parameter updates
     def _update(self, p: Tensor, g, group: dict) -> None:
         """Update ``p.data`` in place from the gradient array ``g`` with ``group``'s
-        hyperparameters (each optimizer that steps through :meth:`_step_each`)."""
+        hyperparameters (each optimizer that uses the loop of :meth:`step`)."""
         raise NotImplementedError
 
     def _new_state(self, p: Tensor, group: dict) -> dict:

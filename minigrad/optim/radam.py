@@ -51,6 +51,10 @@ class RAdam(Optimizer):
     >>> opt = RAdam([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step(); w  # first steps: SGD with momentum
     tensor([0.8], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = RAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
+    True
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
@@ -62,28 +66,6 @@ class RAdam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay,
                         maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one RAdam step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import RAdam
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = RAdam([w]); (w * w).sum().backward(); opt.step(); w.item() < 1
-        True
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         return {"exp_avg": self._zeros(p), "exp_avg_sq": self._zeros(p)}

@@ -59,6 +59,11 @@ class RMSprop(Optimizer):
     >>> (w * w).sum().backward(); opt.step()
     >>> w  # the first step moves each weight by lr / sqrt(1 - alpha) = 0.1
     tensor([ 0.9, -1.9], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = RMSprop([w], lr=0.01, momentum=0.9)
+    >>> (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
+    1
     """
 
     def __init__(
@@ -91,30 +96,6 @@ class RMSprop(Optimizer):
             differentiable=differentiable,
         )
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one RMSprop step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-            The closure's loss, or ``None`` without a closure.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import RMSprop
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = RMSprop([w], lr=0.01, momentum=0.9)
-        >>> (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
-        1
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         state = {"square_avg": self._zeros(p)}

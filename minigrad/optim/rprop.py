@@ -43,6 +43,10 @@ class Rprop(Optimizer):
     >>> opt = Rprop([w], lr=0.1)
     >>> (w * w).sum().backward(); opt.step(); w  # the first step is lr against the sign
     tensor([ 0.9, -0.9], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = Rprop([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
+    1
     """
 
     def __init__(self, params, lr: float = 1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
@@ -54,28 +58,6 @@ class Rprop(Optimizer):
             raise ValueError(f"Rprop: Invalid eta values: {etas[0]}, {etas[1]}")
         defaults = dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes), maximize=maximize)
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one Rprop step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import Rprop
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = Rprop([w]); (w * w).sum().backward(); opt.step(); opt.state[w]["step"]
-        1
-        """
-        return self._step_each(closure)
 
     def _new_state(self, p, group):
         size = Tensor._make(p.xp.full_like(p.data, float(group["lr"])))

@@ -58,6 +58,18 @@ class SGD(Optimizer):
     ...     opt.step()
     >>> w
     tensor([ 0.46, -0.92], requires_grad=True)
+
+    >>> w = minigrad.tensor([1.0], requires_grad=True)
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> def closure():
+    ...     opt.zero_grad()
+    ...     loss = (w * w).sum()
+    ...     loss.backward()
+    ...     return loss
+    >>> opt.step(closure)
+    tensor(1., grad_fn=<Sum backward>)
+    >>> w
+    tensor([0.8], requires_grad=True)
     """
 
     def __init__(
@@ -91,37 +103,6 @@ class SGD(Optimizer):
             maximize=maximize,
         )
         super().__init__(params, defaults)
-
-    def step(self, closure=None):
-        """Perform one SGD step on every parameter that has a gradient.
-
-        Parameters
-        ----------
-        closure : callable, optional
-            Re-evaluates the model and returns the loss.
-
-        Returns
-        -------
-        Tensor or None
-            The closure's loss, or ``None`` without a closure.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> from minigrad.optim import SGD
-        >>> w = minigrad.tensor([1.0], requires_grad=True)
-        >>> opt = SGD([w], lr=0.1, momentum=0.9)
-        >>> def closure():
-        ...     opt.zero_grad()
-        ...     loss = (w * w).sum()
-        ...     loss.backward()
-        ...     return loss
-        >>> opt.step(closure)
-        tensor(1., grad_fn=<Sum backward>)
-        >>> w
-        tensor([0.8], requires_grad=True)
-        """
-        return self._step_each(closure)
 
     def _update(self, p, g, group):
         # Python floats: they never upcast float32 data (NumPy 2 weak scalars).
