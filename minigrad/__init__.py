@@ -68,10 +68,9 @@ from minigrad.dtypes import (
     long,
     uint8,
 )
-from minigrad.ops.activation import erf
-from minigrad.ops.blend import addcdiv, addcmul, lerp
-from minigrad.ops.closeness import allclose, equal, isclose
-from minigrad.ops.compare import (
+from minigrad.ops.math.blend import addcdiv, addcmul, lerp
+from minigrad.ops.math.closeness import allclose, equal, isclose
+from minigrad.ops.math.compare import (
     eq,
     ge,
     gt,
@@ -86,82 +85,27 @@ from minigrad.ops.compare import (
     ne,
     sign,
 )
-from minigrad.ops.convert import clone
-from minigrad.ops.diagonal import diag, diag_embed, diagonal, trace
-from minigrad.ops.einsum import einsum
-from minigrad.ops.elementwise import add, clamp, div, maximum, minimum, mul, pow, sub, where
-from minigrad.ops.grids import broadcast_tensors, cartesian_prod, meshgrid
-from minigrad.ops.histogram import bincount, count_nonzero
-from minigrad.ops.indexing import gather
-from minigrad.ops.linalg import matmul
-from minigrad.ops.masked import (
-    argwhere,
-    masked_fill,
-    masked_select,
-    nan_to_num,
-    nanmean,
-    nansum,
-    nonzero,
-    tril,
-    triu,
+from minigrad.ops.math.convert import clone
+from minigrad.ops.math.einsum import einsum
+from minigrad.ops.math.elementwise import add, clamp, div, maximum, minimum, mul, pow, sub, where
+from minigrad.ops.math.histogram import bincount, count_nonzero
+from minigrad.ops.math.linalg import matmul
+from minigrad.ops.math.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot
+from minigrad.ops.math.minmax import amax, amin, argmax, argmin, max, min
+from minigrad.ops.math.reduce import logsumexp, mean, std, std_mean, sum, var, var_mean
+from minigrad.ops.math.rounding import (
+    ceil,
+    floor,
+    floor_divide,
+    fmod,
+    frac,
+    remainder,
+    round,
+    trunc,
 )
-from minigrad.ops.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot
-from minigrad.ops.minmax import amax, amin, argmax, argmin, max, min
-from minigrad.ops.pad import pad
-from minigrad.ops.rearrange import (
-    flip,
-    fliplr,
-    flipud,
-    moveaxis,
-    movedim,
-    narrow,
-    repeat_interleave,
-    roll,
-    select,
-    tile,
-    unbind,
-    unflatten,
-)
-from minigrad.ops.reduce import logsumexp, mean, std, std_mean, sum, var, var_mean
-from minigrad.ops.rounding import ceil, floor, floor_divide, fmod, frac, remainder, round, trunc
-from minigrad.ops.scan import cummax, cummin, cumprod, cumsum, diff, prod
-from minigrad.ops.scatter import (
-    index_add,
-    index_fill,
-    index_select,
-    scatter,
-    scatter_add,
-    scatter_reduce,
-    take,
-    take_along_dim,
-)
-from minigrad.ops.shape import (
-    broadcast_to,
-    cat,
-    chunk,
-    flatten,
-    permute,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    transpose,
-    unsqueeze,
-)
-from minigrad.ops.softmax import log_softmax, softmax
-from minigrad.ops.sorting import (
-    argsort,
-    bucketize,
-    kthvalue,
-    median,
-    msort,
-    quantile,
-    searchsorted,
-    sort,
-    topk,
-    unique,
-)
-from minigrad.ops.special import (
+from minigrad.ops.math.scan import cummax, cummin, cumprod, cumsum, diff, prod
+from minigrad.ops.math.softmax import log_softmax, softmax
+from minigrad.ops.math.special import (
     exp2,
     expm1,
     log1p,
@@ -173,16 +117,7 @@ from minigrad.ops.special import (
     square,
     xlogy,
 )
-from minigrad.ops.stacking import (
-    atleast_1d,
-    atleast_2d,
-    atleast_3d,
-    column_stack,
-    dstack,
-    hstack,
-    vstack,
-)
-from minigrad.ops.trig import (
+from minigrad.ops.math.trig import (
     acos,
     acosh,
     arccos,
@@ -199,8 +134,82 @@ from minigrad.ops.trig import (
     sinh,
     tan,
 )
-from minigrad.ops.unary import abs, cos, exp, log, neg, relu, rsqrt, sigmoid, sin, sqrt, tanh
-from minigrad.ops.vector_norm import cdist, dist, norm
+from minigrad.ops.math.unary import abs, cos, exp, log, neg, relu, rsqrt, sigmoid, sin, sqrt, tanh
+from minigrad.ops.math.vector_norm import cdist, dist, norm
+from minigrad.ops.nn.activation.activation import erf
+from minigrad.ops.shape.diagonal import diag, diag_embed, diagonal, trace
+from minigrad.ops.shape.grids import broadcast_tensors, cartesian_prod, meshgrid
+from minigrad.ops.shape.indexing import gather
+from minigrad.ops.shape.masked import (
+    argwhere,
+    masked_fill,
+    masked_select,
+    nan_to_num,
+    nanmean,
+    nansum,
+    nonzero,
+    tril,
+    triu,
+)
+from minigrad.ops.shape.pad import pad
+from minigrad.ops.shape.rearrange import (
+    flip,
+    fliplr,
+    flipud,
+    moveaxis,
+    movedim,
+    narrow,
+    repeat_interleave,
+    roll,
+    select,
+    tile,
+    unbind,
+    unflatten,
+)
+from minigrad.ops.shape.scatter import (
+    index_add,
+    index_fill,
+    index_select,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take,
+    take_along_dim,
+)
+from minigrad.ops.shape.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    flatten,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+)
+from minigrad.ops.shape.sorting import (
+    argsort,
+    bucketize,
+    kthvalue,
+    median,
+    msort,
+    quantile,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)
+from minigrad.ops.shape.stacking import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    column_stack,
+    dstack,
+    hstack,
+    vstack,
+)
 from minigrad.tensor import (
     BoolTensor,
     ByteTensor,

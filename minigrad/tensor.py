@@ -713,7 +713,7 @@ class Tensor:
 
     def erf(self):
         """See :func:`minigrad.erf`."""
-        from minigrad.ops.activation import erf
+        from minigrad.ops.nn.activation.activation import erf
 
         return erf(self)
 
@@ -731,7 +731,7 @@ class Tensor:
 
     def gather(self, dim, index):
         """See :func:`minigrad.gather`."""
-        from minigrad.ops.indexing import gather
+        from minigrad.ops.shape.indexing import gather
 
         return gather(self, dim, index)
 
@@ -867,7 +867,7 @@ class Tensor:
         return _shape.transpose(self, 0, -1) if self.ndim == 2 else self
 
     def expand(self, *sizes):
-        """See :func:`minigrad.ops.shape.expand`."""
+        """See :func:`minigrad.ops.shape.shape.expand`."""
         return _shape.expand(self, *sizes)
 
     def expand_as(self, other):
@@ -1092,7 +1092,7 @@ class Tensor:
         return _rearrange.roll(self, shifts, dims)
 
     def repeat(self, *sizes):
-        """See :func:`minigrad.ops.rearrange.repeat` (PyTorch's ``Tensor.repeat``)."""
+        """See :func:`minigrad.ops.shape.rearrange.repeat` (PyTorch's ``Tensor.repeat``)."""
         return _rearrange.repeat(self, *sizes)
 
     def tile(self, *dims):
@@ -1495,7 +1495,7 @@ class Tensor:
         return _ew.div(self, other)
 
     def unfold(self, dimension, size, step):
-        """See :func:`minigrad.ops.rearrange.unfold` (PyTorch's ``Tensor.unfold``)."""
+        """See :func:`minigrad.ops.shape.rearrange.unfold` (PyTorch's ``Tensor.unfold``)."""
         return _rearrange.unfold(self, dimension, size, step)
 
     def split_with_sizes(self, split_sizes, dim=0):
@@ -1911,28 +1911,28 @@ _function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.
 from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
-from minigrad.ops import blend as _blend  # noqa: E402
-from minigrad.ops import closeness as _closeness  # noqa: E402
-from minigrad.ops import compare as _compare  # noqa: E402
-from minigrad.ops import convert as _convert  # noqa: E402
-from minigrad.ops import diagonal as _diagonal  # noqa: E402
-from minigrad.ops import elementwise as _ew  # noqa: E402
-from minigrad.ops import histogram as _histogram  # noqa: E402
-from minigrad.ops import indexing as _indexing  # noqa: E402
-from minigrad.ops import linalg as _linalg  # noqa: E402
-from minigrad.ops import masked as _masked  # noqa: E402
-from minigrad.ops import matrix_products as _matrix_products  # noqa: E402
-from minigrad.ops import minmax as _minmax  # noqa: E402
-from minigrad.ops import rearrange as _rearrange  # noqa: E402
-from minigrad.ops import reduce as _reduce  # noqa: E402
-from minigrad.ops import rounding as _rounding  # noqa: E402
-from minigrad.ops import scan as _scan  # noqa: E402
-from minigrad.ops import scatter as _scatter  # noqa: E402
-from minigrad.ops import shape as _shape  # noqa: E402
-from minigrad.ops import softmax as _softmax  # noqa: E402
-from minigrad.ops import sorting as _sorting  # noqa: E402
-from minigrad.ops import special as _special  # noqa: E402
-from minigrad.ops import trig as _trig  # noqa: E402
-from minigrad.ops import unary as _unary  # noqa: E402
-from minigrad.ops import vector_norm as _vector_norm  # noqa: E402
-from minigrad.ops import view as _view  # noqa: E402
+from minigrad.ops.math import blend as _blend  # noqa: E402
+from minigrad.ops.math import closeness as _closeness  # noqa: E402
+from minigrad.ops.math import compare as _compare  # noqa: E402
+from minigrad.ops.math import convert as _convert  # noqa: E402
+from minigrad.ops.math import elementwise as _ew  # noqa: E402
+from minigrad.ops.math import histogram as _histogram  # noqa: E402
+from minigrad.ops.math import linalg as _linalg  # noqa: E402
+from minigrad.ops.math import matrix_products as _matrix_products  # noqa: E402
+from minigrad.ops.math import minmax as _minmax  # noqa: E402
+from minigrad.ops.math import reduce as _reduce  # noqa: E402
+from minigrad.ops.math import rounding as _rounding  # noqa: E402
+from minigrad.ops.math import scan as _scan  # noqa: E402
+from minigrad.ops.math import softmax as _softmax  # noqa: E402
+from minigrad.ops.math import special as _special  # noqa: E402
+from minigrad.ops.math import trig as _trig  # noqa: E402
+from minigrad.ops.math import unary as _unary  # noqa: E402
+from minigrad.ops.math import vector_norm as _vector_norm  # noqa: E402
+from minigrad.ops.shape import diagonal as _diagonal  # noqa: E402
+from minigrad.ops.shape import indexing as _indexing  # noqa: E402
+from minigrad.ops.shape import masked as _masked  # noqa: E402
+from minigrad.ops.shape import rearrange as _rearrange  # noqa: E402
+from minigrad.ops.shape import scatter as _scatter  # noqa: E402
+from minigrad.ops.shape import shape as _shape  # noqa: E402
+from minigrad.ops.shape import sorting as _sorting  # noqa: E402
+from minigrad.ops.shape import view as _view  # noqa: E402

@@ -12,8 +12,8 @@ from conftest import JIT_SKIP, load_fixture, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
-import minigrad.ops.conv as conv_ops
-import minigrad.ops.conv_jit as conv_jit
+import minigrad.ops.kernels.cpu.conv_jit as conv_jit
+import minigrad.ops.nn.conv.conv as conv_ops
 from minigrad.autograd import gradcheck, gradgradcheck
 
 pytestmark = pytest.mark.usefixtures("cpu_kernels")
@@ -53,7 +53,7 @@ def _case_id(i):
 
 @pytest.fixture(params=["per-sample", "one-gemm"])
 def layout(request, monkeypatch):
-    """Run a test with each of the two im2col layouts of minigrad.ops.conv (chosen by the
+    """Run a test with each of the two im2col layouts of minigrad.ops.nn.conv.conv (chosen by the
     size of the reduction in normal use; forced here)."""
     monkeypatch.setattr(conv_ops, "PER_SAMPLE_BELOW", 10**9 if request.param == "per-sample" else 0)
     return request.param
@@ -177,7 +177,7 @@ KERNEL_CASES = [
 
 @pytest.mark.parametrize("nd,wshape,opts", KERNEL_CASES, ids=str)
 def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layout, monkeypatch):
-    """The compiled kernels (minigrad.ops.conv_jit) against the NumPy path, on float32
+    """The compiled kernels (minigrad.ops.kernels.cpu.conv_jit) against the NumPy path, on float32
     arrays large enough for minigrad.jit to split the loops over threads (3, an uneven
     split). The data are small integers, so every sum is exact in any order and the two
     paths must agree bit for bit."""

@@ -143,8 +143,8 @@ def test_reduction_kernel_and_raw_kernel():
 def test_minigrad_norm_kernels_match_the_numpy_path(monkeypatch):
     """minigrad's CuPy kernels (the fused norm passes), run through the twin, give the
     NumPy path's values."""
-    from minigrad.ops import norm_cupy as nc
-    from minigrad.ops import norm_kernels as nk
+    from minigrad.ops.kernels.cuda import norm_cupy as nc
+    from minigrad.ops.nn.norm import norm_kernels as nk
 
     monkeypatch.setitem(sys.modules, "cupy", CP)
     monkeypatch.setattr(nc, "_KERNELS", None)
@@ -178,7 +178,7 @@ def test_a_training_step_reads_the_device_only_where_known(monkeypatch):
     stall a GPU (a regression guard for the reads the twin found and that were removed)."""
     import minigrad.nn as nn
     import minigrad.nn.functional as F
-    from minigrad.ops import norm_cupy
+    from minigrad.ops.kernels.cuda import norm_cupy
 
     monkeypatch.setitem(sys.modules, "cupy", CP)
     monkeypatch.setattr(backend, "_cupy", CP)
@@ -205,4 +205,6 @@ def test_a_training_step_reads_the_device_only_where_known(monkeypatch):
     }
     del cupy_twin.TRANSFERS[start:]
     monkeypatch.setattr(norm_cupy, "_KERNELS", None)
-    assert reads <= {"ops/loss.py _check_target", "ops/cross_entropy.py forward"}, reads
+    assert reads <= {"ops/nn/loss/loss.py _check_target", "ops/nn/loss/cross_entropy.py forward"}, (
+        reads
+    )

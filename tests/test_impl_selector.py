@@ -120,8 +120,8 @@ def test_relu_records_its_implementation(device, cpu_kernels):
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 def test_rnn_records_its_implementation(mode, device, cpu_kernels):
-    from minigrad.ops.rnn_cell import gru_cell, lstm_cell
-    from minigrad.ops.rnn_sequence import recurrent_sequence
+    from minigrad.ops.nn.rnn.rnn_cell import gru_cell, lstm_cell
+    from minigrad.ops.nn.rnn.rnn_sequence import recurrent_sequence
 
     G, T, B, H = (4 if mode == "LSTM" else 3), 3, 2, 5
     want = expected(device, cpu_kernels)
@@ -231,12 +231,12 @@ def test_family_registration_and_selection(cpu_kernels):
 
 
 def test_every_fused_family_is_registered():
-    import minigrad.ops.conv  # noqa: F401
-    import minigrad.ops.cross_entropy  # noqa: F401
-    import minigrad.ops.norm_core  # noqa: F401
-    import minigrad.ops.pool_window  # noqa: F401
-    import minigrad.ops.rnn_cell  # noqa: F401
-    import minigrad.ops.unary  # noqa: F401
+    import minigrad.ops.math.unary  # noqa: F401
+    import minigrad.ops.nn.conv.conv  # noqa: F401
+    import minigrad.ops.nn.loss.cross_entropy  # noqa: F401
+    import minigrad.ops.nn.norm.norm_core  # noqa: F401
+    import minigrad.ops.nn.pool.pool_window  # noqa: F401
+    import minigrad.ops.nn.rnn.rnn_cell  # noqa: F401
 
     for name in ("conv", "pool", "norm", "relu", "rnn"):
         assert "cpu-compiled" in impl.family(name).supports, name

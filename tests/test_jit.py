@@ -70,7 +70,7 @@ def test_without_numba_the_numpy_path_runs(monkeypatch):
     for name, fn, shape, k in _norm_cases():
         out = _run(fn, shape, k, "float64")
         assert all(np.isfinite(a).all() for a in out), name
-    from minigrad.ops import norm_jit
+    from minigrad.ops.kernels.cpu import norm_jit
 
     norm_jit._shared_stats._compiled = None  # force the compile step
     with pytest.raises(RuntimeError, match="_shared_stats needs Numba"):

@@ -11,7 +11,7 @@ from conftest import load_fixture, to_numpy
 import minigrad
 from minigrad import nn
 from minigrad.autograd import gradcheck, gradgradcheck
-from minigrad.ops.linear import linear
+from minigrad.ops.nn.linear import linear
 
 FIX = load_fixture("nn_linear")
 CASES = sorted({k.split("__")[0] for k in FIX.files})

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import minigrad
 from minigrad import nn
 from minigrad.autograd import gradcheck, gradgradcheck
-from minigrad.ops import norm as F
+from minigrad.ops.nn.norm import norm as F
 
 # every test here runs on NumPy's CPU path and on the compiled kernels (minigrad.jit)
 pytestmark = pytest.mark.usefixtures("cpu_kernels")
@@ -365,7 +365,7 @@ class _TileSpy:
     ran them."""
 
     def __init__(self, monkeypatch):
-        from minigrad.ops import norm_core
+        from minigrad.ops.nn.norm import norm_core
 
         self.sizes, self.threads = [], set()
         real = norm_core.map_tiles
@@ -400,7 +400,7 @@ class TestNumpyPathTiles:
     def test_tiled_passes_match_one_pass(self, tile_bytes, dtype, monkeypatch):
         """The CPU path works tile by tile (whole samples per tile, statistics merged
         across tiles); any tiling gives the same values, gradients and buffers."""
-        from minigrad.ops import norm_kernels
+        from minigrad.ops.nn.norm import norm_kernels
 
         rng = np.random.default_rng(0)
         xa = (rng.standard_normal((7, 4, 3, 3)) * 3 + 5).astype(dtype)
@@ -444,7 +444,7 @@ class TestNumpyPathTiles:
     def test_no_grad_forward_matches(self, tile_bytes, monkeypatch, device):
         """Without a graph the core keeps only a tile of scratch; same values and buffers.
         Tiles apply to the CPU only: CuPy works on the whole array at once."""
-        from minigrad.ops import norm_kernels
+        from minigrad.ops.nn.norm import norm_kernels
 
         monkeypatch.setattr(norm_kernels, "TILE_BYTES", tile_bytes)
         spy = _TileSpy(monkeypatch)
@@ -468,7 +468,7 @@ class TestNumpyPathTiles:
 
     def test_results_do_not_depend_on_threads(self, monkeypatch):
         """Tiles run on a thread pool; partial sums merge in tile order: bit-identical."""
-        from minigrad.ops import norm_kernels
+        from minigrad.ops.nn.norm import norm_kernels
 
         monkeypatch.setattr(norm_kernels, "TILE_BYTES", 64)  # 9 tiles of one sample
         x = minigrad.randn(9, 4, 5, requires_grad=True)

@@ -2,7 +2,7 @@
 
 Each reference below is the textbook definition written with ``mean``, ``sqrt`` and
 broadcasting arithmetic, so autograd differentiates it op by op. The fused versions
-(one :class:`~minigrad.ops.norm_core.Normalize` node with a closed-form, twice
+(one :class:`~minigrad.ops.nn.norm.norm_core.Normalize` node with a closed-form, twice
 differentiable backward) must agree with it in value, in first derivatives and in
 second derivatives with respect to every input.
 """
@@ -12,7 +12,7 @@ import pytest
 from conftest import to_numpy
 
 import minigrad
-from minigrad.ops import norm as F
+from minigrad.ops.nn.norm import norm as F
 
 # every test here runs on NumPy's CPU path and on the compiled kernels (minigrad.jit)
 pytestmark = pytest.mark.usefixtures("cpu_kernels")

@@ -10,7 +10,7 @@ from conftest import load_fixture, to_numpy
 import minigrad as mg
 import minigrad.nn.functional as F
 from minigrad.autograd import gradcheck, gradgradcheck
-from minigrad.ops import activation
+from minigrad.ops.nn.activation import activation
 
 F64 = mg.float64
 

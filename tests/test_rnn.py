@@ -1,7 +1,7 @@
-"""Recurrent layers and cells (minigrad.nn.rnn, minigrad.ops.rnn_cell): values and gradients
+"""Recurrent layers and cells (minigrad.nn.rnn, minigrad.ops.nn.rnn.rnn_cell): values and gradients
 against PyTorch (tests/fixtures/rnn.npz, made by make_rnn_fixtures.py), gradcheck and
 gradgradcheck in float64, shapes, state-dict keys, dropout between layers, errors; on both
-CPU paths (NumPy, and the compiled step kernels of minigrad/ops/rnn_jit.py)."""
+CPU paths (NumPy, and the compiled step kernels of minigrad/ops/kernels/cpu/rnn_jit.py)."""
 
 import json
 
@@ -12,9 +12,9 @@ from conftest import load_fixture, to_numpy
 import minigrad
 from minigrad import nn
 from minigrad.autograd.checks import gradcheck, gradgradcheck
-from minigrad.ops.rnn_cell import gru_cell, lstm_cell, stack_steps, unbind_steps
+from minigrad.ops.nn.rnn.rnn_cell import gru_cell, lstm_cell, stack_steps, unbind_steps
 
-# every test runs on NumPy's CPU path and on the compiled step kernels (ops/rnn_jit.py)
+# every test runs on NumPy's CPU path and on the compiled step kernels (ops/kernels/cpu/rnn_jit.py)
 pytestmark = pytest.mark.usefixtures("cpu_kernels")
 
 FIX = load_fixture("rnn")
@@ -87,7 +87,7 @@ def test_gru_cell_gradcheck(device):
 
 def test_cell_wrong_gradient_is_caught(device):
     """The fixture and gradcheck comparisons can fail: a perturbed closed form is caught."""
-    from minigrad.ops import rnn_cell
+    from minigrad.ops.nn.rnn import rnn_cell
 
     B, H = 2, 2
     kw = {"dtype": minigrad.float64, "device": device, "requires_grad": True}
@@ -109,7 +109,7 @@ def test_cell_wrong_gradient_is_caught(device):
 @pytest.mark.parametrize("mode", ["LSTM", "GRU"])
 def test_compiled_step_kernels_agree_with_numpy(mode):
     """The compiled kernels run (their results are computed, not NumPy's) and agree."""
-    from minigrad.ops import rnn_jit
+    from minigrad.ops.kernels.cpu import rnn_jit
 
     if not minigrad.jit.available():
         pytest.skip('numba: Numba is not installed (pip install "minigrad-lab[jit]")')
@@ -141,7 +141,7 @@ def test_compiled_step_kernels_agree_with_numpy(mode):
 def test_sequence_function_gradcheck(mode, reverse, which, device):
     """The whole-sequence Function, with only some outputs used (the others get no
     gradient), in both directions; gradgradcheck goes through its replay backward."""
-    from minigrad.ops.rnn_sequence import recurrent_sequence
+    from minigrad.ops.nn.rnn.rnn_sequence import recurrent_sequence
 
     G, T, B, H = (4 if mode == "LSTM" else 3), 3, 2, 2
     kw = {"dtype": minigrad.float64, "device": device, "requires_grad": True}

@@ -54,7 +54,7 @@ def test_map_tasks_reraises_in_the_caller(two_threads):
 def test_norm_tiles_and_kernels_share_one_pool(two_threads, monkeypatch):
     """The NumPy norm path's tiles and a compiled kernel's chunks run on the same pool
     threads; the norm's values do not depend on the thread count."""
-    from minigrad.ops import norm_core, norm_kernels
+    from minigrad.ops.nn.norm import norm_core, norm_kernels
 
     monkeypatch.setattr(norm_kernels, "TILE_BYTES", 64)  # one sample per tile
     seen = set()

@@ -1,8 +1,8 @@
 """Activation layers. Each is a thin :class:`~minigrad.nn.Module` around a functional op:
-``relu``/``sigmoid``/``tanh`` from :mod:`minigrad.ops.elementwise`, ``softmax`` and
-``log_softmax`` from :mod:`minigrad.ops.reduce`, the rest from
-:mod:`minigrad.ops.activation`. ``inplace=True`` overwrites the input where it is outside
-autograd (:mod:`minigrad.ops.inplace`).
+``relu``/``sigmoid``/``tanh`` from :mod:`minigrad.ops.math.unary`, ``softmax`` and
+``log_softmax`` from :mod:`minigrad.ops.math.softmax`, the rest from
+:mod:`minigrad.ops.nn.activation.activation`. ``inplace=True`` overwrites the input where
+it is outside autograd (:mod:`minigrad.ops.nn.activation.inplace`).
 
 Examples
 --------
@@ -19,11 +19,11 @@ from __future__ import annotations
 from minigrad.nn import init as _init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops import activation as _act
-from minigrad.ops import inplace as _inplace
-from minigrad.ops import softmax as _softmax
-from minigrad.ops import unary as _unary
-from minigrad.ops.prelu import prelu as _prelu
+from minigrad.ops.math import softmax as _softmax
+from minigrad.ops.math import unary as _unary
+from minigrad.ops.nn.activation import activation as _act
+from minigrad.ops.nn.activation import inplace as _inplace
+from minigrad.ops.nn.activation.prelu import prelu as _prelu
 
 __all__ = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "GELU", "SiLU", "Mish", "Softplus",
@@ -33,7 +33,7 @@ __all__ = [
 
 
 def _maybe_inplace(module, input, out):
-    """PyTorch's ``inplace=True``: see :mod:`minigrad.ops.inplace`."""
+    """PyTorch's ``inplace=True``: see :mod:`minigrad.ops.nn.activation.inplace`."""
     return _inplace.write_result(input, out) if module.inplace else out
 
 
@@ -44,7 +44,7 @@ class ReLU(Module):
     ----------
     inplace : bool
         Overwrite the input when it is outside autograd (see
-        :mod:`minigrad.ops.inplace`).
+        :mod:`minigrad.ops.nn.activation.inplace`).
 
     Examples
     --------

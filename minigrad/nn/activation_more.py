@@ -1,11 +1,11 @@
-"""Layers of the less common activations (the math is :mod:`minigrad.ops.activation_more`)
-and :class:`Softmax2d`."""
+"""Layers of the less common activations (the math is
+:mod:`minigrad.ops.nn.activation.activation_more`) and :class:`Softmax2d`."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops import activation_more as _a
-from minigrad.ops.softmax import softmax
+from minigrad.ops.math.softmax import softmax
+from minigrad.ops.nn.activation import activation_more as _a
 
 __all__ = [
     "GLU", "Softsign", "Softmin", "CELU", "Threshold", "Hardshrink", "Softshrink",

@@ -1,10 +1,10 @@
 """Adaptive max pooling layers: :class:`AdaptiveMaxPool1d`, :class:`AdaptiveMaxPool2d`
-(the math is :mod:`minigrad.ops.adaptive_max_pool`)."""
+(the math is :mod:`minigrad.ops.nn.pool.adaptive_max_pool`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d
+from minigrad.ops.nn.pool.adaptive_max_pool import adaptive_max_pool1d, adaptive_max_pool2d
 
 __all__ = ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d"]
 

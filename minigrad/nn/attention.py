@@ -18,9 +18,9 @@ from minigrad.nn import init
 from minigrad.nn.linear import Linear
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.dropout import dropout
-from minigrad.ops.linear import linear
-from minigrad.ops.softmax import softmax
+from minigrad.ops.math.softmax import softmax
+from minigrad.ops.nn.dropout.dropout import dropout
+from minigrad.ops.nn.linear import linear
 from minigrad.tensor import Tensor
 
 __all__ = ["MultiheadAttention"]

@@ -2,7 +2,7 @@
 
 The layers hold ``weight`` (``(out_channels, in_channels // groups, *kernel_size)``) and
 ``bias`` and call :func:`minigrad.nn.functional.conv1d` / ``conv2d``, where the math
-lives (:mod:`minigrad.ops.conv`).
+lives (:mod:`minigrad.ops.nn.conv.conv`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.conv import conv1d, conv2d
-from minigrad.ops.pad import pad
-from minigrad.ops.window import int_tuple, same_pad
+from minigrad.ops.nn.conv.conv import conv1d, conv2d
+from minigrad.ops.nn.window import int_tuple, same_pad
+from minigrad.ops.shape.pad import pad
 from minigrad.tensor import Tensor
 
 __all__ = ["Conv1d", "Conv2d"]

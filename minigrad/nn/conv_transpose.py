@@ -1,5 +1,5 @@
 """Transposed convolution layers: :class:`ConvTranspose1d` and :class:`ConvTranspose2d`
-(the math is :mod:`minigrad.ops.conv_transpose`).
+(the math is :mod:`minigrad.ops.nn.conv.conv_transpose`).
 
 The weight has shape ``(in_channels, out_channels // groups, *kernel_size)`` (PyTorch's
 layout, the transpose of a convolution's) and is initialized like PyTorch's:
@@ -12,8 +12,8 @@ from minigrad.nn import init
 from minigrad.nn.conv import _empty
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.conv_transpose import conv_transpose1d, conv_transpose2d
-from minigrad.ops.window import int_tuple
+from minigrad.ops.nn.conv.conv_transpose import conv_transpose1d, conv_transpose2d
+from minigrad.ops.nn.window import int_tuple
 
 __all__ = ["ConvTranspose1d", "ConvTranspose2d"]
 

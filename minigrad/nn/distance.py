@@ -1,10 +1,10 @@
 """Distance layers: :class:`CosineSimilarity`, :class:`PairwiseDistance` (the math is
-:mod:`minigrad.ops.distance`)."""
+:mod:`minigrad.ops.nn.distance`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.distance import cosine_similarity, pairwise_distance
+from minigrad.ops.nn.distance import cosine_similarity, pairwise_distance
 
 __all__ = ["CosineSimilarity", "PairwiseDistance"]
 

@@ -1,13 +1,13 @@
-"""The dropout layers: :class:`Dropout` (elements; :func:`minigrad.ops.dropout.dropout`) and
-:class:`Dropout1d`, :class:`Dropout2d`, :class:`Dropout3d` (whole channels;
-:mod:`minigrad.ops.channel_dropout`)."""
+"""The dropout layers: :class:`Dropout` (elements;
+:func:`minigrad.ops.nn.dropout.dropout.dropout`) and :class:`Dropout1d`, :class:`Dropout2d`, :class:`Dropout3d` (whole channels;
+:mod:`minigrad.ops.nn.dropout.channel_dropout`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.alpha_dropout import alpha_dropout, feature_alpha_dropout
-from minigrad.ops.channel_dropout import dropout1d, dropout2d, dropout3d
-from minigrad.ops.dropout import dropout
+from minigrad.ops.nn.dropout.alpha_dropout import alpha_dropout, feature_alpha_dropout
+from minigrad.ops.nn.dropout.channel_dropout import dropout1d, dropout2d, dropout3d
+from minigrad.ops.nn.dropout.dropout import dropout
 
 __all__ = [
     "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",

@@ -1,5 +1,5 @@
 """The :class:`Embedding` layer: a learned lookup table (the math is
-:func:`minigrad.ops.embedding.embedding`)."""
+:func:`minigrad.ops.nn.embedding.embedding`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.embedding import embedding
+from minigrad.ops.nn.embedding import embedding
 from minigrad.tensor import Tensor
 
 __all__ = ["Embedding"]

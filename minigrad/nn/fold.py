@@ -1,10 +1,10 @@
 """Sliding-block layers :class:`Unfold` and :class:`Fold` (the math is
-:mod:`minigrad.ops.fold`)."""
+:mod:`minigrad.ops.nn.conv.fold`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.fold import fold, unfold
+from minigrad.ops.nn.conv.fold import fold, unfold
 
 __all__ = ["Unfold", "Fold"]
 

@@ -4,32 +4,32 @@ This module only re-exports; each op lives in its family's file under
 :mod:`minigrad.ops`.
 """
 
-from minigrad.ops.activation import *  # noqa: F403
-from minigrad.ops.activation_more import *  # noqa: F403
-from minigrad.ops.adaptive_max_pool import *  # noqa: F403
-from minigrad.ops.alpha_dropout import *  # noqa: F403
-from minigrad.ops.attention import *  # noqa: F403
-from minigrad.ops.avg_pool import *  # noqa: F403
-from minigrad.ops.bilinear import *  # noqa: F403
-from minigrad.ops.channel_dropout import *  # noqa: F403
-from minigrad.ops.conv import *  # noqa: F403
-from minigrad.ops.conv_transpose import *  # noqa: F403
-from minigrad.ops.distance import *  # noqa: F403
-from minigrad.ops.dropout import *  # noqa: F403
-from minigrad.ops.embedding import *  # noqa: F403
-from minigrad.ops.fold import *  # noqa: F403
-from minigrad.ops.huber_loss import *  # noqa: F403
-from minigrad.ops.inplace import relu  # noqa: F401 - F.relu takes inplace=, as PyTorch's
-from minigrad.ops.interpolate import *  # noqa: F403
-from minigrad.ops.kl_div import *  # noqa: F403
-from minigrad.ops.likelihood_loss import *  # noqa: F403
-from minigrad.ops.linear import *  # noqa: F403
-from minigrad.ops.loss import *  # noqa: F403
-from minigrad.ops.margin_loss import *  # noqa: F403
-from minigrad.ops.max_pool import *  # noqa: F403
-from minigrad.ops.norm import *  # noqa: F403
-from minigrad.ops.pad import pad  # noqa: F401
-from minigrad.ops.pixel_shuffle import *  # noqa: F403
-from minigrad.ops.prelu import *  # noqa: F403
-from minigrad.ops.softmax import log_softmax, softmax  # noqa: F401
-from minigrad.ops.unary import sigmoid, tanh  # noqa: F401
+from minigrad.ops.math.softmax import log_softmax, softmax  # noqa: F401
+from minigrad.ops.math.unary import sigmoid, tanh  # noqa: F401
+from minigrad.ops.nn.activation.activation import *  # noqa: F403
+from minigrad.ops.nn.activation.activation_more import *  # noqa: F403
+from minigrad.ops.nn.activation.inplace import relu  # noqa: F401 - F.relu takes inplace=, as PyTorch's
+from minigrad.ops.nn.activation.prelu import *  # noqa: F403
+from minigrad.ops.nn.attention import *  # noqa: F403
+from minigrad.ops.nn.bilinear import *  # noqa: F403
+from minigrad.ops.nn.conv.conv import *  # noqa: F403
+from minigrad.ops.nn.conv.conv_transpose import *  # noqa: F403
+from minigrad.ops.nn.conv.fold import *  # noqa: F403
+from minigrad.ops.nn.distance import *  # noqa: F403
+from minigrad.ops.nn.dropout.alpha_dropout import *  # noqa: F403
+from minigrad.ops.nn.dropout.channel_dropout import *  # noqa: F403
+from minigrad.ops.nn.dropout.dropout import *  # noqa: F403
+from minigrad.ops.nn.embedding import *  # noqa: F403
+from minigrad.ops.nn.interpolate import *  # noqa: F403
+from minigrad.ops.nn.linear import *  # noqa: F403
+from minigrad.ops.nn.loss.huber_loss import *  # noqa: F403
+from minigrad.ops.nn.loss.kl_div import *  # noqa: F403
+from minigrad.ops.nn.loss.likelihood_loss import *  # noqa: F403
+from minigrad.ops.nn.loss.loss import *  # noqa: F403
+from minigrad.ops.nn.loss.margin_loss import *  # noqa: F403
+from minigrad.ops.nn.norm.norm import *  # noqa: F403
+from minigrad.ops.nn.pixel_shuffle import *  # noqa: F403
+from minigrad.ops.nn.pool.adaptive_max_pool import *  # noqa: F403
+from minigrad.ops.nn.pool.avg_pool import *  # noqa: F403
+from minigrad.ops.nn.pool.max_pool import *  # noqa: F403
+from minigrad.ops.shape.pad import pad  # noqa: F401

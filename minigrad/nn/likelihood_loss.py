@@ -1,10 +1,10 @@
 """Distribution negative log-likelihood loss modules (the math is
-:mod:`minigrad.ops.likelihood_loss`)."""
+:mod:`minigrad.ops.nn.loss.likelihood_loss`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.loss import _Loss
-from minigrad.ops.likelihood_loss import gaussian_nll_loss, poisson_nll_loss
+from minigrad.ops.nn.loss.likelihood_loss import gaussian_nll_loss, poisson_nll_loss
 
 __all__ = ["GaussianNLLLoss", "PoissonNLLLoss"]
 

@@ -1,7 +1,7 @@
 """Fully connected layers: :class:`Linear`, plus the shape helpers :class:`Identity`,
 :class:`Flatten` and :class:`Unflatten`.
 
-The math lives in :func:`minigrad.ops.linear.linear`; these classes only hold the
+The math lives in :func:`minigrad.ops.nn.linear.linear`; these classes only hold the
 parameters and call it.
 """
 
@@ -12,8 +12,8 @@ from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.linear import linear
-from minigrad.ops.shape import flatten, reshape
+from minigrad.ops.nn.linear import linear
+from minigrad.ops.shape.shape import flatten, reshape
 from minigrad.tensor import Tensor
 
 __all__ = ["Linear", "Bilinear", "Identity", "Flatten", "Unflatten"]
@@ -241,7 +241,7 @@ class Bilinear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input1, input2):
-        from minigrad.ops.bilinear import bilinear
+        from minigrad.ops.nn.bilinear import bilinear
 
         return bilinear(input1, input2, self.weight, self.bias)
 

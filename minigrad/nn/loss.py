@@ -1,5 +1,5 @@
 """Loss modules: thin wrappers that hold the options and call the functional losses in
-:mod:`minigrad.ops.loss`.
+:mod:`minigrad.ops.nn.loss.loss`.
 
 Examples
 --------
@@ -15,9 +15,9 @@ True
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops import loss as _loss
-from minigrad.ops.huber_loss import huber_loss
-from minigrad.ops.kl_div import kl_div
+from minigrad.ops.nn.loss import loss as _loss
+from minigrad.ops.nn.loss.huber_loss import huber_loss
+from minigrad.ops.nn.loss.kl_div import kl_div
 
 __all__ = [
     "CrossEntropyLoss",

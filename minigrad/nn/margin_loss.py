@@ -1,9 +1,9 @@
-"""Margin and embedding loss modules (the math is :mod:`minigrad.ops.margin_loss`)."""
+"""Margin and embedding loss modules (the math is :mod:`minigrad.ops.nn.loss.margin_loss`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.loss import _Loss
-from minigrad.ops import margin_loss as _m
+from minigrad.ops.nn.loss import margin_loss as _m
 
 __all__ = [
     "MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "CosineEmbeddingLoss",

@@ -3,7 +3,7 @@ GroupNorm and RMSNorm are in :mod:`minigrad.nn.norm_sample`).
 
 The layers are thin, as in PyTorch: they hold the parameters (``weight``, ``bias``) and
 the buffers (``running_mean``, ``running_var``, ``num_batches_tracked``) and call the
-functional ops of :mod:`minigrad.ops.norm`, where all the math lives.
+functional ops of :mod:`minigrad.ops.nn.norm.norm`, where all the math lives.
 
 Semantics follow PyTorch exactly:
 
@@ -23,7 +23,7 @@ import warnings
 import minigrad
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops import norm as F
+from minigrad.ops.nn.norm import norm as F
 
 __all__ = [
     "BatchNorm1d",

@@ -2,7 +2,7 @@
 
 Part of :mod:`minigrad.nn.norm` (which re-exports these names); split out to keep each
 file short. The layers hold their parameters and call the functional ops of
-:mod:`minigrad.ops.norm`.
+:mod:`minigrad.ops.nn.norm.norm`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import minigrad
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops import norm as F
+from minigrad.ops.nn.norm import norm as F
 
 __all__ = ["LayerNorm", "RMSNorm", "GroupNorm"]
 

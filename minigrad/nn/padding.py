@@ -9,7 +9,7 @@ right)`` for 1-D, ``(left, right, top, bottom)`` for 2-D.
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.pad import pad
+from minigrad.ops.shape.pad import pad
 
 __all__ = [
     "ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",

@@ -1,10 +1,10 @@
 """Sub-pixel layers: :class:`PixelShuffle`, :class:`PixelUnshuffle` (the math is
-:mod:`minigrad.ops.pixel_shuffle`)."""
+:mod:`minigrad.ops.nn.pixel_shuffle`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
+from minigrad.ops.nn.pixel_shuffle import channel_shuffle, pixel_shuffle, pixel_unshuffle
 
 __all__ = ["PixelShuffle", "PixelUnshuffle", "ChannelShuffle"]
 

@@ -1,14 +1,19 @@
 """Pooling layers: max, average and adaptive average pooling (PyTorch's names).
 
 The layers only store their options and call the functional ops of
-:mod:`minigrad.ops.pool_window`.
+:mod:`minigrad.ops.nn.pool.pool_window`.
 """
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.avg_pool import adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d
-from minigrad.ops.max_pool import max_pool1d, max_pool2d
+from minigrad.ops.nn.pool.avg_pool import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+)
+from minigrad.ops.nn.pool.max_pool import max_pool1d, max_pool2d
 
 __all__ = [
     "MaxPool1d",

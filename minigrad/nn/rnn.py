@@ -10,8 +10,8 @@ How a layer runs (no Python loop over the batch; one loop over time):
 
 1. the input projection ``W_ih x_t + b_ih`` of every time step in one matmul;
 2. LSTM and GRU: the loop over time as one Function per direction
-   (:mod:`minigrad.ops.rnn_sequence`): per step one matmul ``h @ W_hh.T`` and the fused
-   gate math of :mod:`minigrad.ops.rnn_cell` on raw arrays; backward runs the recursion
+   (:mod:`minigrad.ops.nn.rnn.rnn_sequence`): per step one matmul ``h @ W_hh.T`` and the fused
+   gate math of :mod:`minigrad.ops.nn.rnn.rnn_cell` on raw arrays; backward runs the recursion
    in closed form and computes ``dW_hh`` as one matmul over all steps;
 3. Elman RNN: per step one linear and the activation, the outputs stacked in one op.
 """
@@ -27,16 +27,16 @@ from minigrad.dtypes import as_dtype, get_default_dtype
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.dropout import dropout as _dropout
-from minigrad.ops.linear import Linear as _Linear
-from minigrad.ops.rnn_cell import (
+from minigrad.ops.nn.dropout.dropout import dropout as _dropout
+from minigrad.ops.nn.linear import Linear as _Linear
+from minigrad.ops.nn.rnn.rnn_cell import (
     GRUCellFunction,
     LSTMCellFunction,
     stack_steps,
     unbind_steps,
 )
-from minigrad.ops.rnn_sequence import RecurrentSequence
-from minigrad.ops.shape import cat
+from minigrad.ops.nn.rnn.rnn_sequence import RecurrentSequence
+from minigrad.ops.shape.shape import cat
 from minigrad.tensor import Tensor
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU"]

@@ -4,7 +4,7 @@
 Parameters ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh`` with the gates stacked in
 PyTorch's order (LSTM i, f, g, o; GRU r, z, n), all U(-1/sqrt(hidden), 1/sqrt(hidden)), so
 a PyTorch cell's ``state_dict`` loads as it is. The gate math of a step is one fused
-Function of :mod:`minigrad.ops.rnn_cell`; the layers over whole sequences are in
+Function of :mod:`minigrad.ops.nn.rnn.rnn_cell`; the layers over whole sequences are in
 :mod:`minigrad.nn.rnn`.
 """
 
@@ -15,8 +15,8 @@ import math
 from minigrad.nn import init
 from minigrad.nn.module import Module
 from minigrad.nn.rnn import _check_dtype, _param, _zeros_like_state
-from minigrad.ops.linear import Linear as _Linear
-from minigrad.ops.rnn_cell import GRUCellFunction, LSTMCellFunction
+from minigrad.ops.nn.linear import Linear as _Linear
+from minigrad.ops.nn.rnn.rnn_cell import GRUCellFunction, LSTMCellFunction
 
 __all__ = ["RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 

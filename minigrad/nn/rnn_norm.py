@@ -15,7 +15,7 @@ behaves the same at every batch size and sequence length.
 
 **LayerNorm GRU**: the same normalization of both pre-activations (3H) fed to PyTorch's
 GRU formulation (``n = tanh(a_n^x + r * a_n^h)``); it reuses the fused GRU step of
-:mod:`minigrad.ops.rnn_cell`.
+:mod:`minigrad.ops.nn.rnn.rnn_cell`.
 
 **BatchNorm LSTM** (Cooijmans et al. 2017, "Recurrent Batch Normalization")::
 
@@ -42,10 +42,10 @@ from minigrad.nn.containers import ModuleList
 from minigrad.nn.module import Module
 from minigrad.nn.norm_sample import LayerNorm
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.linear import linear
-from minigrad.ops.norm import batch_norm
-from minigrad.ops.rnn_cell import GRUCellFunction, stack_steps, unbind_steps
-from minigrad.ops.shape import split
+from minigrad.ops.nn.linear import linear
+from minigrad.ops.nn.norm.norm import batch_norm
+from minigrad.ops.nn.rnn.rnn_cell import GRUCellFunction, stack_steps, unbind_steps
+from minigrad.ops.shape.shape import split
 from minigrad.tensor import Tensor
 
 __all__ = [

@@ -12,7 +12,7 @@ whole batch in one process. PyTorch's semantics (``torch.nn.SyncBatchNorm``):
   part); the rows are merged exactly in rank order ("combine", Chan et al.), so every
   process gets the same global mean and variance, which normalize the local shard
   ("normalize"). These are the three steps of the fused core
-  (:mod:`minigrad.ops.norm_core`) that BatchNorm runs in one process. (PyTorch gathers
+  (:mod:`minigrad.ops.nn.norm.norm_core`) that BatchNorm runs in one process. (PyTorch gathers
   the inverse standard deviation and recovers the variance as ``1/invstd**2 - eps``;
   sending the variance itself loses no digits.)
 * ``running_var`` is updated with the unbiased variance of the **global** count
@@ -34,8 +34,8 @@ from minigrad import backend
 from minigrad.distributed import collectives
 from minigrad.distributed import process_group as pg
 from minigrad.nn.norm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
-from minigrad.ops import norm as F
-from minigrad.ops.norm_core import Normalize, combine_moments
+from minigrad.ops.nn.norm import norm as F
+from minigrad.ops.nn.norm.norm_core import Normalize, combine_moments
 
 __all__ = ["SyncBatchNorm"]
 

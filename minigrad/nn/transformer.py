@@ -20,8 +20,8 @@ from minigrad.nn.dropout import Dropout
 from minigrad.nn.linear import Linear
 from minigrad.nn.module import Module
 from minigrad.nn.norm_sample import LayerNorm
-from minigrad.ops import unary as _unary
-from minigrad.ops.activation import gelu
+from minigrad.ops.math import unary as _unary
+from minigrad.ops.nn.activation.activation import gelu
 
 __all__ = [
     "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",

@@ -1,10 +1,10 @@
 """Upsampling layers: :class:`Upsample`, :class:`UpsamplingNearest2d`,
-:class:`UpsamplingBilinear2d` (the math is :func:`minigrad.ops.interpolate.interpolate`)."""
+:class:`UpsamplingBilinear2d` (the math is :func:`minigrad.ops.nn.interpolate.interpolate`)."""
 
 from __future__ import annotations
 
 from minigrad.nn.module import Module
-from minigrad.ops.interpolate import interpolate
+from minigrad.ops.nn.interpolate import interpolate
 
 __all__ = ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"]
 

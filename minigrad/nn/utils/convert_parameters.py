@@ -43,7 +43,7 @@ def parameters_to_vector(parameters) -> Tensor:
     >>> nn.utils.parameters_to_vector(lin.parameters()).shape
     (8,)
     """
-    from minigrad.ops.shape import cat
+    from minigrad.ops.shape.shape import cat
 
     dev = None
     vec = []

@@ -4,8 +4,8 @@ flow to every sequence."""
 
 from __future__ import annotations
 
-from minigrad.ops.pad import pad
-from minigrad.ops.shape import stack
+from minigrad.ops.shape.pad import pad
+from minigrad.ops.shape.shape import stack
 
 __all__ = ["pad_sequence", "unpad_sequence"]
 

@@ -10,7 +10,7 @@ from them before each call, so gradients reach ``g`` and ``v``.
 from __future__ import annotations
 
 from minigrad.nn.parameter import Parameter
-from minigrad.ops.vector_norm import norm
+from minigrad.ops.math.vector_norm import norm
 
 __all__ = ["weight_norm", "remove_weight_norm"]
 

@@ -1,0 +1,1 @@
+"""Compiled CPU loops (Numba, :mod:`minigrad.jit`), one module per fused op family."""

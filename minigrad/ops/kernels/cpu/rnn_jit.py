@@ -1,0 +1,193 @@
+"""The LSTM and GRU step math as compiled loops (Numba), for the CPU.
+
+:class:`minigrad.ops.nn.rnn.rnn_cell.LSTMCellFunction` and ``GRUCellFunction`` call these when
+:func:`minigrad.jit.enabled` and the data is float32 or float64 on the CPU. NumPy needs
+about fifteen passes over the ``(B, 4H)`` gates for one LSTM step forward and as many
+backward. Backward is one compiled pass here; forward keeps NumPy's vectorized ``tanh``
+(Numba's scalar ``math.tanh`` calls libm per element and measured 25x slower: 513 us
+against about 20 us for a (64, 512) step) and fuses the arithmetic around it into three
+passes. The formulas are the NumPy path's (sigmoid in its tanh form
+``0.5 tanh(x / 2) + 0.5``), so both paths agree to rounding.
+The loops run over batch rows; a step is far below the size where splitting it over
+threads pays, so they run on the calling thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from minigrad.jit import kernel
+
+__all__ = []  # internal
+
+
+@kernel
+def _lstm_pre(lo, hi, xg, hg, bias, use_bias, a):
+    """``a = xg + hg (+ bias)``, halved in the sigmoid gates (i, f, o) for the tanh form."""
+    H = a.shape[1] // 4
+    for b in range(lo, hi):
+        for k in range(4 * H):
+            v = xg[b, k] + hg[b, k]
+            if use_bias:
+                v += bias[k]
+            a[b, k] = v if 2 * H <= k < 3 * H else 0.5 * v
+
+
+@kernel
+def _lstm_post(lo, hi, a, c, c2):
+    """Finish the sigmoid gates in ``a`` (``0.5 t + 0.5``) and ``c2 = f c + i g``."""
+    H = c.shape[1]
+    for b in range(lo, hi):
+        for j in range(H):
+            i = 0.5 * a[b, j] + 0.5
+            f = 0.5 * a[b, H + j] + 0.5
+            a[b, j] = i
+            a[b, H + j] = f
+            a[b, 3 * H + j] = 0.5 * a[b, 3 * H + j] + 0.5
+            c2[b, j] = f * c[b, j] + i * a[b, 2 * H + j]
+
+
+@kernel
+def _lstm_bwd(lo, hi, gh, gc, use_gh, use_gc, acts, tc, c, da, dcp):
+    H = c.shape[1]
+    for b in range(lo, hi):
+        for j in range(H):
+            i = acts[b, j]
+            f = acts[b, H + j]
+            g = acts[b, 2 * H + j]
+            o = acts[b, 3 * H + j]
+            t = tc[b, j]
+            dc = gc[b, j] if use_gc else 0.0
+            if use_gh:
+                ghv = gh[b, j]
+                dc += ghv * o * (1 - t * t)
+                da[b, 3 * H + j] = ghv * t * o * (1 - o)
+            else:
+                da[b, 3 * H + j] = 0.0
+            da[b, j] = dc * g * i * (1 - i)
+            da[b, H + j] = dc * c[b, j] * f * (1 - f)
+            da[b, 2 * H + j] = dc * i * (1 - g * g)
+            dcp[b, j] = dc * f
+
+
+@kernel
+def _gru_pre(lo, hi, xg, hg, rz):
+    """``rz = (xg + hg) / 2`` over the r and z gates (the tanh form of the sigmoid)."""
+    H2 = rz.shape[1]
+    for b in range(lo, hi):
+        for k in range(H2):
+            rz[b, k] = 0.5 * (xg[b, k] + hg[b, k])
+
+
+@kernel
+def _gru_mid(lo, hi, xg, hg, rz, n):
+    """Finish ``r, z`` (``0.5 t + 0.5``) and ``n = xg_n + r hg_n`` (before its tanh)."""
+    H = n.shape[1]
+    for b in range(lo, hi):
+        for j in range(H):
+            r = 0.5 * rz[b, j] + 0.5
+            rz[b, j] = r
+            rz[b, H + j] = 0.5 * rz[b, H + j] + 0.5
+            n[b, j] = xg[b, 2 * H + j] + r * hg[b, 2 * H + j]
+
+
+@kernel
+def _gru_post(lo, hi, h, rz, n, h2):
+    """``h2 = (h - n) z + n``."""
+    H = n.shape[1]
+    for b in range(lo, hi):
+        for j in range(H):
+            h2[b, j] = (h[b, j] - n[b, j]) * rz[b, H + j] + n[b, j]
+
+
+@kernel
+def _gru_bwd(lo, hi, gy, hg, h, rz, n, dx, dhg, dh):
+    H = h.shape[1]
+    for b in range(lo, hi):
+        for j in range(H):
+            g = gy[b, j]
+            r = rz[b, j]
+            z = rz[b, H + j]
+            nv = n[b, j]
+            dz = g * (h[b, j] - nv) * z * (1 - z)
+            dan = g * (1 - z) * (1 - nv * nv)
+            dr = dan * hg[b, 2 * H + j] * r * (1 - r)
+            dx[b, j] = dr
+            dx[b, H + j] = dz
+            dx[b, 2 * H + j] = dan
+            dhg[b, j] = dr
+            dhg[b, H + j] = dz
+            dhg[b, 2 * H + j] = dan * r
+            dh[b, j] = g * z
+
+
+def handles(*arrays):
+    """Whether the kernels take these arrays: NumPy, 2-D, float32 or float64, one dtype."""
+    dt = arrays[0].dtype
+    return dt in (np.float32, np.float64) and all(
+        type(a) is np.ndarray and a.ndim == 2 and a.dtype == dt for a in arrays
+    )
+
+
+def lstm_forward(xg, hg, c, bias=None, out=None):
+    """``(h', c', acts, tanh(c'))`` of one LSTM step (``acts``: i, f, g, o activated)
+    from ``xg + hg (+ bias)``; written into ``out`` (four arrays) when given.
+
+    The transcendental functions are NumPy's (vectorized ``tanh``); the kernels do the
+    rest of the arithmetic around them, so a step is five passes instead of fifteen."""
+    B, H = c.shape
+    if out is None:
+        out = (np.empty((B, H), c.dtype), np.empty((B, H), c.dtype),
+               np.empty((B, 4 * H), c.dtype), np.empty((B, H), c.dtype))  # fmt: skip
+    h2, c2, a, tc = out
+    use_bias = bias is not None
+    _lstm_pre.compiled()(0, B, xg, hg, bias if use_bias else _EMPTY[c.dtype.char], use_bias, a)
+    np.tanh(a, out=a)
+    _lstm_post.compiled()(0, B, a, c, c2)
+    np.tanh(c2, out=tc)
+    np.multiply(a[:, 3 * H :], tc, out=h2)
+    return out
+
+
+_EMPTY = {"f": np.zeros(1, np.float32), "d": np.zeros(1, np.float64)}
+
+
+def lstm_backward(gh, gc, acts, tc, c, out=None):
+    """``(d pre-activations, d c)`` of one LSTM step; ``gh``/``gc`` may be None; written
+    into ``out`` (two arrays) when given."""
+    B, H = c.shape
+    if out is None:
+        out = (np.empty((B, 4 * H), dtype=c.dtype), np.empty((B, H), dtype=c.dtype))
+    da, dcp = out
+    empty = np.zeros((1, 1), dtype=c.dtype)
+    _lstm_bwd.compiled()(
+        0, B, empty if gh is None else gh, empty if gc is None else gc,
+        gh is not None, gc is not None, acts, tc, c, da, dcp,
+    )  # fmt: skip
+    return da, dcp
+
+
+def gru_forward(xg, hg, h, out=None):
+    """``(h', rz, n)`` of one GRU step (``rz``: r, z activated; ``n``: the candidate);
+    written into ``out`` (three arrays) when given."""
+    B, H = h.shape
+    if out is None:
+        out = (np.empty((B, H), h.dtype), np.empty((B, 2 * H), h.dtype), np.empty((B, H), h.dtype))
+    h2, rz, n = out
+    _gru_pre.compiled()(0, B, xg, hg, rz)
+    np.tanh(rz, out=rz)
+    _gru_mid.compiled()(0, B, xg, hg, rz, n)
+    np.tanh(n, out=n)
+    _gru_post.compiled()(0, B, h, rz, n, h2)
+    return out
+
+
+def gru_backward(gy, hg, h, rz, n, out=None):
+    """``(d xg, d hg, d h)`` of one GRU step; written into ``out`` when given."""
+    B, H = h.shape
+    if out is None:
+        out = (np.empty((B, 3 * H), h.dtype), np.empty((B, 3 * H), h.dtype),
+               np.empty((B, H), h.dtype))  # fmt: skip
+    dx, dhg, dh = out
+    _gru_bwd.compiled()(0, B, gy, hg, h, rz, n, dx, dhg, dh)
+    return out

@@ -1,0 +1,1 @@
+"""CuPy kernels (raw elementwise/reduction kernels), one module per fused op family."""

@@ -1,0 +1,1 @@
+"""Elementwise and unary math, comparisons, reductions, scans, linear algebra."""

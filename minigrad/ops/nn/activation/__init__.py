@@ -1,0 +1,1 @@
+"""Activation functions beyond the unary math (GELU, ELU, PReLU, ...) and ``inplace=``."""

@@ -1,0 +1,1 @@
+"""Convolution, transposed convolution and sliding blocks (unfold/fold)."""

@@ -1,0 +1,1 @@
+"""Dropout: elementwise, alpha and channel dropout."""

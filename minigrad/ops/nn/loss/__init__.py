@@ -1,0 +1,1 @@
+"""Loss functions (PyTorch's names and reductions) and the fused cross-entropy."""

@@ -1,0 +1,1 @@
+"""Normalization: the functional norms, their one core (Normalize) and its array passes."""

@@ -1,0 +1,1 @@
+"""Max, average and adaptive pooling, and the pooling geometry they share."""

@@ -1,0 +1,1 @@
+"""Fused LSTM/GRU steps and a whole recurrent direction as one Function."""

@@ -1,0 +1,1 @@
+"""Shape, views, indexing, masks, scatter/gather, sorting, joining, grids and padding."""
