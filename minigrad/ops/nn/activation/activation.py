@@ -1,5 +1,5 @@
 """Activation functions beyond the basic ones (``relu``, ``sigmoid`` and ``tanh`` live in
-:mod:`minigrad.ops.math.elementwise`), and the error function ``erf`` that exact GELU needs.
+:mod:`minigrad.ops.math.unary`), and the error function ``erf`` that exact GELU needs.
 
 Every op is a :class:`~minigrad.autograd.Function` whose backward is written in tensor
 ops (or, for GELU, is itself a Function with an analytic backward), so all of them are
