@@ -37,6 +37,10 @@ accuracy), with a normalization slot where they have hidden layers:
     a one-directional LSTM read out the same way; ``norm='layer'``:
     :class:`~minigrad.nn.LayerNormLSTM` (Ba et al. 2016); ``norm='batch'``:
     :class:`~minigrad.nn.BNLSTM` with statistics per time step (Cooijmans et al. 2017).
+``patchlstm``
+    ``lstm`` reading patches: each step takes ``patch_size(L)`` consecutive values (5 for
+    mnist1d's 40: 8 steps of 5 values), so a LayerNorm of the input projection sees a
+    vector, not a single value times the weights.
 
 Normalization names (``norm=``):
 
@@ -61,12 +65,24 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["NORMS", "KINDS", "ACTIVATIONS", "make_model", "make_norm", "scale_init"]
+__all__ = [
+    "NORMS",
+    "KINDS",
+    "ACTIVATIONS",
+    "make_model",
+    "make_norm",
+    "scale_init",
+    "patch_size",
+]
 
 NORMS = ("none", "batch", "layer", "group", "instance", "renorm", "rms", "syncbatch")
-KINDS = ("mlp", "cnn", "resnet", "logreg", "resmlp", "stridedcnn", "gru", "lstm")
+KINDS = ("mlp", "cnn", "resnet", "logreg", "resmlp", "stridedcnn", "gru", "lstm", "patchlstm")
 #: The families that read the input as a sequence, and the norms each supports.
-RECURRENT_NORMS = {"gru": ("none", "layer"), "lstm": ("none", "layer", "batch")}
+RECURRENT_NORMS = {
+    "gru": ("none", "layer"),
+    "lstm": ("none", "layer", "batch"),
+    "patchlstm": ("none", "layer", "batch"),
+}
 ACTIVATIONS = ("relu", "sigmoid", "tanh", "gelu")
 
 
@@ -233,14 +249,17 @@ def _mnist1d_classes():
         """A recurrent layer over ``(N, C, *S)`` read as ``prod(S)`` steps of ``C``
         features; every step's output, flattened, goes to a ``Linear``."""
 
-        def __init__(self, rnns, steps, hidden, num_classes):
+        def __init__(self, rnns, steps, hidden, num_classes, patch=1):
             super().__init__()
             self.rnns = nn.ModuleList(rnns)  # one per direction (the second reads reversed)
             self.head = nn.Linear(steps * hidden * len(rnns), num_classes)
+            self.patch = patch
 
         def forward(self, x):
             n, c = x.shape[0], x.shape[1]
             seq = x.reshape(n, c, -1).transpose(1, 2)  # (N, L, C), batch first
+            if self.patch > 1:  # (N, L / p, p * C): p consecutive positions per step
+                seq = seq.reshape(n, seq.shape[1] // self.patch, self.patch * c)
             outs = [self.rnns[0](seq)[0]]
             if len(self.rnns) > 1:
                 outs.append(self.rnns[1](seq.flip(1))[0].flip(1))
@@ -256,8 +275,21 @@ def _cat(tensors):
     return minigrad.cat(tensors, dim=2)
 
 
+def patch_size(length: int) -> int:
+    """Values per step of ``patchlstm``: 5 when it divides the length, else 4, else 1.
+
+    Examples
+    --------
+    >>> patch_size(40), patch_size(64), patch_size(7)
+    (5, 4, 1)
+    """
+    return next((p for p in (5, 4) if length % p == 0), 1)
+
+
 def _recurrent(kind, norm, features, steps, width, num_classes, momentum):
     nn = _nn()
+    patch = patch_size(steps) if kind == "patchlstm" else 1
+    features, steps = features * patch, steps // patch
     if norm not in RECURRENT_NORMS[kind]:
         raise ValueError(
             f"make_model: kind={kind!r} takes norm in {', '.join(RECURRENT_NORMS[kind])}, got "
@@ -277,7 +309,7 @@ def _recurrent(kind, norm, features, steps, width, num_classes, momentum):
     else:
         rnns = [nn.BNLSTM(features, width, max_length=steps, batch_first=True,
                           momentum=0.1 if momentum is None else momentum)]  # fmt: skip
-    return SequenceClassifier(rnns, steps, width, num_classes)
+    return SequenceClassifier(rnns, steps, width, num_classes, patch)
 
 
 def make_model(

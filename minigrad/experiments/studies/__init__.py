@@ -29,6 +29,7 @@ _MODULES = {
     "sync-bn": ("sync_bn", "SyncBNStudy"),
     "mnist1d-baselines": ("baselines", "BaselinesStudy"),
     "rnn-norms": ("rnn_norms", "RNNNormsStudy"),
+    "rnn-norms-patches": ("rnn_norms", "RNNNormsPatchesStudy"),
     "adaptive-bn": ("adaptive_bn", "AdaptiveBNStudy"),
     "precise-bn": ("precise_bn", "PreciseBNStudy"),
     "norm-cost": ("norm_cost", "NormCostStudy"),

@@ -3,6 +3,8 @@ read as a sequence, at a small and a large batch."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from minigrad.experiments import figures
 from minigrad.experiments.config import RunConfig
 from minigrad.experiments.grid import expand_grid
@@ -34,6 +36,8 @@ COOIJMANS = (
 
 
 class RNNNormsStudy(Study):
+    MODEL = "lstm"
+    CAVEAT = True
     NAME = "rnn-norms"
     TITLE = "normalized recurrent networks: LSTM, LayerNorm LSTM and BatchNorm LSTM"
     CLAIMS = {
@@ -92,11 +96,11 @@ per step).
 
     def configs(self, quick: bool) -> list:
         if quick:
-            base = RunConfig(model="lstm", width=4, optimizer="adam", lr=LR,
+            base = RunConfig(model=self.MODEL, width=4, optimizer="adam", lr=LR,
                              **data_settings(True))  # fmt: skip
             grid = expand_grid(base, norm=NORMS, batch_size=[8], seed=seeds(True))
         else:
-            base = RunConfig(model="lstm", width=HIDDEN, optimizer="adam", lr=LR,
+            base = RunConfig(model=self.MODEL, width=HIDDEN, optimizer="adam", lr=LR,
                              epochs=EPOCHS, **data_settings(False))  # fmt: skip
             grid = expand_grid(base, norm=NORMS, batch_size=[SMALL, LARGE], seed=seeds(False))
         return [c.replace(tags={"study": self.NAME}) for c in grid]
@@ -149,19 +153,24 @@ per step).
             table(["difference", *(f"batch {b}" for b in sizes)], diffs),
             "",
         ]
-        lines += [
-            "**Caveat: LayerNorm of a one-value input.** Read this way, each step feeds the "
-            "LSTM a single number x_t, so the input-to-hidden pre-activation is x_t·w (w the "
-            "4H weights of the one input), and Ba et al.'s LayerNorm of it over its 4H "
-            "features is (x_t·w - mean)/std = sign(x_t)·LN(w) (up to eps): it keeps only the "
-            "sign of each input value and erases its size (`nn.LayerNormLSTM(1, H)` gives "
-            "the same output for x_t = 0.5 and 2.0). The LayerNorm LSTM here cannot see the "
-            "signal's amplitude, which explains its near-chance error; per-step BatchNorm "
-            "normalizes each feature over the batch and keeps it. The LayerNorm verdicts "
-            "below are about this setting (scalar inputs per step), not about LayerNorm "
-            "LSTMs on multi-feature inputs (Ba et al.'s tasks feed word embeddings).",
-            "",
-        ]
+        lines += (
+            []
+            if not self.CAVEAT
+            else [
+                "**Caveat: LayerNorm of a one-value input.** Read this way, each step feeds the "
+                "LSTM a single number x_t, so the input-to-hidden pre-activation is x_t·w (w the "
+                "4H weights of the one input), and Ba et al.'s LayerNorm of it over its 4H "
+                "features is (x_t·w - mean)/std = sign(x_t)·LN(w) (up to eps): it keeps only the "
+                "sign of each input value and erases its size (`nn.LayerNormLSTM(1, H)` gives "
+                "the same output for x_t = 0.5 and 2.0). The LayerNorm LSTM here cannot see the "
+                "signal's amplitude, which explains its near-chance error; per-step BatchNorm "
+                "normalizes each feature over the batch and keeps it. The LayerNorm verdicts "
+                "below are about this setting (scalar inputs per step), not about LayerNorm "
+                "LSTMs on multi-feature inputs (Ba et al.'s tasks feed word embeddings); the "
+                "follow-up study `rnn-norms-patches` reads 5 values per step.",
+                "",
+            ]
+        )
         if figures.have_matplotlib():
             groups = {LABELS[n]: {b: [value(r) for r in by(records, norm=n, batch_size=b)]
                                   for b in sizes} for n in norms}  # fmt: skip
@@ -179,3 +188,36 @@ per step).
         else:
             lines += [figures.PLOT_HINT, ""]
         return "\n".join(lines)
+
+
+def _patch_claims() -> dict:
+    """The claims of :class:`RNNNormsStudy`, on the patch-reading LSTMs."""
+    out = {}
+    for key, c in RNNNormsStudy.CLAIMS.items():
+        q = c.quantity + ", every LSTM reading 8 steps of 5 values"
+        out[key] = dataclasses.replace(c, quantity=q)
+    return out
+
+
+class RNNNormsPatchesStudy(RNNNormsStudy):
+    """The follow-up of ``rnn-norms`` (designed after its first run showed that a
+    LayerNorm of a one-value input keeps only its sign): the same claims and grid, with
+    the LSTMs reading 8 steps of 5 consecutive values."""
+
+    MODEL = "patchlstm"
+    CAVEAT = False
+    NAME = "rnn-norms-patches"
+    TITLE = "normalized LSTMs reading mnist1d as 8 steps of 5 values (follow-up of rnn-norms)"
+    CLAIMS = _patch_claims()
+    SETUP = f"""
+A follow-up of `rnn-norms`, designed after its first run showed that a LayerNorm of the
+input projection of a one-value input keeps only the input's sign (see that study's
+caveat); its claims are declared here before this grid runs, and `rnn-norms` keeps its
+own verdicts. Everything as in `rnn-norms` except the reading: `make_model('patchlstm',
+norm, in_shape=(1, 40), width={HIDDEN})` feeds the LSTM 8 steps of 5 consecutive values
+(positions 5t to 5t+4 at step t), so every norm sees a 5-value input per step; the
+outputs at all 8 steps, flattened, feed a Linear classifier. `norm='none'`: `nn.LSTM`;
+`'layer'`: `nn.LayerNormLSTM`; `'batch'`: `nn.BNLSTM` (statistics per step, 8 steps).
+Adam, learning rate {LR:g}, {EPOCHS} epochs at batch {SMALL} and at batch {LARGE}, 5 seeds;
+evaluation in eval mode.
+"""
