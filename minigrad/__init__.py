@@ -92,7 +92,17 @@ from minigrad.ops.math.histogram import bincount, count_nonzero
 from minigrad.ops.math.linalg import matmul
 from minigrad.ops.math.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot
 from minigrad.ops.math.minmax import amax, amin, argmax, argmin, max, min
-from minigrad.ops.math.reduce import logsumexp, mean, std, std_mean, sum, var, var_mean
+from minigrad.ops.math.reduce import (  # noqa: A004 - torch.all, torch.any
+    all,
+    any,
+    logsumexp,
+    mean,
+    std,
+    std_mean,
+    sum,
+    var,
+    var_mean,
+)
 from minigrad.ops.math.rounding import (
     ceil,
     floor,
@@ -182,10 +192,12 @@ from minigrad.ops.shape.shape import (
     chunk,
     flatten,
     permute,
+    ravel,
     reshape,
     split,
     squeeze,
     stack,
+    t,
     transpose,
     unsqueeze,
 )
@@ -231,7 +243,6 @@ float = float32  # noqa: A001 - torch.float
 int = int32  # noqa: A001 - torch.int
 numel, is_floating_point, detach = Tensor.numel, Tensor.is_floating_point, Tensor.detach
 logical_xor = Tensor.logical_xor
-all, any, ravel, t = Tensor.all, Tensor.any, Tensor.ravel, Tensor.t  # noqa: A001
 divide = true_divide = div
 multiply, subtract, negative, absolute = mul, sub, neg, abs
 from numpy import finfo, iinfo  # noqa: E402 - torch.finfo(dtype).eps, .max, .tiny

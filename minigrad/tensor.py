@@ -806,28 +806,12 @@ class Tensor:
         return _softmax.log_softmax(self, dim)
 
     def all(self, dim=None, keepdim=False):
-        """True where all elements (along ``dim``) are non-zero; a bool tensor.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> minigrad.all(minigrad.tensor([[1, 0], [2, 3]]), dim=1)
-        tensor([False,  True])
-        """
-        axis = None if dim is None else dim
-        return Tensor._make(self.xp.asarray(self.data.all(axis=axis, keepdims=keepdim)))
+        """See :func:`minigrad.all`."""
+        return _reduce.all(self, dim, keepdim)
 
     def any(self, dim=None, keepdim=False):
-        """True where any element (along ``dim``) is non-zero; a bool tensor.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> minigrad.tensor([[0, 0], [2, 0]]).any(dim=1)
-        tensor([False,  True])
-        """
-        axis = None if dim is None else dim
-        return Tensor._make(self.xp.asarray(self.data.any(axis=axis, keepdims=keepdim)))
+        """See :func:`minigrad.any`."""
+        return _reduce.any(self, dim, keepdim)
 
     def reshape(self, *shape):
         """See :func:`minigrad.reshape`."""
@@ -854,17 +838,8 @@ class Tensor:
         return _shape.transpose(self, dim0, dim1)
 
     def t(self):
-        """Transpose of a tensor of at most 2 dimensions.
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> minigrad.t(minigrad.zeros(2, 3)).shape
-        (3, 2)
-        """
-        if self.ndim > 2:
-            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {self.ndim}")
-        return _shape.transpose(self, 0, -1) if self.ndim == 2 else self
+        """See :func:`minigrad.t`."""
+        return _shape.t(self)
 
     def expand(self, *sizes):
         """See :func:`minigrad.ops.shape.shape.expand`."""
@@ -1614,15 +1589,8 @@ class Tensor:
     arcsin, arccos, arctan, arctan2 = asin, acos, atan, atan2
 
     def ravel(self):
-        """The elements as a 1-d tensor (a view when possible).
-
-        Examples
-        --------
-        >>> import minigrad
-        >>> minigrad.ravel(minigrad.tensor([[1, 2], [3, 4]]))
-        tensor([1, 2, 3, 4])
-        """
-        return _shape.reshape(self, -1)
+        """See :func:`minigrad.ravel`."""
+        return _shape.ravel(self)
 
     def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
         """See :func:`minigrad.quantile`."""
@@ -1641,120 +1609,10 @@ class Tensor:
         return bool((self.data == e).any())
 
     # ------------------------------------------------------------------ operators
-    def __add__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Add()(self, other)
-            except ValueError:
-                pass  # let _ew.add explain the shapes
-        return _ew.add(self, other)
-
-    def __radd__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Add()(other, self)
-            except ValueError:
-                pass  # let _ew.add explain the shapes
-        return _ew.add(other, self)
-
-    def __sub__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Sub()(self, other)
-            except ValueError:
-                pass  # let _ew.sub explain the shapes
-        return _ew.sub(self, other)
-
-    def __rsub__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Sub()(other, self)
-            except ValueError:
-                pass  # let _ew.sub explain the shapes
-        return _ew.sub(other, self)
-
-    def __mul__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Mul()(self, other)
-            except ValueError:
-                pass  # let _ew.mul explain the shapes
-        return _ew.mul(self, other)
-
-    def __rmul__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Mul()(other, self)
-            except ValueError:
-                pass  # let _ew.mul explain the shapes
-        return _ew.mul(other, self)
-
-    def __truediv__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Div()(self, other)
-            except ValueError:
-                pass  # let _ew.div explain the shapes
-        return _ew.div(self, other)
-
-    def __rtruediv__(self, other):
-        if other.__class__ in _FAST_OPERANDS:  # nothing to convert: skip the wrappers
-            try:
-                return _ew.Div()(other, self)
-            except ValueError:
-                pass  # let _ew.div explain the shapes
-        return _ew.div(other, self)
-
-    def __pow__(self, other):
-        return _ew.pow(self, other)
-
-    def __rpow__(self, other):
-        return _ew.pow(other, self)
-
-    def __matmul__(self, other):
-        return _linalg.matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _linalg.matmul(other, self)
-
-    def __neg__(self):
-        return _unary.neg(self)
-
+    # (+, -, *, /, **, @, comparisons, ~ & |, [] are set from one table, _OPERATORS, at
+    # the end of this module, once the ops exist)
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _unary.abs(self)
-
-    def __eq__(self, other):  # noqa: D105 - elementwise, returns a bool tensor
-        return _compare.eq(self, other)
-
-    def __ne__(self, other):
-        return _compare.ne(self, other)
-
-    def __lt__(self, other):
-        return _compare.lt(self, other)
-
-    def __le__(self, other):
-        return _compare.le(self, other)
-
-    def __gt__(self, other):
-        return _compare.gt(self, other)
-
-    def __ge__(self, other):
-        return _compare.ge(self, other)
-
-    def __invert__(self):
-        return _compare.logical_not(self)
-
-    def __and__(self, other):
-        return _compare.logical_and(self, other)
-
-    def __or__(self, other):
-        return _compare.logical_or(self, other)
-
-    def __getitem__(self, key):
-        return _indexing.getitem(self, key)
 
     def __iter__(self):
         if self.ndim == 0:
@@ -1906,8 +1764,6 @@ class _HookHandle:
 
 
 _new = object.__new__
-_FAST_OPERANDS = frozenset({Tensor, int, float})
-_function._Tensor = Tensor
 
 # Ops import Tensor from this module, so they are imported after the class exists.
 from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402
@@ -1936,3 +1792,46 @@ from minigrad.ops.shape import scatter as _scatter  # noqa: E402
 from minigrad.ops.shape import shape as _shape  # noqa: E402
 from minigrad.ops.shape import sorting as _sorting  # noqa: E402
 from minigrad.ops.shape import view as _view  # noqa: E402
+
+
+def _reflected(fn):
+    """``fn(other, self)`` as the reflected operator ``__r<op>__``."""
+
+    def rop(self, other):
+        return fn(other, self)
+
+    return rop
+
+
+# Tensor's operators, in one table (DeZero's ``setup_variable``): (dunder name, function).
+# The arithmetic ones come from ``elementwise.operator``: a Tensor or Python number operand
+# goes straight to the op's Function, anything else is converted as in ``minigrad.add``.
+_OPERATORS = [
+    ("__add__", _ew.operator(_ew.Add)),
+    ("__radd__", _ew.operator(_ew.Add, reflected=True)),
+    ("__sub__", _ew.operator(_ew.Sub)),
+    ("__rsub__", _ew.operator(_ew.Sub, reflected=True)),
+    ("__mul__", _ew.operator(_ew.Mul)),
+    ("__rmul__", _ew.operator(_ew.Mul, reflected=True)),
+    ("__truediv__", _ew.operator(_ew.Div)),
+    ("__rtruediv__", _ew.operator(_ew.Div, reflected=True)),
+    ("__pow__", _ew.pow),
+    ("__rpow__", _reflected(_ew.pow)),
+    ("__matmul__", _linalg.matmul),
+    ("__rmatmul__", _reflected(_linalg.matmul)),
+    ("__neg__", _unary.neg),
+    ("__abs__", _unary.abs),
+    ("__eq__", _compare.eq),
+    ("__ne__", _compare.ne),
+    ("__lt__", _compare.lt),
+    ("__le__", _compare.le),
+    ("__gt__", _compare.gt),
+    ("__ge__", _compare.ge),
+    ("__invert__", _compare.logical_not),
+    ("__and__", _compare.logical_and),
+    ("__or__", _compare.logical_or),
+    ("__getitem__", _indexing.getitem),
+]
+for _name, _fn in _OPERATORS:
+    setattr(Tensor, _name, _fn)
+del _name, _fn

@@ -27,8 +27,6 @@ from minigrad.autograd.grad_mode import _GradMode
 
 __all__ = ["Function", "sum_to"]
 
-_Tensor = None  # set by minigrad.tensor to break the import cycle
-
 
 class Function:
     """Base class of every differentiable op.
@@ -91,7 +89,6 @@ class Function:
         return type(self).__name__
 
     def __call__(self, *inputs):
-        Tensor = _Tensor
         xs = []
         requires_grad = False
         first = None
@@ -164,7 +161,7 @@ class Function:
         """
         y = self.outputs[i]() if self.outputs else None
         if y is None:
-            return _Tensor._make(self.out if i == 0 else self.out[i])
+            return Tensor._make(self.out if i == 0 else self.out[i])
         if y._vc[0] != 0 and not self.is_view:  # outputs are born at version 0
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified "
@@ -179,7 +176,7 @@ class Function:
         if not self.uses_input_values:
             return
         for i, (x, v) in enumerate(zip(self.inputs, self._versions)):
-            if isinstance(x, _Tensor) and x._vc[0] != v:
+            if isinstance(x, Tensor) and x._vc[0] != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: input {i} of {self.name} (shape "
@@ -204,7 +201,7 @@ class Function:
 def _share_version(out, x) -> None:
     """A view shares its base's version counter, so an in-place change through either
     is seen by every op that saved the other (as in PyTorch)."""
-    if isinstance(x, _Tensor) and backend_may_share_memory(out.data, x.data):
+    if isinstance(x, Tensor) and backend_may_share_memory(out.data, x.data):
         out._vc = x._vc
 
 
@@ -250,3 +247,10 @@ def sum_to(g, shape):
     if lead:
         g = g.reshape(shape)
     return g
+
+
+# The Tensor class, imported last: ``minigrad.tensor`` imports this module at its top and
+# loads the ops (which subclass Function) at its end, so Function and sum_to must exist
+# before it runs; ``minigrad/__init__`` imports ``minigrad.autograd`` first, which brings
+# this module and then, from here, ``minigrad.tensor``.
+from minigrad.tensor import Tensor  # noqa: E402

@@ -51,19 +51,69 @@ def _binary(fn_cls, a, b):
     try:
         return fn_cls()(a, b)
     except (ValueError, TypeError) as e:
-        name = fn_cls.__name__.lower()
-        sa, sb = (tuple(x.shape) if isinstance(x, Tensor) else () for x in (a, b))
-        if not _broadcastable(sa, sb):
-            raise RuntimeError(
-                f"{name}: the shapes {sa} and {sb} cannot be broadcast "
-                "together (sizes must match or be 1 in each trailing dimension)"
-            ) from None
-        if isinstance(e, TypeError) and not _from_array_module(e):
-            raise
-        da, db = (x.dtype if isinstance(x, Tensor) else type(x).__name__ for x in (a, b))
-        raise RuntimeError(  # e.g. integers to negative integer powers
-            f"{name}: not supported for operands of shapes {sa} and {sb}, dtypes {da} and {db}: {e}"
+        _explain(fn_cls, a, b, e)
+
+
+def _explain(fn_cls, a, b, e):
+    """Raise the error of ``fn_cls()(a, b)`` failing with ``e``, naming the op, shapes and
+    dtypes (called inside the ``except`` block: a TypeError of ours is re-raised)."""
+    name = fn_cls.__name__.lower()
+    sa, sb = (tuple(x.shape) if isinstance(x, Tensor) else () for x in (a, b))
+    if not _broadcastable(sa, sb):
+        raise RuntimeError(
+            f"{name}: the shapes {sa} and {sb} cannot be broadcast "
+            "together (sizes must match or be 1 in each trailing dimension)"
         ) from None
+    if isinstance(e, TypeError) and not _from_array_module(e):
+        raise e
+    da, db = (x.dtype if isinstance(x, Tensor) else type(x).__name__ for x in (a, b))
+    raise RuntimeError(  # e.g. integers to negative integer powers
+        f"{name}: not supported for operands of shapes {sa} and {sb}, dtypes {da} and {db}: {e}"
+    ) from None
+
+
+_PLAIN = frozenset({Tensor, int, float})  # operands that need no conversion
+
+
+def operator(fn_cls, reflected=False):
+    """The Tensor operator of the binary Function ``fn_cls``: ``__add__`` is
+    ``operator(Add)``, ``__radd__`` is ``operator(Add, reflected=True)``.
+
+    ``self`` is a Tensor, so the operator skips :func:`_binary`'s checks: a Tensor or a
+    Python int/float operand goes straight to the Function (the per-op cost of
+    ``x + y`` in a training loop); anything else is converted as in :func:`add`.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> from minigrad.ops.math.elementwise import Sub, operator
+    >>> rsub = operator(Sub, reflected=True)
+    >>> rsub(minigrad.tensor([1.0, 2.0]), 10)
+    tensor([9., 8.])
+    """
+    if reflected:
+
+        def op(self, other):
+            if other.__class__ not in _PLAIN:
+                other = _operand(other, self)
+            try:
+                return fn_cls()(other, self)
+            except (ValueError, TypeError) as e:
+                _explain(fn_cls, other, self, e)
+
+    else:
+
+        def op(self, other):
+            if other.__class__ not in _PLAIN:
+                other = _operand(other, self)
+            try:
+                return fn_cls()(self, other)
+            except (ValueError, TypeError) as e:
+                _explain(fn_cls, self, other, e)
+
+    name = {"Div": "truediv"}.get(fn_cls.__name__, fn_cls.__name__.lower())
+    op.__name__ = op.__qualname__ = f"__{'r' if reflected else ''}{name}__"
+    return op
 
 
 def _from_array_module(e) -> bool:

@@ -22,7 +22,7 @@ from minigrad.autograd.function import Function
 from minigrad.ops._dims import as_keepdim, keepdim_shape, reduce_axes
 from minigrad.tensor import Tensor
 
-__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "logsumexp"]
+__all__ = ["sum", "mean", "var", "std", "var_mean", "std_mean", "logsumexp", "all", "any"]
 
 
 class Sum(Function):
@@ -329,7 +329,7 @@ class LogSumExp(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        if any(x.shape[a] == 0 for a in self.axes):  # an empty sum: log(0) = -inf
+        if builtins.any(x.shape[a] == 0 for a in self.axes):  # an empty sum: log(0) = -inf
             out = xp.full(keepdim_shape(x.shape, self.axes), -xp.inf, dtype=x.dtype)
         else:
             m = x.max(axis=self.axes, keepdims=True)
@@ -377,3 +377,28 @@ def logsumexp(x, dim, keepdim: bool = False):
     if x.dtype.kind not in "fc":
         x = x.to(np.dtype("float32"))
     return LogSumExp(reduce_axes(dim, x.ndim, "logsumexp"), keepdim)(x)
+
+
+# ------------------------------------------------------------------ all, any
+def all(x, dim=None, keepdim=False):
+    """True where all elements (along ``dim``) are non-zero; a bool tensor (no gradient).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.all(minigrad.tensor([[1, 0], [2, 3]]), dim=1)
+    tensor([False,  True])
+    """
+    return Tensor._make(x.xp.asarray(x.data.all(axis=dim, keepdims=keepdim)))
+
+
+def any(x, dim=None, keepdim=False):
+    """True where any element (along ``dim``) is non-zero; a bool tensor (no gradient).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.tensor([[0, 0], [2, 0]]).any(dim=1)
+    tensor([False,  True])
+    """
+    return Tensor._make(x.xp.asarray(x.data.any(axis=dim, keepdims=keepdim)))

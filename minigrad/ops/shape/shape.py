@@ -19,6 +19,7 @@ from minigrad.tensor import Tensor
 __all__ = [
     "reshape", "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze",
     "flatten", "cat", "stack", "split", "chunk",
+    "ravel", "t",
 ]  # fmt: skip
 
 
@@ -582,3 +583,29 @@ def chunk(x, chunks: int, dim: int = 0):
     if n == 0:  # an empty dimension: ``chunks`` empty pieces, as in PyTorch
         return split(x, [0] * chunks, dim)
     return split(x, -(-n // chunks), dim)
+
+
+def ravel(x):
+    """The elements as a 1-d tensor (a view when possible).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.ravel(minigrad.tensor([[1, 2], [3, 4]]))
+    tensor([1, 2, 3, 4])
+    """
+    return reshape(x, -1)
+
+
+def t(x):
+    """Transpose of a tensor of at most 2 dimensions.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.t(minigrad.zeros(2, 3)).shape
+    (3, 2)
+    """
+    if x.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, got {x.ndim}")
+    return transpose(x, 0, -1) if x.ndim == 2 else x
