@@ -153,6 +153,17 @@ per step).
             table(["difference", *(f"batch {b}" for b in sizes)], diffs),
             "",
         ]
+        if not self.CAVEAT:
+            lines += [
+                "**What LayerNorm still removes.** With 5 values per step the input projection "
+                "W·x_t is a vector that varies with the patch, but its LayerNorm over the 4H "
+                "features is unchanged when x_t is multiplied by any a > 0 (LN(W(a·x_t)) = "
+                "LN(W·x_t), up to eps): each patch's overall size is erased and only its shape "
+                "is seen. On mnist1d, where the size of the signal at each position carries "
+                "the digit, this costs the LayerNorm LSTM information that the plain and the "
+                "BatchNorm LSTM keep (BatchNorm normalizes each feature over the batch).",
+                "",
+            ]
         lines += (
             []
             if not self.CAVEAT
