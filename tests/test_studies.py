@@ -18,7 +18,8 @@ from minigrad.experiments.statistics import Claim  # noqa: E402
 from minigrad.experiments.studies import STUDIES, get_study, report_study, run_study  # noqa: E402
 from minigrad.experiments.studies.common import Study, per_seed  # noqa: E402
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+# the repository's docs/ folder, wherever under tests/ this file sits
+DOCS = next(p / "docs" for p in Path(__file__).resolve().parents if (p / "docs" / "_ext").is_dir())
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
