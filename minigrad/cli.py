@@ -563,7 +563,7 @@ def cmd_study(args, argv) -> int:
 
     if args.list or args.name is None:
         for name, mod in STUDIES.items():
-            print(f"{name:16s} {mod.TITLE}")
+            print(f"{name:18s} {mod.TITLE}")
         return 0
     if args.name not in STUDIES:
         raise UsageError(f"unknown study {args.name!r}; choose one of {', '.join(STUDIES)}")
