@@ -91,11 +91,16 @@ def pytest_configure(config):
 
 
 def pytest_collectstart(collector):
-    """Test modules here do ``from conftest import ...``: the name ``conftest`` must mean
-    this file when they are imported, although pytest rebinds it to each folder's conftest
-    it loads (tests/distributed/ has its own)."""
+    """Test modules here and in the folders below (but tests/distributed/, which has its
+    own) do ``from conftest import ...``: the name ``conftest`` must mean this file when
+    they are imported, although pytest rebinds it to each folder's conftest it loads."""
     path = getattr(collector, "path", None)
-    if isinstance(collector, pytest.Module) and path is not None and path.parent == HERE:
+    if (
+        isinstance(collector, pytest.Module)
+        and path is not None
+        and HERE in path.parents
+        and path.relative_to(HERE).parts[0] != "distributed"
+    ):
         sys.modules["conftest"] = _THIS
 
 

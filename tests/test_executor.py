@@ -82,7 +82,12 @@ def assert_gone(pids, timeout=30):
     assert not alive, f"leaked worker processes {[p.pid for p in alive]}"
 
 
-def test_local_cluster_grid_equals_serial_grid_run_for_run(tmp_path):
+def test_local_cluster_grid_equals_serial_grid_run_for_run(tmp_path, monkeypatch):
+    from minigrad.experiments import datasets
+
+    # this process's data cache starts empty, as a worker's does (earlier tests filled it)
+    monkeypatch.setattr(datasets, "_CACHE", {})
+    monkeypatch.setattr(datasets, "_LOADS", {})
     configs = expand_grid(TINY, norm=["none", "batch"], seed=[0, 1, 2])
     serial = run_grid(configs, tmp_path / "serial", progress="none", log=quiet)
     with DaskExecutor.local(workers=2, log=quiet) as ex:

@@ -8,7 +8,8 @@ import sys
 import conftest
 import pytest
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks", "gpu_check.py")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "benchmarks", "gpu_check.py")
 
 
 def _run(*args):

@@ -14,7 +14,8 @@ import minigrad.nn.functional as F
 from minigrad.data import DataLoader, TensorDataset, load_digits
 from minigrad.optim import SGD, Adam, AdamW
 
-EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLES = os.path.join(ROOT, "examples")
 
 
 def _mlp():
