@@ -1,5 +1,6 @@
 """The dropout layers: :class:`Dropout` (elements;
-:func:`minigrad.ops.nn.dropout.dropout.dropout`) and :class:`Dropout1d`, :class:`Dropout2d`, :class:`Dropout3d` (whole channels;
+:func:`minigrad.ops.nn.dropout.dropout.dropout`) and :class:`Dropout1d`,
+:class:`Dropout2d`, :class:`Dropout3d` (whole channels;
 :mod:`minigrad.ops.nn.dropout.channel_dropout`)."""
 
 from __future__ import annotations
