@@ -35,7 +35,7 @@ TINY = RunConfig(
 #: Seconds any grid here may take before the test fails (instead of hanging).
 TIMEOUT = 240
 METRICS = ("train_loss", "train_acc", "test_loss", "test_acc", "train_loss_eval", "train_acc_eval")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def quiet(line):

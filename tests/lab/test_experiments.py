@@ -324,4 +324,4 @@ def test_report_of_empty_folder_raises(tmp_path):
         write_report(tmp_path)
 
 
-# studies: see tests/test_studies.py (every study's --quick run, verdicts, findings)
+# studies: see tests/lab/test_studies.py (every study's --quick run, verdicts, findings)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ["getting_started.rst", "tensors_autograd.rst", "devices.rst", "autograd_internals.rst"]
 
 
