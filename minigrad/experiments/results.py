@@ -15,7 +15,12 @@ import numpy as np
 __all__ = [
     "scan_results",
     "malformed_note",
-    "varying_axes", "group_records", "summarize", "fmt_mean_std", "machine_info"]
+    "varying_axes",
+    "group_records",
+    "summarize",
+    "fmt_mean_std",
+    "machine_info",
+]
 
 #: Config fields that never define a group.
 _IGNORED = ("seed", "tags", "device", "data_root")
