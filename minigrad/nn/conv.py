@@ -102,22 +102,7 @@ class _ConvNd(Module):
                   self.groups)  # fmt: skip
 
     def extra_repr(self) -> str:
-        nd = self._nd
-        s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}"
-        )
-        if self.padding != (0,) * nd:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * nd:
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
+        return conv_extra_repr(self)
 
 
 class Conv2d(_ConvNd):
@@ -219,3 +204,23 @@ class Conv1d(_ConvNd):
                  device=None, dtype=None):  # fmt: skip
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          groups, bias, padding_mode, device, dtype)  # fmt: skip
+
+
+def conv_extra_repr(m) -> str:
+    """PyTorch's ``extra_repr`` of a convolution layer, plain or transposed: the sizes, then
+    each option that differs from its default."""
+    nd = m._nd
+    s = f"{m.in_channels}, {m.out_channels}, kernel_size={m.kernel_size}, stride={m.stride}"
+    if m.padding != (0,) * nd:
+        s += f", padding={m.padding}"
+    if m.dilation != (1,) * nd:
+        s += f", dilation={m.dilation}"
+    if getattr(m, "output_padding", (0,) * nd) != (0,) * nd:
+        s += f", output_padding={m.output_padding}"
+    if m.groups != 1:
+        s += f", groups={m.groups}"
+    if m.bias is None:
+        s += ", bias=False"
+    if getattr(m, "padding_mode", "zeros") != "zeros":
+        s += f", padding_mode={m.padding_mode}"
+    return s

@@ -9,7 +9,7 @@ layout, the transpose of a convolution's) and is initialized like PyTorch's:
 from __future__ import annotations
 
 from minigrad.nn import init
-from minigrad.nn.conv import _empty
+from minigrad.nn.conv import _empty, conv_extra_repr
 from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.ops.nn.conv.conv_transpose import conv_transpose1d, conv_transpose2d
@@ -107,22 +107,7 @@ class _ConvTransposeNd(Module):
                               self.groups, self.dilation)  # fmt: skip
 
     def extra_repr(self) -> str:
-        nd = self._nd
-        s = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-            f"stride={self.stride}"
-        )
-        if self.padding != (0,) * nd:
-            s += f", padding={self.padding}"
-        if self.dilation != (1,) * nd:
-            s += f", dilation={self.dilation}"
-        if self.output_padding != (0,) * nd:
-            s += f", output_padding={self.output_padding}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        return s
+        return conv_extra_repr(self)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
