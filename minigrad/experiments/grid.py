@@ -29,6 +29,7 @@ __all__ = [
     "read_results",
     "append_result",
     "run_grid",
+    "longest_first",
     "execute_run",
     "failed_record",
     "count_failed",
@@ -218,6 +219,25 @@ def _line(i: int, n: int, rec: dict) -> str:
     return msg
 
 
+def longest_first(configs) -> list:
+    """``configs`` in the order a pool of workers should start them: longest runs first.
+
+    A run's length is taken as its optimizer steps per training sample, ``epochs /
+    batch_size`` (the samples are the same within a grid); ties keep the grid's order.
+    Starting the longest jobs first (Graham's LPT rule) leaves the short runs for the end,
+    so no worker waits alone on one long run while the others are idle. The order changes
+    only when each run starts, never its result.
+
+    Examples
+    --------
+    >>> from minigrad.experiments.config import RunConfig
+    >>> cfgs = [RunConfig(batch_size=b, seed=s) for b in (32, 4) for s in (0, 1)]
+    >>> [(c.batch_size, c.seed) for c in longest_first(cfgs)]
+    [(4, 0), (4, 1), (32, 0), (32, 1)]
+    """
+    return sorted(configs, key=lambda c: c.epochs / c.batch_size, reverse=True)
+
+
 def run_grid(
     configs,
     out_dir,
@@ -235,8 +255,9 @@ def run_grid(
     The runs execute where ``executor`` puts them (this process, local worker processes,
     a Dask cluster); this process is the only writer of ``results.jsonl``: each record is
     appended and fsynced as its run completes, so a kill (Ctrl-C, SIGKILL) loses nothing
-    recorded and rerunning the same grid resumes. Runs finish in any order; a finished
-    grid's file is put back in grid order.
+    recorded and rerunning the same grid resumes. On Dask the runs start longest first
+    (:func:`longest_first`) and finish in any order; a finished grid's file is put back in
+    grid order.
 
     Parameters
     ----------
@@ -329,6 +350,8 @@ def run_grid(
     t0 = time.perf_counter()
     counts = {"ok": 0, "diverged": 0, "failed": 0}
     by_id = {c.run_id(): c for c in todo}
+    if ex.name != "serial":
+        todo = longest_first(todo)
     runs = out.resolve() / "runs"  # absolute: a worker's working folder may differ
     tasks = [
         (

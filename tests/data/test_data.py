@@ -242,7 +242,7 @@ def test_mnist1d_isolates_global_rng():
         load_mnist1d("val")
 
 
-def test_mnist1d_missing_package_message(monkeypatch):
+def test_mnist1d_missing_package_message(monkeypatch, tmp_path):
     import sys
 
     from minigrad.data import mnist1d as m
@@ -250,5 +250,56 @@ def test_mnist1d_missing_package_message(monkeypatch):
     monkeypatch.setitem(sys.modules, "mnist1d", None)
     monkeypatch.setitem(sys.modules, "mnist1d.data", None)
     monkeypatch.setattr(m, "_cache", {})
+    monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(tmp_path))  # no file kept from other tests
     with pytest.raises(ImportError, match=r"minigrad-lab\[datasets\]"):
         load_mnist1d()
+
+
+def _fresh_mnist1d(monkeypatch, folder):
+    from minigrad.data import mnist1d as m
+
+    monkeypatch.setattr(m, "_cache", {})
+    monkeypatch.setenv("MINIGRAD_CACHE_DIR", str(folder))
+    return m
+
+
+def test_mnist1d_disk_cache_is_read_instead_of_generating(monkeypatch, tmp_path):
+    pytest.importorskip("mnist1d")
+    import mnist1d.data
+
+    m = _fresh_mnist1d(monkeypatch, tmp_path)
+    x, y = load_mnist1d("train", num_samples=200, seed=3)
+    files = list(tmp_path.glob("mnist1d-*-n200-seed3.npz"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.tmp"))
+
+    def no_generation(args):
+        raise AssertionError("generated again although the file was kept")
+
+    monkeypatch.setattr(mnist1d.data, "make_dataset", no_generation)
+    monkeypatch.setattr(m, "_cache", {})  # a new process: only the file is left
+    x2, y2 = load_mnist1d("train", num_samples=200, seed=3)
+    xt2, _ = load_mnist1d("test", num_samples=200, seed=3)
+    np.testing.assert_array_equal(to_numpy(x), to_numpy(x2))
+    np.testing.assert_array_equal(to_numpy(y), to_numpy(y2))
+    assert x2.dtype == minigrad.float32 and y2.dtype == minigrad.int64 and xt2.shape == (40, 40)
+
+
+def test_mnist1d_damaged_cache_file_is_generated_again(monkeypatch, tmp_path):
+    pytest.importorskip("mnist1d")
+    _fresh_mnist1d(monkeypatch, tmp_path / "a")
+    want, _ = load_mnist1d("train", num_samples=200, seed=3)
+    (path,) = (tmp_path / "a").glob("*.npz")
+    path.write_bytes(path.read_bytes()[:1000])  # a torn file
+    _fresh_mnist1d(monkeypatch, tmp_path / "a")
+    got, _ = load_mnist1d("train", num_samples=200, seed=3)
+    np.testing.assert_array_equal(to_numpy(want), to_numpy(got))
+    assert path.stat().st_size > 1000  # and kept whole again
+
+
+def test_mnist1d_unwritable_cache_folder_still_loads(monkeypatch, tmp_path):
+    pytest.importorskip("mnist1d")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    _fresh_mnist1d(monkeypatch, blocker / "cache")  # mkdir fails: nothing is kept
+    x, _ = load_mnist1d("train", num_samples=200, seed=3)
+    assert x.shape == (160, 40)

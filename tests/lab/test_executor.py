@@ -310,3 +310,31 @@ def test_executor_usage_errors(capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "needs the dask executor" in err
     assert executor_mod.usable_cores() >= 1
+
+
+class RecordingExecutor(SerialExecutor):
+    """Runs tasks here, like the serial executor, but says it is a pool (``local``)."""
+
+    name = "local"
+
+    def __init__(self):
+        self.started = []
+
+    def map(self, fn, tasks, timeout=None):
+        for key, args in tasks:
+            self.started.append(args[1].batch_size)
+            yield key, fn(*args), None
+
+
+def test_pools_start_the_longest_runs_first_and_the_file_keeps_grid_order(tmp_path):
+    configs = expand_grid(TINY, batch_size=[32, 4, 16], seed=[0, 1])
+    ex = RecordingExecutor()
+    run_grid(configs, tmp_path, progress="none", log=quiet, executor=ex)
+    assert ex.started == [4, 4, 16, 16, 32, 32]  # most steps per sample first
+    assert [r["run_id"] for r in lines_of(tmp_path)] == [c.run_id() for c in configs]
+    serial = RecordingExecutor()
+    serial.name = (
+        "serial"  # in this process, runs keep the grid order (per-run lines read in order)
+    )
+    run_grid(configs, tmp_path / "serial", progress="none", log=quiet, executor=serial)
+    assert serial.started == [32, 32, 4, 4, 16, 16]
