@@ -215,8 +215,8 @@ def _add_executor(p) -> None:
         choices=EXECUTORS,
         default=None,
         help="serial: one run after another in this process; local: a Dask LocalCluster, one "
-        "worker process per core (the default when Dask is installed); dask: the existing "
-        "Dask scheduler at --scheduler",
+        "worker process per core; dask: the existing Dask scheduler at --scheduler (default: "
+        "local when Dask is installed, else serial; dask when --scheduler is given)",
     )
     g.add_argument(
         "--workers",
@@ -228,7 +228,8 @@ def _add_executor(p) -> None:
         "--scheduler",
         default=None,
         metavar="ADDRESS",
-        help="address of a running Dask scheduler, e.g. tcp://host:8786 (means --executor dask)",
+        help="address of a running Dask scheduler, e.g. tcp://host:8786; implies --executor dask "
+        "(default: none)",
     )
 
 
@@ -637,7 +638,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="data-parallel training in N processes through mpiexec (--batch-size is per "
-        "process; see --norm syncbatch); `mpiexec -n N minigrad train ...` works too",
+        "process; see --norm syncbatch); `mpiexec -n N minigrad train ...` works too "
+        "(default: one process)",
     )
     p.add_argument(
         "--mpiexec",
@@ -656,7 +658,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=_HelpFormatter,
     )
     p.add_argument("dir", help="a folder written by `minigrad train`")
-    p.add_argument("--dataset", choices=DATASETS, default=None, help="default: the run's")
+    p.add_argument(
+        "--dataset",
+        choices=DATASETS,
+        default=None,
+        help="data set to evaluate on (default: the run's)",
+    )
     p.add_argument("--data-root", default=None, help="folder of the IDX files (default: the run's)")
     p.add_argument(
         "--test-subset",
