@@ -63,41 +63,30 @@ def expand_grid(base: RunConfig, **axes) -> list:
 
 
 def read_results(path) -> list:
-    """Every complete record of a results file, one per ``run_id``.
+    """Every complete record of a results file, one per ``run_id`` (none if it is missing).
 
     The first line of each ``run_id`` wins, except that a later record replaces a
     ``failed`` one (a failed run is tried again when its grid is rerun). Lines that are
-    not valid JSON (a write cut by a kill) are skipped.
+    not a record (a write cut by a kill) are skipped; :func:`~minigrad.experiments.results.
+    scan_results` also says which.
 
     Examples
     --------
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "results.jsonl"
-    >>> _ = p.write_text('{"run_id": "a"}\\n{"run_id": "a"}\\n{"run_id": "b"')
+    >>> ok = '{"run_id": "a", "config": {}}'
+    >>> _ = p.write_text(f'{ok}\\n{ok}\\n{{"run_id": "b"')
     >>> [r["run_id"] for r in read_results(p)]
     ['a']
     """
+    from minigrad.experiments.results import scan_results
+
     path = Path(path)
     if path.is_dir():
         path = path / RESULTS_FILE
     if not path.exists():
         return []
-    records: dict = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            rid = rec.get("run_id") if isinstance(rec, dict) else None
-            if rid is None:
-                continue
-            if rid not in records or records[rid].get("status") == "failed":
-                records[rid] = rec
-    return list(records.values())
+    return scan_results(path)[0]
 
 
 def _repair_tail(path: Path) -> None:

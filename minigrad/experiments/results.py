@@ -37,9 +37,12 @@ def scan_results(path) -> tuple:
     Returns
     -------
     (records, malformed)
-        The records (first line per ``run_id`` wins) and the 1-based numbers of the lines
-        that are not a JSON object with a ``run_id`` and a ``config`` (garbage, or a write
-        cut by a kill).
+        The records, one per ``run_id`` in the order of their first line: the first line
+        wins, except that a later record replaces a ``failed`` one (a failed run is tried
+        again when its grid is rerun); and the 1-based numbers of the lines that are not a
+        JSON object with a ``run_id`` and a ``config`` (garbage, or a write cut by a kill).
+        :func:`minigrad.experiments.grid.read_results` is the same reading without the
+        line numbers.
 
     Raises
     ------
@@ -55,13 +58,17 @@ def scan_results(path) -> tuple:
     >>> recs, bad = scan_results(p)
     >>> [r["run_id"] for r in recs], bad
     (['a'], [2, 4, 5])
+    >>> failed = '{"run_id": "a", "config": {}, "status": "failed"}'
+    >>> _ = p.write_text(f'{failed}\\n{ok}\\n')
+    >>> [r.get("status") for r in scan_results(p)[0]]
+    [None]
     """
     from pathlib import Path
 
     path = Path(path)
     if path.is_dir():
         path = path / "results.jsonl"
-    records, seen, malformed = [], set(), []
+    records, malformed = {}, []
     with open(path, encoding="utf-8", errors="replace") as f:
         for number, line in enumerate(f, 1):
             line = line.strip()
@@ -78,11 +85,10 @@ def scan_results(path) -> tuple:
             ):
                 malformed.append(number)
                 continue
-            if rec["run_id"] in seen:
-                continue
-            seen.add(rec["run_id"])
-            records.append(rec)
-    return records, malformed
+            rid = rec["run_id"]
+            if rid not in records or records[rid].get("status") == "failed":
+                records[rid] = rec
+    return list(records.values()), malformed
 
 
 def malformed_note(path, malformed) -> str:

@@ -238,8 +238,9 @@ def test_grid_records_divergence_and_errors_and_goes_on(tmp_path):
 
 def test_append_result_is_one_line_per_record(tmp_path):
     p = tmp_path / "r.jsonl"
-    append_result(p, {"run_id": "x", "v": float("nan")})
-    append_result(p, {"run_id": "y"})
+    append_result(p, {"run_id": "x", "config": {}, "v": float("nan")})
+    append_result(p, {"run_id": "y", "config": {}})
+    assert len(p.read_text().splitlines()) == 2
     assert [r["run_id"] for r in read_results(p)] == ["x", "y"]
 
 
