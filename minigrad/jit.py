@@ -54,7 +54,14 @@ exactly as in NumPy."""
 
 
 def available():
-    """Whether Numba can be imported (checked once; the import happens here)."""
+    """Whether Numba can be imported (checked once; the import happens here).
+
+    Examples
+    --------
+    >>> from minigrad import jit
+    >>> isinstance(jit.available(), bool)
+    True
+    """
     global _numba
     if _state["available"] is None:
         try:
@@ -68,13 +75,29 @@ def available():
 
 
 def enabled():
-    """Whether the compiled kernels run: enabled and Numba available."""
+    """Whether the compiled kernels run: enabled and Numba available.
+
+    Examples
+    --------
+    >>> from minigrad import jit
+    >>> jit.enabled() == (jit.available() and os.environ.get("MINIGRAD_JIT", "1") != "0")
+    True
+    """
     return _state["enabled"] and available()
 
 
 def set_enabled(flag):
     """Turn the compiled kernels on or off for the whole process; returns the old
-    setting. With ``True`` and no Numba, :func:`enabled` stays False."""
+    setting. With ``True`` and no Numba, :func:`enabled` stays False.
+
+    Examples
+    --------
+    >>> from minigrad import jit
+    >>> old = jit.set_enabled(False)
+    >>> jit.enabled()
+    False
+    >>> _ = jit.set_enabled(old)
+    """
     old = _state["enabled"]
     _state["enabled"] = bool(flag)
     return old
@@ -82,7 +105,21 @@ def set_enabled(flag):
 
 @contextlib.contextmanager
 def enabled_as(flag):
-    """Context manager: :func:`set_enabled` for the ``with`` block, then restore."""
+    """Context manager: :func:`set_enabled` for the ``with`` block, then restore.
+
+    Examples
+    --------
+    Time or test the NumPy path of an op that has a compiled kernel:
+
+    >>> import minigrad
+    >>> from minigrad import jit
+    >>> with jit.enabled_as(False):
+    ...     y = minigrad.nn.functional.relu(minigrad.tensor([-1.0, 2.0]))
+    ...     jit.enabled()
+    False
+    >>> y
+    tensor([0., 2.])
+    """
     old = set_enabled(flag)
     try:
         yield
@@ -114,6 +151,22 @@ class Kernel:
     threads of NumPy or other libraries, which Numba's own ``prange`` runtime does).
     Because each iteration is computed whole by one call, results do not depend on the
     split.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad import jit
+    >>> def double(lo, hi, x, out):
+    ...     for i in range(lo, hi):
+    ...         out[i] = 2 * x[i]
+    >>> k = jit.Kernel(double)
+    >>> x, out = np.arange(4.0), np.empty(4)
+    >>> if jit.available():
+    ...     k.run(4, 8, x, out)  # compiled on this first call
+    ... else:
+    ...     k.fn(0, 4, x, out)  # the same loop, in Python
+    >>> out
+    array([0., 2., 4., 6.])
     """
 
     def __init__(self, fn):
@@ -131,11 +184,14 @@ class Kernel:
             # error_model="numpy": a division by zero gives inf/NaN as in NumPy (and as
             # the NumPy path and PyTorch do), not Python's ZeroDivisionError
             opts = dict(fastmath=set(FASTMATH), nogil=True, error_model="numpy")
-            try:
-                k = _numba.njit(cache=True, **opts)(self.fn)
-            except RuntimeError as e:  # no writable cache location: compile uncached
-                warnings.warn(f"minigrad.jit: not caching {self.__name__}: {e}", stacklevel=3)
-                k = _numba.njit(**opts)(self.fn)
+            if self.fn.__code__.co_filename.startswith("<"):  # typed at a prompt: no file
+                k = _numba.njit(**opts)(self.fn)  # to key a cache on
+            else:
+                try:
+                    k = _numba.njit(cache=True, **opts)(self.fn)
+                except RuntimeError as e:  # no writable cache location: compile uncached
+                    warnings.warn(f"minigrad.jit: not caching {self.__name__}: {e}", stacklevel=3)
+                    k = _numba.njit(**opts)(self.fn)
             self._compiled = k
         return k
 
@@ -242,5 +298,16 @@ def _pool():
 
 def kernel(fn):
     """Decorator: make ``fn`` (NumPy-subset Python that Numba compiles, whose first two
-    arguments are the range of its outer loop) a :class:`Kernel`."""
+    arguments are the range of its outer loop) a :class:`Kernel`.
+
+    Examples
+    --------
+    >>> from minigrad import jit
+    >>> @jit.kernel
+    ... def fill(lo, hi, out, value):
+    ...     for i in range(lo, hi):
+    ...         out[i] = value
+    >>> type(fill).__name__, fill.__name__
+    ('Kernel', 'fill')
+    """
     return Kernel(fn)
