@@ -346,6 +346,11 @@ def main() -> None:
         f"{' '.join(f'{x:g}' for x in dict.fromkeys(c.lr for c in configs))}"
     )
     print(f"grid: {res['grid']}", flush=True)
+    # Load (generate, the first time on a machine) the data set here, so that no phase pays
+    # MNIST-1D's one-time generation: every phase then reads it from the disk cache.
+    from minigrad.experiments.runner import _data
+
+    _data(configs[0])
     with tempfile.TemporaryDirectory() as tmp:
         base = [py, "-m", "minigrad", "compare", "--progress", "none", *extra]
         print(f"load {load()}: serial main job ...", flush=True)
