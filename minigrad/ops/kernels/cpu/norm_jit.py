@@ -11,14 +11,17 @@ shared statistics      per channel: each ``(sample, channel)`` row   per channel
 (batch norm)           summed twice in cache (mean, then squared     ``dy``, ``dy*(x-mean)``;
                        deviations), rows merged exactly (Chan et     then ``dx`` per row
                        al.); then ``y = x*k + c`` per row
-per-sample statistics  per statistics row: mean, variance, output    per sample: the two
-(layer, group,         while the row is in cache                     sums, then ``dx`` and
-instance, RMS norm)                                                  the weight/bias
-                                                                     gradients, in cache
+per-sample statistics  per statistics row: mean, variance, output    per statistics row:
+(layer, group,         while the row is in cache (group/instance     the two sums, then
+instance, RMS norm)    norm: per-channel ``a``, ``b``)               ``dx`` in cache; per-
+                                                                     element weight/bias
+                                                                     gradients (layer
+                                                                     norm) by column blocks
 =====================  ===========================================  =====================
 
 So the input is read from memory once or twice per pass instead of a dozen times.
-Sums are accumulated in float64 whatever the data's dtype. Each kernel's first two
+Sums are accumulated in float64 (means), or in the data's dtype over short blocks whose
+sums are added in float64 (see :data:`BLOCK`). Each kernel's first two
 arguments are the range ``lo:hi`` of its outer loop (channels, rows or column blocks),
 and each iteration writes only its own outputs, so :meth:`minigrad.jit.Kernel.run` can
 split the loop over threads and the results are the same for any number of threads.
@@ -181,137 +184,277 @@ def _shared_bwd_dx(lo, hi, g, x, p, q, r, dx):
 
 
 # ----------------------------------------------------- per-sample statistics (T, c, B)
+BLOCK = 1024
+"""Sums over data already in cache (squared deviations, the backward's row sums) are taken
+in the data's dtype over blocks of at most this many elements (about 16 terms per SIMD
+lane), and the blocks' sums added in float64: float32 arithmetic runs twice as many
+lanes as float64. Means are summed in float64 throughout (the first read of a row is
+memory-bound anyway), so a constant row's mean is exact and its variance exactly 0."""
+
+
 @kernel
-def _sample_fwd(lo, hi, x, center, eps, we, be, has_w, has_b, y, mean, var, invstd):
+def _sample_fwd(lo, hi, x, center, eps, wq, bq, nq, y, mean, var, invstd):
     """Rows ``lo:hi`` (row ``r = t * c + j`` is ``x[t, j]``, ``B`` elements) of ``x``
-    ``(T, c, B)``: the row's statistics, then ``y = xhat * we[j] + be[j]`` while the row
-    is in cache (``we``/``be`` are ``(c, B)``: the affine parameters spelled out per
-    element of a sample). Writes ``y`` and ``mean``, ``var``, ``invstd`` (``(T*c,)``)."""
+    ``(T, c, B)``: the row's statistics, then the output while the row is in cache.
+
+    Each row is ``nq`` affine chunks of ``Q = B / nq`` elements that share one weight
+    ``wq[j, k]`` and bias ``bq[j, k]`` (group norm: a channel's pixels; instance norm and
+    no affine: ``nq == 1``); an empty ``wq`` or ``bq`` (shape ``(0, 0)``) means none. Per
+    chunk ``y = (x - mean) * a + bias`` with ``a = invstd * w``. Writes ``y``
+    and ``mean``, ``var``, ``invstd`` (``(T*c,)``, float64).
+    """
     T, c, B = x.shape
+    Q = B // nq
+    dt = x.dtype.type
+    has_w = wq.size > 0
+    has_b = bq.size > 0
     for r in range(lo, hi):
         t = r // c
         j = r - t * c
         row = x[t, j]
         out = y[t, j]
-        w = we[j % we.shape[0]]
-        bb = be[j % be.shape[0]]
         m = 0.0
         if center:
             for i in range(B):
                 m += row[i]
             m /= B
+        mf = dt(m)
         q = 0.0
-        for i in range(B):
-            d = row[i] - m
-            q += d * d
-        v = q / B
+        for k0 in range(0, B, BLOCK):
+            blk = row[k0 : min(k0 + BLOCK, B)]
+            a = dt(0)
+            for i in range(blk.shape[0]):
+                d = blk[i] - mf
+                a += d * d
+            q += a
+        dm = m - mf  # sum((x - mf)^2) = sum((x - m)^2) + B * dm^2
+        v = max(q / B - dm * dm, 0.0)
         s = 1.0 / np.sqrt(v + eps)  # eps=0, constant row: inf, then NaN (as NumPy's path)
         mean[r] = m
         var[r] = v
         invstd[r] = s
-        if has_w and has_b:
-            for i in range(B):
-                out[i] = (row[i] - m) * s * w[i] + bb[i]
-        elif has_w:
-            for i in range(B):
-                out[i] = (row[i] - m) * s * w[i]
-        elif has_b:
-            for i in range(B):
-                out[i] = (row[i] - m) * s + bb[i]
-        else:
-            for i in range(B):
-                out[i] = (row[i] - m) * s
+        for k in range(nq):
+            ak = dt(s * wq[j, k]) if has_w else dt(s)
+            bk = bq[j, k] if has_b else dt(0)
+            xk = row[k * Q : (k + 1) * Q]
+            ok = out[k * Q : (k + 1) * Q]
+            for i in range(Q):
+                ok[i] = (xk[i] - mf) * ak + bk
 
 
 @kernel
-def _sample_bwd(lo, hi, g, x, center, mean, invstd, wq, has_w, Q, S, dx, pw, pb):
-    """Backward of :func:`_sample_fwd` on ``(T, c, B)`` arrays, for the chunks ``lo:hi``
-    of ``S`` samples each.
+def _sample_fwd_elem(lo, hi, x, center, eps, we, be, y, mean, var, invstd):
+    """:func:`_sample_fwd` with a weight and bias per element of a sample (layer and
+    RMS norm): ``we``, ``be`` are ``(c, B)`` (or empty: none), and
+    ``y = (x - mean) * invstd * we[j] + be[j]``."""
+    T, c, B = x.shape
+    dt = x.dtype.type
+    has_w = we.size > 0
+    has_b = be.size > 0
+    for r in range(lo, hi):
+        t = r // c
+        j = r - t * c
+        row = x[t, j]
+        out = y[t, j]
+        m = 0.0
+        if center:
+            for i in range(B):
+                m += row[i]
+            m /= B
+        mf = dt(m)
+        q = 0.0
+        for k0 in range(0, B, BLOCK):
+            blk = row[k0 : min(k0 + BLOCK, B)]
+            a = dt(0)
+            for i in range(blk.shape[0]):
+                d = blk[i] - mf
+                a += d * d
+            q += a
+        dm = m - mf
+        v = max(q / B - dm * dm, 0.0)
+        s = 1.0 / np.sqrt(v + eps)
+        mean[r] = m
+        var[r] = v
+        invstd[r] = s
+        sf = dt(s)
+        if has_w and has_b:
+            w = we[j]
+            bb = be[j]
+            for i in range(B):
+                out[i] = (row[i] - mf) * sf * w[i] + bb[i]
+        elif has_w:
+            w = we[j]
+            for i in range(B):
+                out[i] = (row[i] - mf) * sf * w[i]
+        elif has_b:
+            bb = be[j]
+            for i in range(B):
+                out[i] = (row[i] - mf) * sf + bb[i]
+        else:
+            for i in range(B):
+                out[i] = (row[i] - mf) * sf
 
-    Each row ``x[t, j]`` is ``B / Q`` affine chunks of ``Q`` elements sharing one weight
-    (group and instance norm: a channel's pixels; layer norm: ``Q = 1``, a weight per
-    element); ``wq`` ``(c, B/Q)`` holds the weights. Per row, with ``gw = g * weight``::
+
+@kernel
+def _sample_bwd(lo, hi, g, x, center, mean, invstd, wq, nq, dx, pw, pb):
+    """Backward of :func:`_sample_fwd` on ``(T, c, B)`` arrays, rows ``lo:hi``. Per row,
+    with ``gw = g * weight``::
 
         dx = invstd * (gw - mean(gw) - xhat * mean(gw * xhat))
 
-    It also writes the partial weight and bias gradients ``sum(g * xhat)`` and
-    ``sum(g)``: per row and affine chunk into ``pw[r, k]``, ``pb[r, k]`` when ``Q > 1``;
-    per element of a sample, summed over the chunk's samples, into ``pw[chunk]``,
-    ``pb[chunk]`` (``(c, B)`` each) when ``Q == 1``.
+    First the chunks' sums ``sum(g)`` and ``sum(g * xhat)``, written to ``pb[r, k]`` and
+    ``pw[r, k]`` (the partial bias and weight gradients) and combined with the weights
+    into the row's two sums; then ``dx = g * a + (x - mean) * b + e`` per chunk while the
+    row is in cache.
     """
     T, c, B = x.shape
-    nq = B // Q
-    for ch in range(lo, hi):
-        if Q == 1:  # local accumulators (which the compiler vectorizes), in x's dtype:
-            aw = np.zeros((c, B), x.dtype)  # each adds at most S terms
-            ab = np.zeros((c, B), x.dtype)
-        for t in range(ch * S, min(ch * S + S, T)):
-            for j in range(c):
+    Q = B // nq
+    dt = x.dtype.type
+    has_w = wq.size > 0
+    for r in range(lo, hi):
+        t = r // c
+        j = r - t * c
+        m = mean[r]
+        s = invstd[r]
+        mf = dt(m)
+        dm = m - mf  # sum(g * (x - m)) = sum(g * (x - mf)) - dm * sum(g)
+        gr = g[t, j]
+        xr = x[t, j]
+        dr = dx[t, j]
+        s1 = 0.0
+        s2 = 0.0
+        for k in range(nq):
+            a1 = 0.0
+            a2 = 0.0
+            for k0 in range(k * Q, (k + 1) * Q, BLOCK):
+                k1 = min(k0 + BLOCK, (k + 1) * Q)
+                gk = gr[k0:k1]
+                xk = xr[k0:k1]
+                b1 = dt(0)
+                b2 = dt(0)
+                for i in range(k1 - k0):
+                    b1 += gk[i]
+                    b2 += gk[i] * (xk[i] - mf)
+                a1 += b1
+                a2 += b2
+            a2 -= dm * a1
+            pb[r, k] = a1
+            pw[r, k] = a2 * s
+            wk = wq[j, k] if has_w else 1.0
+            s1 += wk * a1
+            s2 += wk * a2
+        c1 = s1 / B if center else 0.0
+        c2 = s2 * s * s / B  # (x - m) * c2 = xhat * mean(gw * xhat)
+        # dx = s * (g * w - c1 - (x - m) * c2) = g * (s * w) + (x - mf) * bx + e
+        bx = dt(-s * c2)
+        e = dt(s * (c2 * dm - c1))
+        for k in range(nq):
+            ak = dt(s * wq[j, k]) if has_w else dt(s)
+            gk = gr[k * Q : (k + 1) * Q]
+            xk = xr[k * Q : (k + 1) * Q]
+            dk = dr[k * Q : (k + 1) * Q]
+            for i in range(Q):
+                dk[i] = gk[i] * ak + (xk[i] - mf) * bx + e
+
+
+@kernel
+def _sample_bwd_elem(lo, hi, g, x, center, mean, invstd, we, dx):
+    """:func:`_sample_bwd` with a weight per element (``we`` ``(c, B)``, or empty: none),
+    rows ``lo:hi``: ``dx`` only (the weight gradients are :func:`_elem_wgrad`'s)."""
+    T, c, B = x.shape
+    dt = x.dtype.type
+    has_w = we.size > 0
+    for r in range(lo, hi):
+        t = r // c
+        j = r - t * c
+        m = mean[r]
+        s = invstd[r]
+        mf = dt(m)
+        gr = g[t, j]
+        xr = x[t, j]
+        dr = dx[t, j]
+        s1 = 0.0
+        s2 = 0.0
+        for k0 in range(0, B, BLOCK):
+            k1 = min(k0 + BLOCK, B)
+            gk = gr[k0:k1]
+            xk = xr[k0:k1]
+            b1 = dt(0)
+            b2 = dt(0)
+            if has_w:
+                wk = we[j, k0:k1]
+                for i in range(k1 - k0):
+                    gi = gk[i] * wk[i]
+                    b1 += gi
+                    b2 += gi * (xk[i] - mf)
+            else:
+                for i in range(k1 - k0):
+                    b1 += gk[i]
+                    b2 += gk[i] * (xk[i] - mf)
+            s1 += b1
+            s2 += b2
+        dm = m - mf
+        s2 -= dm * s1
+        c1 = s1 / B if center else 0.0
+        c2 = s2 * s * s / B
+        sf = dt(s)
+        bx = dt(-s * c2)
+        e = dt(s * (c2 * dm - c1))
+        if has_w:
+            w = we[j]
+            for i in range(B):
+                dr[i] = gr[i] * w[i] * sf + (xr[i] - mf) * bx + e
+        else:
+            for i in range(B):
+                dr[i] = gr[i] * sf + (xr[i] - mf) * bx + e
+
+
+COLUMNS = 512
+"""Columns per block of :func:`_elem_wgrad` (its accumulators stay in L1)."""
+
+SAMPLE_GROUP = 8
+""":func:`_elem_wgrad` adds each column's terms in the data's dtype over groups of this
+many samples, and the groups' sums in float64 (in sample order: the same for any split)."""
+
+
+@kernel
+def _elem_wgrad(lo, hi, g, x, mean, invstd, gw, gb):
+    """Per-element weight and bias gradients of :func:`_sample_fwd_elem`, for the column
+    blocks ``lo:hi`` (block ``u`` is columns ``[u * COLUMNS, ...)`` of statistics channel
+    ``u // nblk``, ``nblk`` blocks per channel): ``gw[j, i] = sum_t g * xhat`` and
+    ``gb[j, i] = sum_t g`` over the samples ``t``, reading ``g`` and ``x`` once, the
+    accumulators in L1."""
+    T, c, B = x.shape
+    dt = x.dtype.type
+    nblk = -(-B // COLUMNS)
+    a32 = np.empty(COLUMNS, x.dtype)
+    b32 = np.empty(COLUMNS, x.dtype)
+    a64 = np.empty(COLUMNS)
+    b64 = np.empty(COLUMNS)
+    for u in range(lo, hi):
+        j = u // nblk
+        i0 = (u - j * nblk) * COLUMNS
+        i1 = min(i0 + COLUMNS, B)
+        nb = i1 - i0
+        a64[:nb] = 0.0
+        b64[:nb] = 0.0
+        for t0 in range(0, T, SAMPLE_GROUP):
+            a32[:nb] = 0.0
+            b32[:nb] = 0.0
+            for t in range(t0, min(t0 + SAMPLE_GROUP, T)):
                 r = t * c + j
-                m = mean[r]
-                s = invstd[r]
-                gr = g[t, j]
-                xr = x[t, j]
-                dr = dx[t, j]
-                w = wq[j % wq.shape[0]]
-                s1 = 0.0
-                s2 = 0.0
-                if Q > 1:  # (slices, not offset loops: the compiler vectorizes those)
-                    for k in range(nq):
-                        gk = gr[k * Q : (k + 1) * Q]
-                        xk = xr[k * Q : (k + 1) * Q]
-                        a1 = 0.0
-                        a2 = 0.0
-                        for i in range(Q):
-                            a1 += gk[i]
-                            a2 += gk[i] * (xk[i] - m)
-                        pb[r, k] = a1
-                        pw[r, k] = a2 * s
-                        wk = w[k] if has_w else 1.0
-                        s1 += wk * a1
-                        s2 += wk * a2
-                elif has_w:
-                    for i in range(B):
-                        gi = gr[i] * w[i]
-                        s1 += gi
-                        s2 += gi * (xr[i] - m)
-                else:
-                    for i in range(B):
-                        s1 += gr[i]
-                        s2 += gr[i] * (xr[i] - m)
-                c1 = s1 / B if center else 0.0
-                c2 = s2 * s * s / B  # (x - m) * c2 = xhat * mean(gw * xhat)
-                if not has_w:
-                    for i in range(B):
-                        dr[i] = s * (gr[i] - c1 - (xr[i] - m) * c2)
-                elif Q > 1:
-                    for k in range(nq):
-                        gk = gr[k * Q : (k + 1) * Q]
-                        xk = xr[k * Q : (k + 1) * Q]
-                        dk = dr[k * Q : (k + 1) * Q]
-                        wk = w[k]
-                        for i in range(Q):
-                            dk[i] = s * (gk[i] * wk - c1 - (xk[i] - m) * c2)
-                else:
-                    for i in range(B):
-                        dr[i] = s * (gr[i] * w[i] - c1 - (xr[i] - m) * c2)
-                if Q == 1:  # the row is still in cache
-                    awj = aw[j]
-                    abj = ab[j]
-                    mm = xr.dtype.type(m)
-                    ss = xr.dtype.type(s)
-                    for i in range(B):
-                        awj[i] += gr[i] * ((xr[i] - mm) * ss)
-                        abj[i] += gr[i]
-        if Q == 1:
-            pw[ch] = aw
-            pb[ch] = ab
-
-
-SAMPLE_CHUNKS = 8
-"""The per-sample backward splits the samples into this many chunks (fewer when there
-are fewer samples): the unit of parallel work, and of the partial weight gradients
-that are added afterwards in chunk order (a split that depends only on the shape)."""
+                mf = dt(mean[r])
+                sf = dt(invstd[r])
+                gt = g[t, j, i0:i1]
+                xt = x[t, j, i0:i1]
+                for i in range(nb):
+                    a32[i] += gt[i] * ((xt[i] - mf) * sf)
+                    b32[i] += gt[i]
+            for i in range(nb):
+                a64[i] += a32[i]
+                b64[i] += b32[i]
+        gw[j, i0:i1] = a64[:nb]
+        gb[j, i0:i1] = b64[:nb]
 
 
 # ------------------------------------------------------------------ entry points
@@ -320,13 +463,25 @@ def _as_acc(a, acc):
     return np.ascontiguousarray(a, dtype=acc)
 
 
-def _spelled_out(lay, p, acc):
-    """Affine parameter ``p`` (``K`` entries) as a ``(c, B)`` block: its value at each
-    element of one sample (``(1, 1)`` zeros when ``p`` is None)."""
+_NONE = {}  # empty (0, 0) arrays per dtype: "no weight" / "no bias" for the kernels
+
+
+def _affine_rows(lay, p, acc):
+    """Affine parameter ``p`` (``K`` entries) as a C-contiguous ``(c, K / c)`` block in
+    dtype ``acc``: the entries of each statistics channel of a sample (an empty array
+    when ``p`` is None)."""
     if p is None:
-        return np.zeros((1, 1), dtype=acc)
-    q = lay.L // lay.K
-    return np.ascontiguousarray(np.repeat(p.astype(acc), q).reshape(lay.c, lay.B))
+        return _NONE.setdefault(acc, np.empty((0, 0), dtype=acc))
+    return np.ascontiguousarray(p, dtype=acc).reshape(lay.c, -1)
+
+
+def _chunk(lay):
+    """``Q``, the elements of a statistics row per affine entry (``B`` without an
+    affine parameter)."""
+    Q = lay.B if lay.K is None else lay.L // lay.K
+    if Q == 0 or lay.B % Q:  # an affine entry straddles statistics rows: not a layout of ours
+        raise ValueError(f"norm_jit: affine chunks of {Q} do not tile rows of {lay.B}")
+    return Q
 
 
 def _shared_views(lay, *arrays):
@@ -392,13 +547,20 @@ def forward(lay, x2, w, b, eps, center, acc):
         invstd = 1.0 / np.sqrt(var + eps)
         shared_normalize(lay, xa, mean, invstd, w, b, acc, y)
     else:
-        we, be = _spelled_out(lay, w, acc), _spelled_out(lay, b, acc)
-        n = T * c
+        n, sh = T * c, (T, c, B)
         mean, var, invstd = np.empty(n), np.empty(n), np.empty(n)
-        _sample_fwd.run(
-            n, 2 * size, xa.reshape(T, c, B), center, float(eps), we, be, w is not None,
-            b is not None, y.reshape(T, c, B), mean, var, invstd,
-        )  # fmt: skip
+        wq, bq = _affine_rows(lay, w, acc), _affine_rows(lay, b, acc)
+        Q = _chunk(lay)
+        if Q > 1:  # an affine entry per chunk of Q elements (or none)
+            _sample_fwd.run(
+                n, 2 * size, xa.reshape(sh), center, float(eps), wq, bq, B // Q, y.reshape(sh),
+                mean, var, invstd,
+            )  # fmt: skip
+        else:  # an affine entry per element
+            _sample_fwd_elem.run(
+                n, 2 * size, xa.reshape(sh), center, float(eps), wq, bq, y.reshape(sh), mean,
+                var, invstd,
+            )  # fmt: skip
     y = y.astype(x2.dtype, copy=False)
     return y, (mean.astype(acc) if center else None), var.astype(acc), invstd.astype(acc)
 
@@ -418,30 +580,22 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
         gw, gb = sgx * inv, sg  # sum(dy * xhat), sum(dy)
         shared_grad_input(lay, xa, ga, w, m, inv, sg, sgx, T * B, center, acc, dx)
     else:
-        K = lay.K
-        Q = B if K is None else L // K  # elements per affine entry
-        if B % Q:  # an affine entry straddles statistics rows: not a layout of ours
-            raise ValueError(f"norm_jit: affine chunks of {Q} do not tile rows of {B}")
-        has_w = w is not None
-        wq = np.ascontiguousarray(w.reshape(c, B // Q)) if has_w else np.zeros((1, 1), acc)
-        n = T * c
-        chunks = min(T, SAMPLE_CHUNKS)
-        S = -(-T // chunks)  # samples per chunk
-        chunks = -(-T // S)
-        sh = (T, c, B)
-        pw = np.empty((n, B // Q)) if Q > 1 else np.empty((chunks, c, B), acc)
-        pb = np.empty_like(pw)
-        _sample_bwd.run(
-            chunks, 3 * size, ga.reshape(sh), xa.reshape(sh), center, m, inv, wq, has_w, Q, S,
-            dx.reshape(sh), pw, pb,
-        )  # fmt: skip
-        if K is None:  # no affine parameters
-            pass
-        elif Q > 1:  # per (sample, affine entry) partial sums: add over samples
-            gw, gb = pw.reshape(T, K).sum(axis=0), pb.reshape(T, K).sum(axis=0)
-        else:  # per element, per chunk: add over chunks
-            gw = pw.sum(axis=0, dtype=np.float64).reshape(K)
-            gb = pb.sum(axis=0, dtype=np.float64).reshape(K)
+        n, sh = T * c, (T, c, B)
+        Q = _chunk(lay)
+        wq = _affine_rows(lay, w, acc)
+        gv, xv, dv = ga.reshape(sh), xa.reshape(sh), dx.reshape(sh)
+        if Q > 1:  # per (row, affine chunk) partial sums, added over the samples
+            nq = B // Q
+            pw, pb = np.empty((n, nq)), np.empty((n, nq))
+            _sample_bwd.run(n, 3 * size, gv, xv, center, m, inv, wq, nq, dv, pw, pb)
+            if lay.K is not None:
+                gw, gb = pw.reshape(T, lay.K).sum(axis=0), pb.reshape(T, lay.K).sum(axis=0)
+        else:  # a weight per element: its gradients by column blocks
+            _sample_bwd_elem.run(n, 3 * size, gv, xv, center, m, inv, wq, dv)
+            if has_w or has_b:
+                gw, gb = np.empty((c, B)), np.empty((c, B))
+                _elem_wgrad.run(c * -(-B // COLUMNS), 2 * size, gv, xv, m, inv, gw, gb)
+                gw, gb = gw.reshape(lay.K), gb.reshape(lay.K)
         gw = gw if has_w else None
         gb = gb if has_b else None
     if dx is not out:

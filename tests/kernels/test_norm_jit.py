@@ -1,0 +1,93 @@
+"""The compiled per-sample normalization kernels (ops/kernels/cpu/norm_jit.py) on shapes
+that cross their internal boundaries: rows longer than a summation block
+(``norm_jit.BLOCK``), affine chunks that are not a multiple of it, several column blocks
+of the per-element weight gradients (``norm_jit.COLUMNS``) with a ragged last one, and a
+ragged last group of samples (``norm_jit.SAMPLE_GROUP``). The small cases of
+test_jit.py fit inside one of each."""
+
+import numpy as np
+import pytest
+from conftest import JIT_SKIP, to_numpy
+
+import minigrad
+import minigrad.nn.functional as F
+from minigrad import jit
+from minigrad.ops.kernels.cpu import norm_jit
+
+pytestmark = pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
+
+T = norm_jit.SAMPLE_GROUP + 3  # a ragged last group of samples
+
+
+def _cases():
+    """(name, fn(x, w, b), x shape, affine shape); each row is longer than BLOCK."""
+    blk, cols = norm_jit.BLOCK, norm_jit.COLUMNS
+    ln = (3, (2 * cols + 37) // 3 + 1)  # several column blocks, a ragged last one
+    return [
+        # Q = 1.5 BLOCK elements per channel: chunks straddle summation blocks
+        ("group", lambda x, w, b: F.group_norm(x, 2, w, b), (T, 4, 3 * blk // 2), 4),
+        ("group_noaffine", lambda x, w, b: F.group_norm(x, 2), (T, 4, blk + 5), 4),
+        ("instance", lambda x, w, b: F.instance_norm(x, None, None, w, b), (T, 3, blk + 9), 3),
+        ("layer", lambda x, w, b: F.layer_norm(x, ln, w, b), (T, *ln), ln),
+        ("layer_w_only", lambda x, w, b: F.layer_norm(x, ln, w, None), (T, *ln), ln),
+        ("layer_b_only", lambda x, w, b: F.layer_norm(x, ln, None, b), (T, *ln), ln),
+        ("layer_rows", lambda x, w, b: F.layer_norm(x, ln[1:], w, b), (T, *ln), ln[1:]),
+        ("rms", lambda x, w, b: F.rms_norm(x, ln, w), (T, *ln), ln),
+    ]
+
+
+def _run(fn, shape, k, dtype):
+    rng = np.random.default_rng(1)
+    x = minigrad.tensor((rng.standard_normal(shape) * 2 + 3).astype(dtype), requires_grad=True)
+    w = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    b = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    y = fn(x, w, b)
+    y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
+    return [to_numpy(t) for t in (y.detach(), x.grad, w.grad, b.grad) if t is not None]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_long_rows_match_the_numpy_path(dtype):
+    tol = {"float64": 1e-11, "float32": 3e-5}[dtype]
+    for name, fn, shape, k in _cases():
+        with jit.enabled_as(False):
+            ref = _run(fn, shape, k, dtype)
+        with jit.enabled_as(True):
+            got = _run(fn, shape, k, dtype)
+        assert len(ref) == len(got), name
+        for a, b in zip(ref, got):
+            assert a.dtype == b.dtype == np.dtype(dtype), name
+            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=name)
+
+
+def test_long_rows_do_not_depend_on_the_thread_split(monkeypatch):
+    """Rows, and the columns of the weight gradients, are each computed whole by one
+    call in a fixed order: any split gives bit-identical results."""
+    monkeypatch.setattr(jit, "SERIAL_BELOW", 0)
+    out = {}
+    with jit.enabled_as(True):
+        for threads in (1, 2, 3):
+            monkeypatch.setattr(jit, "NUM_THREADS", threads)
+            monkeypatch.setitem(jit._pool_state, "pool", None)  # a pool of the new size
+            out[threads] = [_run(fn, shape, k, "float32") for _, fn, shape, k in _cases()]
+    monkeypatch.setitem(jit._pool_state, "pool", None)
+    for threads in (2, 3):
+        for case_a, case_b in zip(out[1], out[threads]):
+            for a, b in zip(case_a, case_b):
+                np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("norm", ["layer", "group", "instance"])
+def test_constant_rows_have_zero_variance(norm):
+    """Means are summed in float64, so a constant row (of a value that float32 sums of
+    it would round) has exactly its value as mean and variance 0: eps=0 gives NaN, as
+    PyTorch's kernels, and a tiny eps gives exact zeros."""
+    x = np.full((3, 4, 1500), 0.1, dtype=np.float32)
+    fn = {
+        "layer": lambda t, eps: F.layer_norm(t, t.shape[1:], eps=eps),
+        "group": lambda t, eps: F.group_norm(t, 2, eps=eps),
+        "instance": lambda t, eps: F.instance_norm(t, eps=eps),
+    }[norm]
+    with jit.enabled_as(True), np.errstate(divide="ignore", invalid="ignore"):
+        assert np.isnan(to_numpy(fn(minigrad.tensor(x), 0.0))).all()
+        np.testing.assert_array_equal(to_numpy(fn(minigrad.tensor(x), 1e-5)), 0.0)
