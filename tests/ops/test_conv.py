@@ -186,7 +186,7 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     monkeypatch.setattr(minigrad.jit, "NUM_THREADS", 3)
     monkeypatch.setattr(minigrad.jit, "SERIAL_BELOW", 1 << 16)  # split these arrays
     calls = []
-    for name in ("im2col", "col2im", "to_nchw"):
+    for name in ("im2col", "col2im", "to_nchw", "add_bias", "channel_sums"):
         real = getattr(conv_jit, name)
         monkeypatch.setattr(conv_jit, name, lambda *a, _f=real, _n=name: calls.append(_n) or _f(*a))
     rng = np.random.default_rng(0)
@@ -207,7 +207,8 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     for a, b_, name in zip(out[False], out[True], ("y", "gx", "gw", "gb")):
         assert a.dtype == b_.dtype == np.float32, name
         np.testing.assert_array_equal(b_, a, err_msg=name)
-    expect = {"im2col", "col2im"} | ({"to_nchw"} if layout == "one-gemm" else set())
+    expect = {"im2col", "col2im", "channel_sums"}
+    expect |= {"to_nchw"} if layout == "one-gemm" else {"add_bias"}
     assert set(calls) == expect
 
 
@@ -218,7 +219,7 @@ def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):
     xh = x.detach().to(minigrad.float16).requires_grad_()
     wh = w.detach().to(minigrad.float16).requires_grad_()
     F.conv2d(x, w, padding=1).sum().backward()
-    for name in ("im2col", "col2im", "to_nchw"):  # a call would raise TypeError
+    for name in ("im2col", "col2im", "to_nchw", "add_bias", "channel_sums"):  # calls raise
         monkeypatch.setattr(conv_jit, name, None)
     yh = F.conv2d(xh, wh, padding=1)
     yh.sum().backward()

@@ -214,6 +214,29 @@ def _to_nchw(lo, hi, y, b, has_b, out, N, O_, P):
                 out[d + p] = y[s + p]
 
 
+@kernel
+def _add_bias(lo, hi, y, b, O_, P):
+    """Planes ``lo:hi`` (``r = n*O_ + o``) of ``y``, a flat ``(N, O_, P)`` array, plus
+    ``b[o]`` in place."""
+    for r in range(lo, hi):
+        bo = b[r % O_]
+        d = np.uint64(r * P)
+        for p in range(np.uint64(P)):
+            y[d + p] += bo
+
+
+@kernel
+def _plane_sums(lo, hi, g, out, P):
+    """``out[r]`` = the sum of plane ``r`` of ``g``, a flat ``(R, P)`` array, for
+    ``r`` in ``lo:hi``, accumulated in float64."""
+    for r in range(lo, hi):
+        s = 0.0
+        d = np.uint64(r * P)
+        for p in range(np.uint64(P)):
+            s += g[d + p]
+        out[r] = s
+
+
 # ------------------------------------------------------------------ entry points
 def _geometry(spec, kh, kw, ho, wo):
     """The scalar arguments the kernels share, after the arrays and ``C, H, W``."""
@@ -310,3 +333,49 @@ def to_nchw(y, n, o, p, b=None):
     bb = np.ascontiguousarray(b, dtype=y.dtype) if has_b else np.zeros(1, dtype=y.dtype)
     _to_nchw.run(n * o, out.size, y, bb, has_b, out.reshape(-1), n, o, p)
     return out
+
+
+def add_bias(y, b):
+    """``y += b`` over the channels of ``y``, in place.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        A C-contiguous ``(N, O, ...)`` array, float32 or float64 (the per-sample GEMM's
+        output, already in NCHW order).
+    b : numpy.ndarray
+        ``(O,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``y`` (each element rounded once, as NumPy's broadcast ``+=``).
+    """
+    n, o = y.shape[:2]
+    p = y.size // max(n * o, 1)
+    bb = np.ascontiguousarray(b, dtype=y.dtype)
+    _add_bias.run(n * o, 2 * y.size, y.reshape(-1), bb, o, p)
+    return y
+
+
+def channel_sums(g):
+    """The bias gradient of a convolution: ``g`` summed over the batch and the pixels.
+
+    Parameters
+    ----------
+    g : numpy.ndarray
+        ``(N, O, ...)``, float32 or float64.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(O,)`` of ``g``'s dtype: each plane summed in float64 (one pass), the planes
+        then added over the batch in order, so the result does not depend on how the
+        planes were split over threads.
+    """
+    n, o = g.shape[:2]
+    p = g.size // max(n * o, 1)
+    gc = np.ascontiguousarray(g).reshape(-1)
+    part = np.empty(n * o, dtype=np.float64)
+    _plane_sums.run(n * o, gc.size, gc, part, p)
+    return part.reshape(n, o).sum(axis=0).astype(g.dtype)
