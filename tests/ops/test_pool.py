@@ -216,6 +216,7 @@ def _no_all_minus_inf_window(v, k, s, p, d, ceil_mode):
 
 MAX_GEOMETRIES = [  # (input shape, kernel, stride, padding, dilation, ceil_mode)
     ((2, 3, 8, 8), (2, 2), (2, 2), (0, 0), (1, 1), False),
+    ((2, 3, 9, 10), (2, 2), (2, 2), (0, 0), (1, 1), False),  # pairs kernel, a row left over
     ((2, 3, 7, 9), (2, 2), (2, 2), (1, 0), (1, 1), True),  # tiled, padded, partial windows
     ((2, 3, 7, 9), (3, 3), (3, 3), (1, 1), (1, 1), True),
     ((2, 3, 9, 8), (3, 3), (2, 2), (1, 1), (1, 1), True),  # overlapping
@@ -260,7 +261,7 @@ def test_max_pool_matches_window_reference(geo, data):
     np.testing.assert_allclose(to_numpy(x.grad), rgx, rtol=1e-6, atol=1e-6)
 
 
-@pytest.mark.parametrize("geo", MAX_GEOMETRIES[1:7], ids=_geo_id)
+@pytest.mark.parametrize("geo", MAX_GEOMETRIES[1:8], ids=_geo_id)
 def test_max_pool_double_backward_reads_the_argmax(geo):
     """Double backward (the gather) with padding, overlap and dilation."""
     shape, k, s, p, d, ceil_mode = geo
