@@ -20,6 +20,14 @@ __all__ = []  # internal
 BLOCK = 1 << 14
 """Elements per iteration of the kernels' outer loop."""
 
+STREAM_WORK = 1
+"""The work a pass declares per element to :meth:`minigrad.jit.Kernel.run` (which splits
+calls from :data:`minigrad.jit.SERIAL_BELOW`): one, not the two or three arrays it reads
+and writes. A ReLU pass only streams memory, so a second thread gains little at sizes
+where its hand-off costs as much: in W2's step (2 threads), the backward of its
+(64,16,28,28) ReLU took 0.47 ms split, while the unsplit one of half that size took
+0.13 ms (the other core was still busy with the BLAS threads of the GEMM just before)."""
+
 
 @kernel
 def _relu(lo, hi, x, y):
@@ -55,7 +63,7 @@ def relu(x):
     """``maximum(x, 0)`` (NaN kept) as a new C-contiguous array shaped like ``x``."""
     xc = np.ascontiguousarray(x).reshape(-1)
     y = np.empty(x.shape, dtype=x.dtype)
-    _relu.run(-(-xc.size // BLOCK), 2 * xc.size, xc, y.reshape(-1))
+    _relu.run(-(-xc.size // BLOCK), STREAM_WORK * xc.size, xc, y.reshape(-1))
     return y
 
 
@@ -64,5 +72,5 @@ def relu_grad(g, y):
     gc = np.ascontiguousarray(g).reshape(-1)
     yc = np.ascontiguousarray(y).reshape(-1)
     dx = np.empty(g.shape, dtype=g.dtype)
-    _relu_grad.run(-(-gc.size // BLOCK), 3 * gc.size, gc, yc, dx.reshape(-1))
+    _relu_grad.run(-(-gc.size // BLOCK), STREAM_WORK * gc.size, gc, yc, dx.reshape(-1))
     return dx
