@@ -10,8 +10,8 @@ so graphs of any depth work. After backward the nodes are released unless
 
 from __future__ import annotations
 
-import heapq
 import itertools
+from heapq import heappop, heappush
 
 from minigrad.autograd.anomaly import _Anomaly, check_finite
 from minigrad.autograd.grad_mode import _GradMode
@@ -100,10 +100,20 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     Without ``capture``, gradients accumulate into ``.grad`` of leaves (``backward``).
     With ``capture`` (a dict from ``id(tensor)`` to ``None``), the gradients of those
     tensors are collected there instead and no ``.grad`` is touched (``grad``).
+
+    A first-order walk (``create_graph=False``, anomaly mode off) carries the gradients
+    as raw arrays, since nothing records them: a node whose Function sets
+    ``raw_backward`` runs its formula on arrays (see :class:`Function`) when every tensor
+    input has the gradient's dtype, so the arrays follow the promotion the tensor ops
+    would; any other node gets its gradients wrapped as Tensors. Hooks, ``retain_grad``,
+    captured gradients and leaves' ``.grad`` always get Tensors.
     """
+    from minigrad.tensor import Tensor
 
     grads = _root_grads(outputs, grad_outputs)
     handed_out = {id(g.data) for g in grads}  # arrays a leaf must not alias
+    raw = not create_graph and not _Anomaly.enabled
+    make = Tensor._make
     heap = []
     counter = itertools.count()
     buffers = {}  # node -> gradients of its outputs, summed as they arrive
@@ -111,8 +121,9 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
 
     def send(x, gx):
         """Deliver gradient ``gx`` to tensor ``x``: a leaf or a node's output slot."""
-        if gx.data.dtype != x.data.dtype:  # e.g. a float32 input of a float64 op
-            gx = gx.to(x.data.dtype)
+        dt, xdt = gx.dtype, x.data.dtype
+        if dt is not xdt and dt != xdt:  # e.g. a float32 input of a float64 op
+            gx = gx.astype(xdt) if raw else gx.to(xdt)
         f = x.grad_fn
         if f is None:  # a leaf: sum its contributions, deliver once at the end
             entry = leaves.get(id(x))
@@ -123,7 +134,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             if f.inputs is None:
                 raise RuntimeError(_FREED)
             buf = buffers[f] = [None] * len(f.outputs)
-            heapq.heappush(heap, (-f.generation, next(counter), f))
+            heappush(heap, (-f.generation, next(counter), f))
         i = x._out_idx
         buf[i] = gx if buf[i] is None else buf[i] + gx
 
@@ -132,39 +143,53 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     _Callbacks.depth += 1
     try:
         for y, g in zip(outputs, grads):
-            send(y, g)
+            send(y, g.data if raw else g)
         while heap:
-            fn = heapq.heappop(heap)[2]
+            fn = heappop(heap)[2]
             gys = buffers.pop(fn)
-            for i, ref in enumerate(fn.outputs):
-                y = ref()
-                if y is None or gys[i] is None:
-                    continue
-                if y._hooks:
-                    gys[i] = _run_hooks(y, gys[i])
-                if y._retains_grad:
-                    y.grad = gys[i] if y.grad is None else y.grad + gys[i]
-                    handed_out.add(id(gys[i].data))
-                if capture is not None and id(y) in capture:
-                    g = capture[id(y)]
-                    capture[id(y)] = gys[i] if g is None else g + gys[i]
+            outs = fn.outputs
+            if len(outs) == 1:  # the common case, without the loop below
+                y = outs[0]()
+                if y is not None and (y._hooks or y._retains_grad or capture is not None):
+                    gys[0] = _observe(y, gys[0], raw, capture, handed_out)
+            else:
+                for i, ref in enumerate(outs):
+                    y = ref()
+                    if y is not None and gys[i] is not None:
+                        if y._hooks or y._retains_grad or capture is not None:
+                            gys[i] = _observe(y, gys[i], raw, capture, handed_out)
             inputs, needs = fn.inputs, fn.needs_input_grad
             if inputs is None:
                 raise RuntimeError(_FREED)
-            fn.check_versions()
-            if _Anomaly.enabled:
-                gxs = _backward_checked(fn, gys)
-            else:
-                gxs = fn.backward(*gys)
-            if not isinstance(gxs, tuple):
-                gxs = (gxs,)
+            if fn.uses_input_values:  # was an input changed in place since the op saved it?
+                for x, v in zip(inputs, fn._versions):
+                    if v != (x._vc[0] if isinstance(x, Tensor) else 0):
+                        fn.check_versions()  # raises, naming the input
+            if not raw:
+                gxs = _backward_checked(fn, gys) if _Anomaly.enabled else fn.backward(*gys)
+            elif fn.raw_backward and (vals := _raw_values(inputs, gys[0].dtype, Tensor)):
+                fn.inputs = vals
+                fn._raw = True
+                try:
+                    gxs = fn.backward(*gys)
+                except BaseException:
+                    fn.inputs, fn._raw = inputs, False
+                    raise
+                if retain_graph:
+                    fn.inputs, fn._raw = inputs, False
+            else:  # a formula written for Tensors: wrap the gradients, unwrap its results
+                gxs = _unwrap(fn.backward(*[None if g is None else make(g) for g in gys]), Tensor)
             if not retain_graph:
                 fn.release()
-            for x, gx, need in zip(inputs, gxs, needs):
-                if need and gx is not None:
-                    send(x, gx)
+            if gxs.__class__ is not tuple:
+                if needs[0] and gxs is not None:
+                    send(inputs[0], gxs)
+            else:
+                for x, gx, need in zip(inputs, gxs, needs):
+                    if need and gx is not None:
+                        send(x, gx)
         for x, gx in leaves.values():
-            _accumulate_leaf(x, gx, capture, create_graph, handed_out)
+            _accumulate_leaf(x, make(gx) if raw else gx, capture, create_graph, handed_out)
         while _Callbacks.depth == 1 and capture is None and _Callbacks.queue:
             _Callbacks.queue.pop(0)()
     finally:
@@ -172,6 +197,52 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
         _Callbacks.depth -= 1
         if _Callbacks.depth == 0:
             _Callbacks.queue.clear()
+
+
+_REAL = frozenset({int, float, bool})
+
+
+def _raw_values(inputs, dtype, Tensor):
+    """The inputs as a raw-array formula sees them: arrays of the tensors, Python numbers
+    as they are; ``()`` (use the Tensor formula) when a tensor's dtype is not ``dtype``
+    or an input is any other constant, since NumPy's promotion could then differ."""
+    vals = []
+    for x in inputs:
+        if isinstance(x, Tensor):
+            x = x.data
+            if x.dtype is not dtype and x.dtype != dtype:
+                return ()
+        elif x.__class__ not in _REAL:
+            return ()
+        vals.append(x)
+    return vals
+
+
+def _unwrap(gxs, Tensor):
+    """The arrays of a Tensor formula's results (one gradient or a tuple)."""
+    if isinstance(gxs, Tensor):
+        return gxs.data
+    if isinstance(gxs, tuple | list):
+        return tuple(g.data if isinstance(g, Tensor) else g for g in gxs)
+    return gxs
+
+
+def _observe(y, g, raw, capture, handed_out):
+    """The gradient ``g`` of a node's output ``y`` before the node runs: ``y``'s hooks
+    (which may replace it), ``retain_grad``, and the capture of :func:`grad`. Returns the
+    gradient to propagate (an array in a raw walk)."""
+    from minigrad.tensor import Tensor
+
+    t = Tensor._make(g) if raw else g
+    if y._hooks:
+        t = _run_hooks(y, t)
+    if y._retains_grad:
+        y.grad = t if y.grad is None else y.grad + t
+        handed_out.add(id(t.data))
+    if capture is not None and id(y) in capture:
+        c = capture[id(y)]
+        capture[id(y)] = t if c is None else c + t
+    return t.data if raw else t
 
 
 def _backward_checked(fn, gys):

@@ -49,6 +49,15 @@ class Function:
     impl : str or None
         Which implementation ran a fused op (``'numpy'``, ``'cpu-compiled'``, ``'cupy'``;
         chosen by :func:`minigrad.ops.impl.choose`); None for ops with one implementation.
+    raw_backward : bool
+        Class attribute, False by default. True declares that ``backward`` is written
+        against the API that arrays and Tensors share (arithmetic operators, ``shape``,
+        ``dtype``, ``reshape``, :func:`sum_to`), so a first-order backward
+        (``create_graph=False``) may run it on raw arrays: for that call ``self.inputs``
+        holds the inputs' arrays and :meth:`output` returns an array, and the formula
+        returns arrays. The engine does so only when every tensor input has the
+        gradient's dtype (NumPy then promotes as the tensor ops would), and never in
+        anomaly mode; otherwise the same formula gets Tensors.
 
     Examples
     --------
@@ -71,6 +80,8 @@ class Function:
     generation = 0
     is_view = False  # True for ops whose output may be a view of input 0 (reshape, ...)
     uses_input_values = True  # False when backward needs only the inputs' shapes (add, ...)
+    raw_backward = False  # True: backward also runs on raw arrays (see the class docstring)
+    _raw = False  # set by the engine while such a backward runs on arrays
     inputs = None
     outputs = ()
     needs_input_grad = ()
@@ -153,7 +164,8 @@ class Function:
         return out
 
     def output(self, i: int = 0):
-        """The ``i``-th output tensor, for backward formulas that reuse it (e.g. ``exp``).
+        """The ``i``-th output tensor, for backward formulas that reuse it (e.g. ``exp``);
+        its array while a raw-array backward runs (see ``raw_backward``).
 
         While the graph is kept the output tensor is alive, so formulas that use it stay
         differentiable; if it was collected, a constant tensor of the saved array
@@ -161,14 +173,15 @@ class Function:
         """
         y = self.outputs[i]() if self.outputs else None
         if y is None:
-            return Tensor._make(self.out if i == 0 else self.out[i])
+            out = self.out if i == 0 else self.out[i]
+            return out if self._raw else Tensor._make(out)
         if y._vc[0] != 0 and not self.is_view:  # outputs are born at version 0
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified "
                 f"by an inplace operation: output {i} of {self.name} (shape "
                 f"{tuple(y.shape)}) is at version {y._vc[0]}; expected version 0"
             )
-        return y
+        return y.data if self._raw else y
 
     def check_versions(self) -> None:
         """Raise if an input was modified in place after this op saved it (ops whose
@@ -242,8 +255,11 @@ def sum_to(g, shape):
     axes = tuple(range(lead)) + tuple(
         i + lead for i, s in enumerate(shape) if s == 1 and gshape[i + lead] != 1
     )
-    if axes:
-        g = g.sum(dim=axes, keepdim=True)
+    if axes:  # a Tensor, or an array in a raw-array backward (see Function.raw_backward)
+        if isinstance(g, Tensor):
+            g = g.sum(dim=axes, keepdim=True)
+        else:
+            g = g.sum(axis=axes, keepdims=True)
     if lead:
         g = g.reshape(shape)
     return g

@@ -132,9 +132,12 @@ def _broadcastable_all(shapes) -> bool:
 
 def _unbroadcast(g, x):
     """Gradient ``g`` reduced to the shape of input ``x`` (broadcast undone), in ``x``'s
-    dtype (a float64 0-d operand of a float32 op gets a float64 gradient)."""
+    dtype (a float64 0-d operand of a float32 op gets a float64 gradient). Tensors, or
+    arrays in a raw-array backward (``Function.raw_backward``)."""
     g = sum_to(g, x.shape)
-    return g if g.dtype == x.dtype else to(g, x.dtype)
+    if g.dtype == x.dtype:
+        return g
+    return to(g, x.dtype) if isinstance(g, Tensor) else g.astype(x.dtype)
 
 
 def _const(arr) -> Tensor:
@@ -143,6 +146,7 @@ def _const(arr) -> Tensor:
 
 # ----------------------------------------------------------------------- arithmetic
 class Add(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
     uses_input_values = False  # backward reads only shapes
 
     def forward(self, a, b):
@@ -156,6 +160,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
     uses_input_values = False  # backward reads only shapes
 
     def forward(self, a, b):
@@ -169,6 +174,8 @@ class Sub(Function):
 
 
 class Mul(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, a, b):
         a, b = align(a, b)
         return a * b
@@ -183,6 +190,8 @@ class Mul(Function):
 
 
 class Div(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, a, b):
         a, b = align(a, b, true_div=True)
         return a / b

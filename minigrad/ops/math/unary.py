@@ -23,6 +23,7 @@ __all__ = [
 
 
 class Neg(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
     uses_input_values = False  # backward reads only shapes
 
     def forward(self, x):
@@ -45,6 +46,8 @@ class Abs(Function):
 
 
 class Exp(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         self.out = backend.array_module(x).exp(floating(x))
         return self.out
@@ -54,6 +57,8 @@ class Exp(Function):
 
 
 class Log(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         return backend.array_module(x).log(floating(x))
 
@@ -62,6 +67,8 @@ class Log(Function):
 
 
 class Sqrt(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         self.out = backend.array_module(x).sqrt(floating(x))
         return self.out
@@ -71,6 +78,8 @@ class Sqrt(Function):
 
 
 class Rsqrt(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         xp = backend.array_module(x)
         self.out = 1 / xp.sqrt(floating(x))
@@ -98,6 +107,8 @@ class Cos(Function):
 
 
 class Tanh(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         self.out = backend.array_module(x).tanh(floating(x))
         return self.out
@@ -122,6 +133,8 @@ def _sigmoid_array(x):
 
 
 class Sigmoid(Function):
+    raw_backward = True  # the formula works on arrays too (Function)
+
     def forward(self, x):
         self.out = _sigmoid_array(x)
         return self.out
