@@ -188,7 +188,9 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     calls = []
     for name in ("im2col", "col2im", "to_nchw", "add_bias", "channel_sums"):
         real = getattr(conv_jit, name)
-        monkeypatch.setattr(conv_jit, name, lambda *a, _f=real, _n=name: calls.append(_n) or _f(*a))
+        monkeypatch.setattr(
+            conv_jit, name, lambda *a, _f=real, _n=name, **kw: calls.append(_n) or _f(*a, **kw)
+        )
     rng = np.random.default_rng(0)
     x0 = rng.integers(-3, 4, (6, 8, 40, 36) if nd == 2 else (6, 8, 1500)).astype(np.float32)
     w0 = rng.integers(-3, 4, wshape).astype(np.float32)
@@ -210,6 +212,29 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     expect = {"im2col", "col2im", "channel_sums"}
     expect |= {"to_nchw"} if layout == "one-gemm" else {"add_bias"}
     assert set(calls) == expect
+
+
+def test_conv_input_gradient_in_chunks_of_images(cpu_kernels, monkeypatch):
+    """The compiled one-GEMM input gradient runs a few images at a time
+    (GRAD_INPUT_CHUNK): chunks of 2 images of 5 give the whole-batch values, and
+    gradcheck and gradgradcheck hold with one image per chunk."""
+    monkeypatch.setattr(conv_ops, "PER_SAMPLE_BELOW", 0)  # the one-GEMM layout
+    rng = np.random.default_rng(3)
+    x0, w0 = rng.standard_normal((5, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
+    gy = minigrad.tensor(rng.standard_normal((5, 4, 6, 6)))
+    per_image = 3 * 3 * 2 * 6 * 6  # K * Ho*Wo elements of gradient columns
+    grads = []
+    for chunk in (1 << 30, 2 * per_image):
+        monkeypatch.setattr(conv_ops, "GRAD_INPUT_CHUNK", chunk)
+        x = minigrad.tensor(x0, requires_grad=True)
+        F.conv2d(x, minigrad.tensor(w0), padding=1).backward(gy)
+        grads.append(to_numpy(x.grad))
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+    x = minigrad.tensor(x0[:3, :, :4, :3], requires_grad=True)
+    w = minigrad.tensor(w0, requires_grad=True)
+    monkeypatch.setattr(conv_ops, "GRAD_INPUT_CHUNK", 3 * 3 * 2 * 4 * 4)  # one image
+    assert gradcheck(lambda x, w: F.conv2d(x, w, padding=1), (x, w))
+    assert gradgradcheck(lambda x, w: F.conv2d(x, w, padding=1), (x, w))
 
 
 def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):

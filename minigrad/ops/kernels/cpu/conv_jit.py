@@ -280,7 +280,7 @@ def im2col(x, kh, kw, spec, ho, wo):
     return cols
 
 
-def col2im(gcols, xshape, kh, kw, spec, ho, wo):
+def col2im(gcols, xshape, kh, kw, spec, ho, wo, out=None):
     """The adjoint of :func:`im2col`: the input gradient from the gradient columns.
 
     Parameters
@@ -294,16 +294,20 @@ def col2im(gcols, xshape, kh, kw, spec, ho, wo):
     kh, kw, spec, ho, wo
         As in :func:`im2col`.
 
+    out : numpy.ndarray, optional
+        A C-contiguous array of ``xshape`` to write the result into (every element is
+        written).
+
     Returns
     -------
     numpy.ndarray
-        A new ``(N, C, H, W)`` array: each element the sum, over the kernel offsets
-        in order, of the gradient columns whose tap it is.
+        ``out``, or a new ``(N, C, H, W)`` array: each element the sum, over the kernel
+        offsets in order, of the gradient columns whose tap it is.
     """
     n, c, h, w = xshape
     k, p = c * kh * kw, ho * wo
     g = np.ascontiguousarray(gcols).reshape(-1)
-    gx = np.empty((n, c, h, w), dtype=g.dtype)
+    gx = np.empty((n, c, h, w), dtype=g.dtype) if out is None else out
     args = (c, h, w) + _geometry(spec, kh, kw, ho, wo) + _strides(spec, n, k, p)
     _col2im.run(n * c, g.size + gx.size, g, gx.reshape(-1), *args)
     return gx
