@@ -31,6 +31,7 @@ def _cases():
         ("layer", lambda x, w, b: F.layer_norm(x, ln, w, b), (T, *ln), ln),
         ("layer_w_only", lambda x, w, b: F.layer_norm(x, ln, w, None), (T, *ln), ln),
         ("layer_b_only", lambda x, w, b: F.layer_norm(x, ln, None, b), (T, *ln), ln),
+        ("layer_noaffine", lambda x, w, b: F.layer_norm(x, ln), (T, *ln), ln),
         ("layer_rows", lambda x, w, b: F.layer_norm(x, ln[1:], w, b), (T, *ln), ln[1:]),
         ("rms", lambda x, w, b: F.rms_norm(x, ln, w), (T, *ln), ln),
     ]

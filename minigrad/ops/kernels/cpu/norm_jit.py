@@ -358,9 +358,11 @@ def _sample_bwd(lo, hi, g, x, center, mean, invstd, wq, nq, dx, pw, pb):
 
 
 @kernel
-def _sample_bwd_elem(lo, hi, g, x, center, mean, invstd, we, dx):
-    """:func:`_sample_bwd` with a weight per element (``we`` ``(c, B)``, or empty: none),
-    rows ``lo:hi``: ``dx`` only (the weight gradients are :func:`_elem_wgrad`'s)."""
+def _elem_row_sums(lo, hi, g, x, center, mean, invstd, we, coef):
+    """Backward of :func:`_sample_fwd_elem`, step 1, rows ``lo:hi``: the row's sums of
+    ``gw = g * we[j]`` (``we`` ``(c, B)``, or empty: none) and ``gw * (x - mean)`` give
+    the coefficients of ``dx = s * (gw - mean(gw) - xhat * mean(gw * xhat))`` as
+    ``dx = g * we[j] * s + (x - mean) * coef[r, 0] + coef[r, 1]`` (:func:`_elem_bwd`)."""
     T, c, B = x.shape
     dt = x.dtype.type
     has_w = we.size > 0
@@ -372,7 +374,6 @@ def _sample_bwd_elem(lo, hi, g, x, center, mean, invstd, we, dx):
         mf = dt(m)
         gr = g[t, j]
         xr = x[t, j]
-        dr = dx[t, j]
         s1 = 0.0
         s2 = 0.0
         for k0 in range(0, B, BLOCK):
@@ -393,49 +394,47 @@ def _sample_bwd_elem(lo, hi, g, x, center, mean, invstd, we, dx):
                     b2 += gk[i] * (xk[i] - mf)
             s1 += b1
             s2 += b2
-        dm = m - mf
+        dm = m - mf  # sum(gw * (x - m)) = sum(gw * (x - mf)) - dm * sum(gw)
         s2 -= dm * s1
         c1 = s1 / B if center else 0.0
-        c2 = s2 * s * s / B
-        sf = dt(s)
-        bx = dt(-s * c2)
-        e = dt(s * (c2 * dm - c1))
-        if has_w:
-            w = we[j]
-            for i in range(B):
-                dr[i] = gr[i] * w[i] * sf + (xr[i] - mf) * bx + e
-        else:
-            for i in range(B):
-                dr[i] = gr[i] * sf + (xr[i] - mf) * bx + e
+        c2 = s2 * s * s / B  # (x - m) * c2 = xhat * mean(gw * xhat)
+        coef[r, 0] = -s * c2
+        coef[r, 1] = s * (c2 * dm - c1)
 
 
-COLUMNS = 512
-"""Columns per block of :func:`_elem_wgrad` (its accumulators stay in L1)."""
+COLUMNS = 2048
+"""Columns per block of :func:`_elem_bwd` (its accumulators stay in L1/L2, and each
+sample's piece of a block is a contiguous run long enough for the prefetchers)."""
 
 SAMPLE_GROUP = 8
-""":func:`_elem_wgrad` adds each column's terms in the data's dtype over groups of this
-many samples, and the groups' sums in float64 (in sample order: the same for any split)."""
+""":func:`_elem_bwd` adds each column's weight-gradient terms in the data's dtype over
+groups of this many samples, and the groups' sums in float64 (in sample order: the same
+for any split)."""
 
 
 @kernel
-def _elem_wgrad(lo, hi, g, x, mean, invstd, gw, gb):
-    """Per-element weight and bias gradients of :func:`_sample_fwd_elem`, for the column
-    blocks ``lo:hi`` (block ``u`` is columns ``[u * COLUMNS, ...)`` of statistics channel
-    ``u // nblk``, ``nblk`` blocks per channel): ``gw[j, i] = sum_t g * xhat`` and
-    ``gb[j, i] = sum_t g`` over the samples ``t``, reading ``g`` and ``x`` once, the
-    accumulators in L1."""
+def _elem_bwd(lo, hi, g, x, mean, invstd, we, coef, wgrad, dx, gw, gb):
+    """Backward of :func:`_sample_fwd_elem`, step 2, column blocks ``lo:hi`` (block ``u``
+    is columns ``[i0, i0 + COLUMNS)`` of statistics channel ``j = u // nblk``, ``nblk``
+    blocks per channel), sample by sample: ``dx`` from :func:`_elem_row_sums`'s
+    coefficients and, when ``wgrad``, the per-element weight and bias gradients
+    ``gw[j, i] = sum_t g * xhat``, ``gb[j, i] = sum_t g`` with their accumulators in
+    cache (``g`` and ``x`` are read once for both)."""
     T, c, B = x.shape
     dt = x.dtype.type
+    has_w = we.size > 0
     nblk = -(-B // COLUMNS)
     a32 = np.empty(COLUMNS, x.dtype)
     b32 = np.empty(COLUMNS, x.dtype)
     a64 = np.empty(COLUMNS)
     b64 = np.empty(COLUMNS)
+    one = np.ones(COLUMNS, x.dtype)
     for u in range(lo, hi):
         j = u // nblk
         i0 = (u - j * nblk) * COLUMNS
         i1 = min(i0 + COLUMNS, B)
         nb = i1 - i0
+        w = we[j, i0:i1] if has_w else one[:nb]
         a64[:nb] = 0.0
         b64[:nb] = 0.0
         for t0 in range(0, T, SAMPLE_GROUP):
@@ -445,16 +444,28 @@ def _elem_wgrad(lo, hi, g, x, mean, invstd, gw, gb):
                 r = t * c + j
                 mf = dt(mean[r])
                 sf = dt(invstd[r])
+                bx = dt(coef[r, 0])
+                e = dt(coef[r, 1])
                 gt = g[t, j, i0:i1]
                 xt = x[t, j, i0:i1]
+                dt_ = dx[t, j, i0:i1]
+                if wgrad:
+                    for i in range(nb):
+                        gi = gt[i]
+                        xc = xt[i] - mf
+                        dt_[i] = gi * w[i] * sf + xc * bx + e
+                        a32[i] += gi * (xc * sf)
+                        b32[i] += gi
+                else:
+                    for i in range(nb):
+                        dt_[i] = gt[i] * w[i] * sf + (xt[i] - mf) * bx + e
+            if wgrad:
                 for i in range(nb):
-                    a32[i] += gt[i] * ((xt[i] - mf) * sf)
-                    b32[i] += gt[i]
-            for i in range(nb):
-                a64[i] += a32[i]
-                b64[i] += b32[i]
-        gw[j, i0:i1] = a64[:nb]
-        gb[j, i0:i1] = b64[:nb]
+                    a64[i] += a32[i]
+                    b64[i] += b32[i]
+        if wgrad:
+            gw[j, i0:i1] = a64[:nb]
+            gb[j, i0:i1] = b64[:nb]
 
 
 # ------------------------------------------------------------------ entry points
@@ -590,12 +601,15 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
             _sample_bwd.run(n, 3 * size, gv, xv, center, m, inv, wq, nq, dv, pw, pb)
             if lay.K is not None:
                 gw, gb = pw.reshape(T, lay.K).sum(axis=0), pb.reshape(T, lay.K).sum(axis=0)
-        else:  # a weight per element: its gradients by column blocks
-            _sample_bwd_elem.run(n, 3 * size, gv, xv, center, m, inv, wq, dv)
-            if has_w or has_b:
-                gw, gb = np.empty((c, B)), np.empty((c, B))
-                _elem_wgrad.run(c * -(-B // COLUMNS), 2 * size, gv, xv, m, inv, gw, gb)
-                gw, gb = gw.reshape(lay.K), gb.reshape(lay.K)
+        else:  # a weight per element: row sums, then dx and its gradients by column blocks
+            coef = np.empty((n, 2))
+            _elem_row_sums.run(n, 2 * size, gv, xv, center, m, inv, wq, coef)
+            wgrad = has_w or has_b
+            shape = (c, B) if wgrad else (0, 0)
+            gw, gb = np.empty(shape), np.empty(shape)
+            nblk = c * -(-B // COLUMNS)
+            _elem_bwd.run(nblk, 3 * size, gv, xv, m, inv, wq, coef, wgrad, dv, gw, gb)
+            gw, gb = gw.reshape(-1), gb.reshape(-1)
         gw = gw if has_w else None
         gb = gb if has_b else None
     if dx is not out:
