@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5] [--repeat N] [--json out.json]
+    python benchmarks/run.py [--workloads W1,W2,W3,W4,W5,RSS] [--repeat N] [--json out.json]
                              [--device cpu|cuda] [--threads 2] [--no-torch] [--no-jit]
 
 Both frameworks run in this one process on the same data, float32. On the CPU the
@@ -19,6 +19,14 @@ memory copy bandwidth in GB/s (bytes read + bytes written, of a 64 MiB array cop
 
 ``--device cuda`` times minigrad on CuPy (synchronizing before the clock is read);
 PyTorch is timed on CUDA too when its build has CUDA, else reported unavailable.
+
+The ``RSS`` row is memory, not time: the peak resident set size of a fresh Python process
+that imports one framework (nothing else of the two), builds W2 and runs
+:data:`RSS_STEPS` training steps, imports included; one such process per framework, in
+turn, with the same thread settings, ``--device`` and ``--no-jit``. The child reports its
+own peak, in MB (2**20 bytes): on Linux the kernel's ``VmHWM`` of the process (its
+``ru_maxrss`` would start from the parent's peak, inherited at the fork), elsewhere
+``ru_maxrss``.
 """
 
 from __future__ import annotations
@@ -46,7 +54,11 @@ _THREAD_VARS = (
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--workloads", default="W1,W2,W3,W4,W5", help="comma-separated subset")
+    p.add_argument(
+        "--workloads",
+        default="W1,W2,W3,W4,W5,RSS",
+        help="comma-separated subset (RSS: the peak memory of a process running W2)",
+    )
     p.add_argument("--repeat", type=int, default=7, help="measurements per row (median)")
     p.add_argument("--warmup", type=int, default=3, help="untimed steps first")
     p.add_argument("--min-time", type=float, default=0.2, help="seconds per measurement")
@@ -76,9 +88,9 @@ def parse_args(argv=None):
     )
     args = p.parse_args(argv)
     args.workloads = [w.strip().upper() for w in args.workloads.split(",") if w.strip()]
-    bad = set(args.workloads) - {"W1", "W2", "W3", "W4", "W5"}
+    bad = set(args.workloads) - {"W1", "W2", "W3", "W4", "W5", "RSS"}
     if bad:
-        p.error(f"unknown workloads {sorted(bad)}: choose from W1,W2,W3,W4,W5")
+        p.error(f"unknown workloads {sorted(bad)}: choose from W1,W2,W3,W4,W5,RSS")
     return args
 
 
@@ -137,6 +149,67 @@ def _np_rng():
     import numpy
 
     return numpy.random.default_rng(0)
+
+
+# ----------------------------------------------------------------------- peak RSS
+RSS_STEPS = 5
+"""Training steps of W2 the child process of the ``RSS`` row runs before reporting."""
+
+RSS_NAME = "RSS peak of a W2 process (MB)"
+
+# The child: import ONE framework, build W2, run the steps, print the peak RSS in bytes.
+_RSS_CHILD = """
+import resource, sys
+bench, lib, dev = sys.argv[1:4]
+threads, steps = int(sys.argv[4]), int(sys.argv[5])
+sys.path.insert(0, bench)
+import workloads
+if lib == "minigrad":
+    import minigrad
+    minigrad.manual_seed(0)
+    w = workloads.w2_minigrad(minigrad, minigrad.device(dev))
+    sync = minigrad.cuda.synchronize if dev.startswith("cuda") else None
+else:
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    w = workloads.w2_torch(torch, dev)
+    sync = torch.cuda.synchronize if dev.startswith("cuda") else None
+for _ in range(steps):
+    w.step()
+if sync is not None:
+    sync()
+try:  # Linux: this process's high-water mark (ru_maxrss would include the parent's, at fork)
+    with open("/proc/self/status") as f:
+        peak = next(int(ln.split()[1]) * 1024 for ln in f if ln.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak *= 1 if sys.platform == "darwin" else 1024  # (bytes on macOS, KiB elsewhere)
+print(peak)
+"""
+
+
+def peak_rss(lib, dev, args):
+    """The peak RSS (result dict with ``mb``) of a fresh process running W2 steps with
+    ``lib`` ("minigrad" or "torch") on ``dev``; never raises."""
+    import subprocess
+
+    env = dict(os.environ)  # (the thread pins set by pin_threads are inherited)
+    if args.no_jit:
+        env["MINIGRAD_JIT"] = "0"
+    bench = os.path.dirname(os.path.abspath(__file__))
+    cmd = [sys.executable, "-c", _RSS_CHILD, bench, lib, str(dev), str(args.threads)]
+    try:
+        out = subprocess.run(
+            cmd + [str(RSS_STEPS)], env=env, capture_output=True, text=True, timeout=600
+        )
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return {"status": "unavailable", "reason": f"{type(e).__name__}: {e}"[:120]}
+    if out.returncode != 0:
+        lines = (out.stderr or "").strip().splitlines() or [f"exit status {out.returncode}"]
+        return {"status": "unavailable", "reason": lines[-1][:120]}
+    nbytes = int(out.stdout.strip().splitlines()[-1])
+    return {"status": "ok", "mb": nbytes / 2**20, "steps": RSS_STEPS}
 
 
 # ----------------------------------------------------------------------- main
@@ -224,9 +297,10 @@ def print_table(rows, floor, header):
     table = []
     for row in rows:
         m, t = row["minigrad"], row["torch"]
+        key = row.get("unit", "ms")  # "mb" for the RSS row
         ratio = "-"
         if m["status"] == "ok" and t is not None and t["status"] == "ok":
-            ratio = f"{m['ms'] / t['ms']:.2f}x"
+            ratio = f"{m[key] / t[key]:.2f}x"
         extra = []
         for r in (m, t):
             if r is not None and r["status"] == "ok" and "us_per_op" in r:
@@ -235,7 +309,7 @@ def print_table(rows, floor, header):
                 extra.append(f"{r['effective_gbs']:.1f} GB/s")
             else:
                 extra.append("")
-        table.append([row["name"], _fmt(m), _fmt(t), ratio, *extra])
+        table.append([row["name"], _fmt(m, key), _fmt(t, key), ratio, *extra])
     widths = [max(len(str(x)) for x in col) for col in zip(cols, *table)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths))
     print(line)
@@ -331,6 +405,15 @@ def main(argv=None):
             row[k] = r
         rows.append(row)
         print(f"  done: {name}", file=sys.stderr, flush=True)
+    if "RSS" in args.workloads:
+        row = {"id": "RSS", "name": RSS_NAME, "unit": "mb"}
+        row["minigrad"] = peak_rss("minigrad", args.device, args)
+        if torch is not None:
+            row["torch"] = peak_rss("torch", torch_dev, args)
+        else:
+            row["torch"] = {"status": "unavailable", "reason": torch_note}
+        rows.append(row)
+        print(f"  done: {RSS_NAME}", file=sys.stderr, flush=True)
     info = {
         "python": platform.python_version(),
         "numpy": np.__version__,
