@@ -116,11 +116,13 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     make = Tensor._make
     heap = []
     counter = itertools.count()
-    buffers = {}  # node -> gradients of its outputs, summed as they arrive
+    buffers = {}  # node -> gradient of its output (a list of them for several outputs)
     leaves = {}  # id(leaf) -> (leaf, summed gradient)
+    nxt = None  # a node found while none was pending (a chain): it runs next, heap unused
 
     def send(x, gx):
         """Deliver gradient ``gx`` to tensor ``x``: a leaf or a node's output slot."""
+        nonlocal nxt
         dt, xdt = gx.dtype, x.data.dtype
         if dt is not xdt and dt != xdt:  # e.g. a float32 input of a float64 op
             gx = gx.astype(xdt) if raw else gx.to(xdt)
@@ -130,13 +132,27 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             leaves[id(x)] = (x, gx) if entry is None else (x, entry[1] + gx)
             return
         buf = buffers.get(f)
-        if buf is None:
+        if buf is None:  # the first gradient for ``f``: schedule it
             if f.inputs is None:
                 raise RuntimeError(_FREED)
-            buf = buffers[f] = [None] * len(f.outputs)
-            heappush(heap, (-f.generation, next(counter), f))
-        i = x._out_idx
-        buf[i] = gx if buf[i] is None else buf[i] + gx
+            n = len(f.outputs)
+            if n == 1:
+                buffers[f] = gx
+            else:
+                buffers[f] = buf = [None] * n
+                buf[x._out_idx] = gx
+            if nxt is None and not heap:
+                nxt = f
+            else:  # several pending: the heap orders them (the first found, first on ties)
+                if nxt is not None:
+                    heappush(heap, (-nxt.generation, next(counter), nxt))
+                    nxt = None
+                heappush(heap, (-f.generation, next(counter), f))
+        elif buf.__class__ is list:
+            i = x._out_idx
+            buf[i] = gx if buf[i] is None else buf[i] + gx
+        else:
+            buffers[f] = buf + gx
 
     prev = _GradMode.enabled
     _GradMode.enabled = create_graph
@@ -144,16 +160,21 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     try:
         for y, g in zip(outputs, grads):
             send(y, g.data if raw else g)
-        while heap:
-            fn = heappop(heap)[2]
-            gys = buffers.pop(fn)
-            outs = fn.outputs
-            if len(outs) == 1:  # the common case, without the loop below
-                y = outs[0]()
-                if y is not None and (y._hooks or y._retains_grad or capture is not None):
-                    gys[0] = _observe(y, gys[0], raw, capture, handed_out)
+        while True:
+            if nxt is not None:
+                fn, nxt = nxt, None
+            elif heap:
+                fn = heappop(heap)[2]
             else:
-                for i, ref in enumerate(outs):
+                break
+            gys = buffers.pop(fn)
+            if gys.__class__ is not list:  # one output (the common case)
+                y = fn.outputs[0]()
+                if y is not None and (y._hooks or y._retains_grad or capture is not None):
+                    gys = _observe(y, gys, raw, capture, handed_out)
+                gys = (gys,)
+            else:
+                for i, ref in enumerate(fn.outputs):
                     y = ref()
                     if y is not None and gys[i] is not None:
                         if y._hooks or y._retains_grad or capture is not None:
@@ -161,13 +182,15 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             inputs, needs = fn.inputs, fn.needs_input_grad
             if inputs is None:
                 raise RuntimeError(_FREED)
-            if fn.uses_input_values:  # was an input changed in place since the op saved it?
-                for x, v in zip(inputs, fn._versions):
-                    if v != (x._vc[0] if isinstance(x, Tensor) else 0):
-                        fn.check_versions()  # raises, naming the input
-            if not raw:
-                gxs = _backward_checked(fn, gys) if _Anomaly.enabled else fn.backward(*gys)
-            elif fn.raw_backward and (vals := _raw_values(inputs, gys[0].dtype, Tensor)):
+            if raw and fn.raw_backward:
+                vals = _raw_values(fn, inputs, gys[0].dtype, Tensor)  # checks versions too
+            else:
+                vals = None
+                if fn.uses_input_values:  # an input changed in place since the op saved it?
+                    for x, v in zip(inputs, fn._versions):
+                        if v != (x._vc[0] if isinstance(x, Tensor) else 0):
+                            fn.check_versions()  # raises, naming the input
+            if vals is not None:
                 fn.inputs = vals
                 fn._raw = True
                 try:
@@ -177,6 +200,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                     raise
                 if retain_graph:
                     fn.inputs, fn._raw = inputs, False
+            elif not raw:
+                gxs = _backward_checked(fn, gys) if _Anomaly.enabled else fn.backward(*gys)
             else:  # a formula written for Tensors: wrap the gradients, unwrap its results
                 gxs = _unwrap(fn.backward(*[None if g is None else make(g) for g in gys]), Tensor)
             if not retain_graph:
@@ -202,19 +227,24 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
 _REAL = frozenset({int, float, bool})
 
 
-def _raw_values(inputs, dtype, Tensor):
-    """The inputs as a raw-array formula sees them: arrays of the tensors, Python numbers
-    as they are; ``()`` (use the Tensor formula) when a tensor's dtype is not ``dtype``
-    or an input is any other constant, since NumPy's promotion could then differ."""
+def _raw_values(fn, inputs, dtype, Tensor):
+    """The inputs of ``fn`` as its raw-array formula sees them: arrays of the tensors,
+    Python numbers as they are; None (use the Tensor formula) when a tensor's dtype is
+    not ``dtype`` or an input is another kind of constant, since NumPy's promotion could
+    then differ. Raises if an input ``fn`` reads was changed in place since it ran."""
     vals = []
-    for x in inputs:
+    check = fn.uses_input_values
+    for x, v in zip(inputs, fn._versions):
         if isinstance(x, Tensor):
+            if check and x._vc[0] != v:
+                fn.check_versions()  # raises, naming the input
             x = x.data
             if x.dtype is not dtype and x.dtype != dtype:
-                return ()
+                vals = None
         elif x.__class__ not in _REAL:
-            return ()
-        vals.append(x)
+            vals = None
+        if vals is not None:
+            vals.append(x)
     return vals
 
 

@@ -100,63 +100,61 @@ class Function:
         return type(self).__name__
 
     def __call__(self, *inputs):
+        # One pass over the inputs: unwrap, check devices, and note what a graph node
+        # keeps (which inputs need a gradient, their versions, the deepest generation).
         xs = []
+        needs = []
+        versions = []
         requires_grad = False
+        gen = 0
         first = None
-        for x in inputs:  # unwrap, check devices, see whether any input needs a gradient
+        for x in inputs:
             if isinstance(x, Tensor):
                 d = x.data
                 if first is None:
                     first = d
-                elif type(d) is not type(first) or type(d) is not np.ndarray:
+                elif d.__class__ is not first.__class__ or d.__class__ is not _ndarray:
                     _check_devices(self, first, d)
                 xs.append(d)
+                versions.append(x._vc[0])
                 if x.requires_grad:
                     requires_grad = True
+                    needs.append(True)
+                    f = x.grad_fn
+                    if f is not None and f.generation >= gen:
+                        gen = f.generation + 1
+                else:
+                    needs.append(False)
             else:
                 xs.append(x)
+                needs.append(False)
+                versions.append(0)
         if _Anomaly.enabled and not _Anomaly.in_backward:
             self._created_at = _Anomaly.creation_stack()
             ys = self.forward(*xs)
             check_finite(self, ys, "forward")
         else:
             ys = self.forward(*xs)
-        make = Tensor._make
         if not (requires_grad and _GradMode.enabled):  # no graph: just wrap the result
-            if type(ys) is tuple:
-                return tuple([make(y) for y in ys])
-            out = make(ys)
+            if ys.__class__ is tuple:
+                return tuple([_make(y) for y in ys])
+            out = _make(ys)
             if self.is_view:
                 _share_version(out, inputs[0])
             return out
-        # Record the node: what backward needs, and a generation deeper than every input.
-        gen = 0
-        needs = []
-        versions = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                versions.append(x._vc[0])
-                rg = x.requires_grad
-                needs.append(rg)
-                if rg:
-                    f = x.grad_fn
-                    if f is not None and f.generation >= gen:
-                        gen = f.generation + 1
-            else:
-                needs.append(False)
-                versions.append(0)
+        # Record the node: its inputs, and a generation deeper than every input's.
         self.inputs = inputs
         self.generation = gen or 1
         self.needs_input_grad = tuple(needs)
-        self._versions = tuple(versions)
-        if type(ys) is tuple:
-            outs = tuple([make(y, True) for y in ys])
+        self._versions = versions
+        if ys.__class__ is tuple:
+            outs = tuple([_make(y, True) for y in ys])
             self.outputs = [weakref.ref(o) for o in outs]
             for i, o in enumerate(outs):
                 o.grad_fn = self
                 o._out_idx = i
             return outs
-        out = make(ys, True)
+        out = _make(ys, True)
         self.outputs = [weakref.ref(out)]
         out.grad_fn = self
         if self.is_view:
@@ -201,11 +199,9 @@ class Function:
         graph is retained); a second backward through it then raises. The record of
         which implementation ran (``impl``) stays."""
         impl = self.impl
-        self.__dict__.clear()
+        self.__dict__.clear()  # ``inputs`` and ``outputs`` fall back to None and ()
         if impl is not None:
             self.impl = impl
-        self.inputs = None
-        self.outputs = ()
 
     def __repr__(self):
         return f"<{self.name} backward>"
@@ -270,3 +266,6 @@ def sum_to(g, shape):
 # before it runs; ``minigrad/__init__`` imports ``minigrad.autograd`` first, which brings
 # this module and then, from here, ``minigrad.tensor``.
 from minigrad.tensor import Tensor  # noqa: E402
+
+_make = Tensor._make
+_ndarray = np.ndarray

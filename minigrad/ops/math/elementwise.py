@@ -134,10 +134,12 @@ def _unbroadcast(g, x):
     """Gradient ``g`` reduced to the shape of input ``x`` (broadcast undone), in ``x``'s
     dtype (a float64 0-d operand of a float32 op gets a float64 gradient). Tensors, or
     arrays in a raw-array backward (``Function.raw_backward``)."""
-    g = sum_to(g, x.shape)
-    if g.dtype == x.dtype:
+    shape, dtype = x.shape, x.dtype
+    if g.shape != shape:
+        g = sum_to(g, shape)
+    if g.dtype == dtype:
         return g
-    return to(g, x.dtype) if isinstance(g, Tensor) else g.astype(x.dtype)
+    return to(g, dtype) if isinstance(g, Tensor) else g.astype(dtype)
 
 
 def _const(arr) -> Tensor:
