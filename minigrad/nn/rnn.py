@@ -8,7 +8,8 @@ it is. Every weight starts as U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
 
 How a layer runs (no Python loop over the batch; one loop over time):
 
-1. the input projection ``W_ih x_t + b_ih`` of every time step in one matmul;
+1. the input projection ``W_ih x_t + b_ih`` of every time step in one matmul (the LSTM
+   adds ``b_ih`` in its step kernel instead, with ``b_hh``);
 2. LSTM and GRU: the loop over time as one Function per direction
    (:mod:`minigrad.ops.nn.rnn.rnn_sequence`): per step one matmul ``h @ W_hh.T`` and the fused
    gate math of :mod:`minigrad.ops.nn.rnn.rnn_cell` on raw arrays; backward runs the recursion
@@ -270,6 +271,13 @@ class RNNBase(Module):
                 params = [getattr(self, n) for n in names[k * per : (k + 1) * per]]
                 w_ih, w_hh = params[0], params[1]
                 b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
+                if is_lstm and b_ih is not None:  # b_ih is added in the step kernel
+                    xg = _Linear()(layer_in, w_ih, None)  # every step's input projection
+                    res = RecurrentSequence(self.mode, d == 1)(xg, h0s[k], c0s[k], w_hh, b_hh, b_ih)
+                    outs.append(res[0])
+                    hn.append(res[1])
+                    cn.append(res[2])
+                    continue
                 xg = _Linear()(layer_in, w_ih, b_ih)  # every step's input projection at once
                 if self.mode in ("LSTM", "GRU"):  # the time loop as one Function
                     res = RecurrentSequence(self.mode, d == 1)(xg, h0s[k], c0s[k], w_hh, b_hh)

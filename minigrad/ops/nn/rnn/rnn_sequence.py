@@ -12,9 +12,11 @@ graph nodes is in the backward:
 - per step only what the recursion needs remains: the gate backward and ``dh = dG @ W_hh``;
 - no graph node, no gradient buffer per step.
 
-For the LSTM, ``b_hh`` is added to the input projection once (``xg + b_hh``) rather than
-per step; the GRU needs ``W_hn h + b_hn`` apart (the reset gate multiplies it), so there
-``b_hh`` is added per step.
+For the LSTM, the biases are added inside the step kernel (``b_ih + b_hh`` summed once,
+when the layer passes ``b_ih`` here instead of adding it to its input projection: one
+pass over ``(T, B, 4H)`` fewer each way, and one bias gradient serves both); the GRU needs
+``W_hn h + b_hn`` apart (the reset gate multiplies it), so there ``b_hh`` is added per
+step.
 
 Under ``create_graph=True`` the backward replays the sequence step by step with the
 differentiable step Functions (:class:`~minigrad.ops.nn.rnn.rnn_cell.LSTMCellFunction`...)
@@ -47,18 +49,20 @@ __all__ = ["recurrent_sequence"]
 
 
 class RecurrentSequence(Function):
-    """``(xg, h0, c0, W_hh, b_hh) -> (out, h_n[, c_n])`` for one direction of a layer.
+    """``(xg, h0, c0, W_hh, b_hh[, b_ih]) -> (out, h_n[, c_n])`` for one direction of a
+    layer.
 
-    ``xg``: ``(T, B, G*H)`` input projections (with ``b_ih``); ``h0``, ``c0``: ``(B, H)``
-    (``c0`` None for the GRU); ``b_hh`` may be None. ``reverse`` runs from the last step
-    to the first (the backward direction of a bidirectional layer); ``out[t]`` is the
-    hidden state after reading step ``t`` in either case.
+    ``xg``: ``(T, B, G*H)`` input projections (with ``b_ih`` unless ``b_ih`` is given
+    here, which only the LSTM takes); ``h0``, ``c0``: ``(B, H)`` (``c0`` None for the
+    GRU); ``b_hh``, ``b_ih`` may be None. ``reverse`` runs from the last step to the
+    first (the backward direction of a bidirectional layer); ``out[t]`` is the hidden
+    state after reading step ``t`` in either case.
     """
 
     def __init__(self, mode: str, reverse: bool = False):
         self.mode, self.reverse = mode, reverse
 
-    def forward(self, xg, h0, c0, w, b):
+    def forward(self, xg, h0, c0, w, b, b_ih=None):
         xp = backend.array_module(xg)
         T, B, _ = xg.shape
         H = h0.shape[-1]
@@ -68,16 +72,20 @@ class RecurrentSequence(Function):
         hs[0] = h0
         wt = xp.ascontiguousarray(w.T)  # (measured: NN 92 us, NT 116 us per step matmul)
         self.use_jit = impl.choose(self, RNN, xg[0], h0, wt) == COMPILED
+        if b_ih is not None:  # (LSTM only) both biases added in the step, summed once
+            b = b_ih if b is None else b_ih + b
+        out = None
         if lstm and self.use_jit:  # kernels write straight into the saved arrays
             cs = xp.empty((T + 1, B, H), dtype=xg.dtype)
             cs[0] = c0
             acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
             tcs = xp.empty((T, B, H), dtype=xg.dtype)
             hg = xp.empty((B, 4 * H), dtype=xg.dtype)
+            out = xp.empty((T, B, H), dtype=xg.dtype)  # written by the kernel, not a copy
+            step = rnn_jit.lstm_forward
             for k, t in enumerate(order):
                 xp.matmul(hs[k], wt, out=hg)
-                step_out = (hs[k + 1], cs[k + 1], acts[k], tcs[k])
-                rnn_jit.lstm_forward(xg[t], hg, cs[k], b, out=step_out)
+                step(xg[t], hg, cs[k], b, (hs[k + 1], cs[k + 1], acts[k], tcs[k]), out[t])
             self.cs, self.acts, self.tcs = cs, acts, tcs
         elif lstm:
             xb = xg if b is None else xg + b
@@ -107,7 +115,8 @@ class RecurrentSequence(Function):
         self.hs = hs
         # a copy: the output must not alias the saved states (an in-place change of the
         # output would otherwise corrupt the backward silently)
-        out = (hs[1:][::-1] if self.reverse else hs[1:]).copy()
+        if out is None:
+            out = (hs[1:][::-1] if self.reverse else hs[1:]).copy()
         if lstm:
             return out, hs[T].copy(), cs[T].copy()
         return out, hs[T].copy()
@@ -115,8 +124,9 @@ class RecurrentSequence(Function):
     def backward(self, gout, gh, gc=None):
         if _GradMode.enabled:
             return self._backward_graph(gout, gh, gc)
-        xg, h0, c0, w, b = self.inputs
-        n_xg, n_h0, n_c0, n_w, n_b = self.needs_input_grad
+        xg, h0, c0, w, b = self.inputs[:5]
+        n_xg, n_h0, n_c0, n_w, n_b = self.needs_input_grad[:5]
+        n_bih = len(self.inputs) > 5 and self.needs_input_grad[5]
         xp = xg.xp
         T, B, GH = xg.shape
         H = h0.shape[-1]
@@ -143,14 +153,18 @@ class RecurrentSequence(Function):
                 xp.matmul(dHG[k], wd, out=dhb)
                 dhb += dhd
             dh = dhb
-        elif compiled:  # kernels write straight into dG; dh, dc updated in place
+        elif compiled:  # one kernel per step writes dG[k], the next dc and sums dG (bias)
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
             dcs = [xp.zeros((B, H), xg.dtype) if dc is None else dc.copy(), xp.empty_like(dhb)]
+            gbias = xp.zeros(GH, xg.dtype)
+            kern = rnn_jit._lstm_bwd_seq.compiled()
+            if go is not None and not go.flags.c_contiguous:  # (a broadcast: from a sum)
+                go = xp.ascontiguousarray(go)  # one copy, not a kernel of strided reads
+            acts, tcs, cs = self.acts, self.tcs, self.cs
             for k in range(T - 1, -1, -1):
-                if go is not None:
-                    dhb += go[k]
-                rnn_jit.lstm_backward(dhb, dcs[0], self.acts[k], self.tcs[k], self.cs[k],
-                                      out=(dG[k], dcs[1]))  # fmt: skip
+                gok = dhb if go is None else go[k]
+                kern(0, B, dhb, gok, go is not None, dcs[0], acts[k], tcs[k], cs[k], dG[k],
+                     dcs[1], gbias)  # fmt: skip
                 dcs.reverse()
                 xp.matmul(dG[k], wd, out=dhb)
             dh, dc = dhb, dcs[0]
@@ -179,16 +193,21 @@ class RecurrentSequence(Function):
             gc0 = Tensor._make(dc if dc is not None else xp.zeros((B, H), dtype=xg.dtype))
         if n_w:
             gw = Tensor._make(dHG.reshape(T * B, GH).T @ self.hs[:T].reshape(T * B, H))
-        if n_b:
-            gb = Tensor._make(dHG.reshape(T * B, GH).sum(axis=0))
-        return gxg, gh0, gc0, gw, gb
+        if n_b or n_bih:
+            if not (compiled and lstm):
+                gbias = dHG.reshape(T * B, GH).sum(axis=0)
+            gb = Tensor._make(gbias) if n_b else None
+            if n_bih:  # (LSTM) the same gradient: b_ih and b_hh enter as one sum
+                return gxg, gh0, gc0, gw, gb, Tensor._make(gbias.copy() if n_b else gbias)
+        return (gxg, gh0, gc0, gw, gb) + ((None,) if len(self.inputs) > 5 else ())
 
     def _backward_graph(self, gout, gh, gc):
         """Replay with the differentiable step Functions, then differentiate the replay
         with graph recording on (create_graph): higher-order gradients for free."""
         from minigrad.autograd.engine import grad
 
-        xg, h0, c0, w, b = self.inputs
+        xg, h0, c0, w, b = self.inputs[:5]
+        b_ih = self.inputs[5] if len(self.inputs) > 5 else None
         lstm = self.mode == "LSTM"
         steps = Steps()(xg)
         steps = steps if isinstance(steps, tuple) else (steps,)
@@ -199,6 +218,7 @@ class RecurrentSequence(Function):
         for t in order:
             if lstm:
                 xt = steps[t] if b is None else steps[t] + b
+                xt = xt if b_ih is None else xt + b_ih
                 h, c = LSTMCellFunction()(xt, Linear()(h, w, None), c)
             else:
                 h = GRUCellFunction()(steps[t], Linear()(h, w, b), h)
@@ -208,7 +228,7 @@ class RecurrentSequence(Function):
         pairs = [(y, g) for y, g in zip(ys, gys) if g is not None]
         wanted = [x for x, need in zip(self.inputs, self.needs_input_grad) if need]
         if not pairs or not wanted:
-            return (None,) * 5
+            return (None,) * len(self.inputs)
         gs = iter(
             grad([p[0] for p in pairs], wanted, [p[1] for p in pairs], create_graph=True,
                  allow_unused=True)
@@ -216,7 +236,7 @@ class RecurrentSequence(Function):
         return tuple(next(gs) if need else None for need in self.needs_input_grad)
 
 
-def recurrent_sequence(mode, xg, h0, c0, w_hh, b_hh=None, reverse=False):
+def recurrent_sequence(mode, xg, h0, c0, w_hh, b_hh=None, reverse=False, b_ih=None):
     """Run one direction of an LSTM or GRU layer over a sequence of input projections.
 
     Parameters
@@ -224,7 +244,8 @@ def recurrent_sequence(mode, xg, h0, c0, w_hh, b_hh=None, reverse=False):
     mode : str
         ``"LSTM"`` or ``"GRU"``.
     xg : Tensor
-        ``(T, B, G*H)``: ``x @ W_ih.T + b_ih`` for every step (G = 4 LSTM, 3 GRU).
+        ``(T, B, G*H)``: ``x @ W_ih.T + b_ih`` for every step (G = 4 LSTM, 3 GRU), or
+        ``x @ W_ih.T`` when ``b_ih`` is given.
     h0 : Tensor
         ``(B, H)`` initial hidden state.
     c0 : Tensor or None
@@ -235,6 +256,9 @@ def recurrent_sequence(mode, xg, h0, c0, w_hh, b_hh=None, reverse=False):
         ``(G*H,)``.
     reverse : bool
         Read the sequence from its end (the reverse direction).
+    b_ih : Tensor, optional
+        ``(4H,)``, LSTM only: the input bias, added in the step kernel rather than to
+        ``xg`` (one pass fewer each way).
 
     Returns
     -------
@@ -263,13 +287,19 @@ def recurrent_sequence(mode, xg, h0, c0, w_hh, b_hh=None, reverse=False):
     ok = xg.ndim == 3 and xg.shape[2] == G * H and tuple(h0.shape) == (xg.shape[1], H)
     ok = ok and tuple(w_hh.shape) == (G * H, H) and xg.shape[0] > 0
     ok = ok and (b_hh is None or tuple(b_hh.shape) == (G * H,))
+    ok = ok and (b_ih is None or (tuple(b_ih.shape) == (G * H,) and mode == "LSTM"))
     ok = ok and ((c0 is None) != (mode == "LSTM")) and (c0 is None or c0.shape == h0.shape)
     if not ok:
         raise RuntimeError(
             f"recurrent_sequence({mode}): expected xg (T>0, B, {G}H), h0 (B, H)"
             + (", c0 (B, H)" if mode == "LSTM" else ", no c0")
-            + f", w_hh ({G}H, H), b_hh ({G}H,); got xg {tuple(xg.shape)}, h0 "
+            + f", w_hh ({G}H, H), b_hh ({G}H,)"
+            + (", b_ih (4H,)" if mode == "LSTM" else ", no b_ih")
+            + f"; got xg {tuple(xg.shape)}, h0 "
             f"{tuple(h0.shape)}, c0 {None if c0 is None else tuple(c0.shape)}, w_hh "
-            f"{tuple(w_hh.shape)}, b_hh {None if b_hh is None else tuple(b_hh.shape)}"
+            f"{tuple(w_hh.shape)}, b_hh {None if b_hh is None else tuple(b_hh.shape)}, b_ih "
+            f"{None if b_ih is None else tuple(b_ih.shape)}"
         )
-    return RecurrentSequence(mode, reverse)(xg, h0, c0, w_hh, b_hh)
+    if b_ih is None:
+        return RecurrentSequence(mode, reverse)(xg, h0, c0, w_hh, b_hh)
+    return RecurrentSequence(mode, reverse)(xg, h0, c0, w_hh, b_hh, b_ih)
