@@ -1,9 +1,10 @@
-"""The compiled per-sample normalization kernels (ops/kernels/cpu/norm_jit.py) on shapes
-that cross their internal boundaries: rows longer than a summation block
-(``norm_jit.BLOCK``), affine chunks that are not a multiple of it, several column blocks
-of the per-element weight gradients (``norm_jit.COLUMNS``) with a ragged last one, and a
-ragged last group of samples (``norm_jit.SAMPLE_GROUP``). The small cases of
-test_jit.py fit inside one of each."""
+"""The compiled normalization kernels (ops/kernels/cpu/norm_jit.py) on shapes that cross
+their internal boundaries: rows longer than a summation block (``norm_jit.BLOCK``),
+affine chunks that are not a multiple of it, several column blocks of the per-element
+weight gradients (``norm_jit.COLUMNS``) with a ragged last one, a ragged last group of
+samples (``norm_jit.SAMPLE_GROUP``) and batch norm's chunks of samples
+(``norm_jit.SHARED_CHUNKS``) with a ragged last one. The small cases of test_jit.py fit
+inside one of each."""
 
 import numpy as np
 import pytest
@@ -34,6 +35,9 @@ def _cases():
         ("layer_noaffine", lambda x, w, b: F.layer_norm(x, ln), (T, *ln), ln),
         ("layer_rows", lambda x, w, b: F.layer_norm(x, ln[1:], w, b), (T, *ln), ln[1:]),
         ("rms", lambda x, w, b: F.rms_norm(x, ln, w), (T, *ln), ln),
+        # batch norm: chunks of samples (a ragged last one), rows longer than BLOCK
+        ("batch", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), (T, 3, blk + 7), 3),
+        ("batch_plain", lambda x, w, b: F.batch_norm(x, None, None, training=True), (T, 2, 9), 2),
     ]
 
 

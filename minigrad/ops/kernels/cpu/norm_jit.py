@@ -7,10 +7,11 @@ core's (see its docstring); what changes is only how often the data is read:
 =====================  ===========================================  =====================
 layout                 forward                                      backward
 =====================  ===========================================  =====================
-shared statistics      per channel: each ``(sample, channel)`` row   per channel: sums of
-(batch norm)           summed twice in cache (mean, then squared     ``dy``, ``dy*(x-mean)``;
-                       deviations), rows merged exactly (Chan et     then ``dx`` per row
-                       al.); then ``y = x*k + c`` per row
+shared statistics      per chunk of samples, in memory order: each   per chunk of samples:
+(batch norm)           ``(sample, channel)`` row summed twice in     sums of ``dy``,
+                       cache (mean, then squared deviations), rows   ``dy*(x-mean)``; then
+                       merged exactly (Chan et al.), chunks merged   ``dx`` per row
+                       in order; then ``y = x*k + c`` per row
 per-sample statistics  per statistics row: mean, variance, output    per statistics row:
 (layer, group,         while the row is in cache (group/instance     the two sums, then
 instance, RMS norm)    norm: per-channel ``a``, ``b``)               ``dx`` in cache; per-
@@ -38,31 +39,60 @@ __all__ = []  # internal
 
 # --------------------------------------------------------- shared statistics (A, C, B)
 @kernel
-def _shared_stats(lo, hi, x, center, mean, var):
-    """Channels ``lo:hi`` of ``x`` ``(A, C, B)``: mean (0 without centering) and biased
-    variance (mean square without centering) over axes 0 and 2. Each ``(a, c)`` row is
-    summed twice while in cache (mean, then squared deviations); rows are merged exactly
-    (Chan, Golub & LeVeque), so ``x`` is read from memory once."""
+def _shared_stats(lo, hi, x, center, S, pn, pm, pq):
+    """Chunks ``lo:hi`` of ``S`` samples of ``x`` ``(A, C, B)``, in memory order: each
+    ``(a, c)`` row's mean (float64) and squared deviations (the row in cache), merged
+    into the chunk's per-channel count ``pn[chunk, c]``, mean ``pm`` (0 without
+    centering) and sum of squared deviations ``pq`` exactly (Chan, Golub & LeVeque).
+    The chunks are merged in order afterwards (:func:`shared_moments`)."""
     A, C, B = x.shape
-    for c in range(lo, hi):
+    dt = x.dtype.type
+    for ch in range(lo, hi):
         n = 0.0
-        m = 0.0
-        m2 = 0.0
-        for a in range(A):
-            row = x[a, c]
-            mt = 0.0
-            if center:
-                for i in range(B):
-                    mt += row[i]
-                mt /= B
-            q = 0.0
-            for i in range(B):
-                d = row[i] - mt
-                q += d * d
+        mm = np.zeros(C)
+        m2 = np.zeros(C)
+        for a in range(ch * S, min(ch * S + S, A)):
             tot = n + B
-            delta = mt - m
-            m += delta * (B / tot)
-            m2 += q + delta * delta * (n * B / tot)
+            for c in range(C):
+                row = x[a, c]
+                mt = 0.0
+                if center:
+                    for i in range(B):
+                        mt += row[i]
+                    mt /= B
+                mf = dt(mt)
+                q = 0.0
+                for k0 in range(0, B, BLOCK):
+                    blk = row[k0 : min(k0 + BLOCK, B)]
+                    s = dt(0)
+                    for i in range(blk.shape[0]):
+                        d = blk[i] - mf
+                        s += d * d
+                    q += s
+                dmt = mt - mf  # sum((x - mf)^2) = sum((x - mt)^2) + B * dmt^2
+                q = max(q - B * dmt * dmt, 0.0)
+                delta = mt - mm[c]
+                mm[c] += delta * (B / tot)
+                m2[c] += q + delta * delta * (n * B / tot)
+            n = tot
+        pn[ch] = n
+        pm[ch] = mm
+        pq[ch] = m2
+
+
+@kernel
+def _merge_moments(lo, hi, pn, pm, pq, mean, var):
+    """Channels ``lo:hi``: :func:`_shared_stats`'s chunks merged in chunk order (Chan et
+    al.) into the ``mean`` and biased variance ``var``."""
+    for c in range(lo, hi):
+        n = pn[0]
+        m = pm[0, c]
+        m2 = pq[0, c]
+        for k in range(1, pn.shape[0]):
+            tot = n + pn[k]
+            delta = pm[k, c] - m
+            m += delta * (pn[k] / tot)
+            m2 += pq[k, c] + delta * delta * (n * pn[k] / tot)
             n = tot
         mean[c] = m
         var[c] = m2 / n
@@ -117,25 +147,38 @@ def _shared_affine(lo, hi, x, k, b, y):
 
 
 @kernel
-def _shared_bwd_sums(lo, hi, g, x, mean, sg, sgx):
-    """Channels ``lo:hi``: ``sum(g)`` and ``sum(g * (x - mean))`` over axes 0 and 2."""
+def _shared_bwd_sums(lo, hi, g, x, mean, S, p1, p2):
+    """Chunks ``lo:hi`` of ``S`` samples, in memory order: per channel ``sum(g)`` and
+    ``sum(g * (x - mean))`` into ``p1[chunk]``, ``p2[chunk]`` (added over the chunks in
+    order afterwards, :func:`shared_grad_sums`)."""
     A, C, B = x.shape
-    for c in range(lo, hi):
-        m = mean[c]
-        t1 = 0.0
-        t2 = 0.0
-        for a in range(A):
-            gr = g[a, c]
-            xr = x[a, c]
-            s1 = 0.0
-            s2 = 0.0
-            for i in range(B):
-                s1 += gr[i]
-                s2 += gr[i] * (xr[i] - m)
-            t1 += s1
-            t2 += s2
-        sg[c] = t1
-        sgx[c] = t2
+    dt = x.dtype.type
+    for ch in range(lo, hi):
+        s1 = np.zeros(C)
+        s2 = np.zeros(C)
+        for a in range(ch * S, min(ch * S + S, A)):
+            for c in range(C):
+                m = mean[c]
+                mf = dt(m)
+                gr = g[a, c]
+                xr = x[a, c]
+                t1 = 0.0
+                t2 = 0.0
+                for k0 in range(0, B, BLOCK):
+                    k1 = min(k0 + BLOCK, B)
+                    gk = gr[k0:k1]
+                    xk = xr[k0:k1]
+                    b1 = dt(0)
+                    b2 = dt(0)
+                    for i in range(k1 - k0):
+                        b1 += gk[i]
+                        b2 += gk[i] * (xk[i] - mf)
+                    t1 += b1
+                    t2 += b2
+                s1[c] += t1
+                s2[c] += t2 - (m - mf) * t1  # sum(g * (x - m)) = sum(g * (x - mf)) - ...
+        p1[ch] = s1
+        p2[ch] = s2
 
 
 @kernel
@@ -501,12 +544,32 @@ def _shared_views(lay, *arrays):
     return [a.reshape(sh) for a in arrays]
 
 
+SHARED_CHUNKS = 8
+"""Shared statistics (batch norm) are summed over this many chunks of samples (fewer
+when there are fewer samples), each read in memory order, and the chunks' sums merged in
+order: a split that depends only on the shape, so any thread count gives the same bits."""
+
+
+def _sample_chunks(T):
+    """``(chunks, S)``: ``T`` samples as ``chunks`` chunks of ``S`` (the last may be
+    shorter)."""
+    S = -(-T // max(1, min(T, SHARED_CHUNKS)))
+    return -(-T // S), S
+
+
 def shared_moments(lay, xa, center):
     """Shared statistics, step "local moments": per channel the mean (0 without
     centering) and biased variance of ``xa`` (``(T, L)``, dtype ``acc``), in float64."""
     (xv,) = _shared_views(lay, xa)
+    if lay.B == 1:
+        mean, var = np.empty(lay.c), np.empty(lay.c)
+        _shared_stats_2d.run(lay.c, xa.size, xv, center, mean, var)
+        return mean, var
+    chunks, S = _sample_chunks(lay.T)
+    pn, pm, pq = np.empty(chunks), np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
+    _shared_stats.run(chunks, xa.size, xv, center, S, pn, pm, pq)
     mean, var = np.empty(lay.c), np.empty(lay.c)
-    (_shared_stats_2d if lay.B == 1 else _shared_stats).run(lay.c, xa.size, xv, center, mean, var)
+    _merge_moments.compiled()(0, lay.c, pn, pm, pq, mean, var)
     return mean, var
 
 
@@ -524,10 +587,14 @@ def shared_grad_sums(lay, xa, ga, m):
     """Shared statistics, backward: per channel ``sum(dy)`` and ``sum(dy * (x - m))``
     (float64)."""
     gv, xv = _shared_views(lay, ga, xa)
-    sg, sgx = np.empty(lay.c), np.empty(lay.c)
-    fn = _shared_bwd_sums_2d if lay.B == 1 else _shared_bwd_sums
-    fn.run(lay.c, 2 * xa.size, gv, xv, m, sg, sgx)
-    return sg, sgx
+    if lay.B == 1:
+        sg, sgx = np.empty(lay.c), np.empty(lay.c)
+        _shared_bwd_sums_2d.run(lay.c, 2 * xa.size, gv, xv, m, sg, sgx)
+        return sg, sgx
+    chunks, S = _sample_chunks(lay.T)
+    p1, p2 = np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
+    _shared_bwd_sums.run(chunks, 2 * xa.size, gv, xv, m, S, p1, p2)
+    return p1.sum(axis=0), p2.sum(axis=0)  # (row after row: in chunk order)
 
 
 def shared_grad_input(lay, xa, ga, w, m, inv, sg, sgx, M, center, acc, dx):
