@@ -366,6 +366,47 @@ def _max_fwd_pairs(lo, hi, x, y, idx, ho, wo, w2):
                             jr[u(ow)] = t
 
 
+@kernel
+def _max_scatter_pairs(lo, hi, gy, idx, gx, ho, wo, h, w2):
+    """The backward of :func:`_max_fwd_pairs` for float32, planes ``lo:hi``: ``gy`` is
+    the output gradient's bits as uint32 ``(N*C, ho*wo)``, ``idx`` the argmax taps and
+    ``gx`` the input gradient as uint64 ``(N*C, h*w2)``, each element two neighbours of
+    a row (``w2 = W/2``).
+
+    A window's two rows are two 64-bit words: ``gy``'s bits in the half of its argmax tap,
+    zeros elsewhere. They are built for the whole plane in one flat loop into two small
+    buffers (LLVM vectorizes it; a loop over each 7- or 14-window row of the input did not,
+    or did so with scatters), then copied row by row; the rows and columns past the last
+    window are zeroed. The bits are copied, so the values are the general kernel's."""
+    q_n = ho * wo
+    t0 = np.empty(q_n, np.uint64)
+    t1 = np.empty(q_n, np.uint64)
+    z = np.uint64(0)
+    sh = np.uint64(32)
+    for p in range(lo, hi):
+        gs = gx[p]
+        gys = gy[p]
+        js = idx[p]
+        for q in range(q_n):
+            t = js[u(q)]
+            g = np.uint64(gys[u(q)])
+            t0[u(q)] = (g if t == 0 else z) | ((g if t == 1 else z) << sh)
+            t1[u(q)] = (g if t == 2 else z) | ((g if t == 3 else z) << sh)
+        for oh in range(ho):
+            d0 = u(2 * oh * w2)
+            d1 = d0 + u(w2)
+            s = u(oh * wo)
+            for ow in range(u(wo)):
+                gs[d0 + ow] = t0[s + ow]
+            for ow in range(u(wo)):
+                gs[d1 + ow] = t1[s + ow]
+            for w in range(u(wo), u(w2)):
+                gs[d0 + w] = z
+                gs[d1 + w] = z
+        for k in range(u(2 * ho * w2), u(h * w2)):
+            gs[k] = z
+
+
 # ------------------------------------------------------------------------ wrappers
 UNROLLED = frozenset({(2, 2), (3, 3), (1, 2), (1, 3)})
 """Window sizes ``(kh, kw)`` (1-D: ``(1, k)``) that have window kernels (max and average
@@ -454,6 +495,15 @@ def max_scatter(gy, idx, spec, xshape):
     n, c = xshape[:2]
     geo = _geometry(spec, xshape)
     work = gx.size + 2 * gy.size
+    if gy.dtype == np.float32 and _pairs(spec, xshape) and gx.size:  # the usual 2x2 windows
+        h, w = xshape[2:]
+        ho, wo = spec.out
+        nc = n * c
+        bits = gy.reshape(nc, ho * wo).view(np.uint32)
+        words = gx.reshape(nc, h * w).view(np.uint64)
+        jd = idx.reshape(nc, ho * wo)
+        _max_scatter_pairs.run(nc, work, bits, jd, words, ho, wo, h, w // 2)
+        return gx
     tiled = spec.stride == spec.kernel and spec.dilation == (1, 1)
     if tiled and spec.kernel in UNROLLED:  # no two windows share an input position
         _sized(_make_max_scatter_tiled, kh, kw).run(n * c, work, gy, idx, geo, gx)
