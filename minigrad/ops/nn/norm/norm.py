@@ -361,12 +361,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     _check_elementwise(op, "bias", bias, ns)
     K = math.prod(ns)
     R = input.data.size // K if K else 0
-    y, _ = _channel_norm(input, R, 1, True, K, _flat(weight), _flat(bias), eps)
+    y, _ = _channel_norm(input, R, 1, True, K, weight, bias, eps)  # (weights of any shape)
     return y
-
-
-def _flat(t):
-    return t if t is None or t.ndim == 1 else t.reshape(-1)
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
@@ -407,7 +403,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         eps = float(np.finfo(input.dtype).eps)
     K = math.prod(ns)
     R = input.data.size // K if K else 0
-    y, _ = _channel_norm(input, R, 1, True, K, _flat(weight), None, eps, center=False)
+    y, _ = _channel_norm(input, R, 1, True, K, weight, None, eps, center=False)
     return y
 
 

@@ -296,8 +296,10 @@ class Normalize(Function):
         self.in_dtype = x.dtype
         acc = self.acc = np.dtype(np.float32) if x.dtype == np.float16 else x.dtype
         self.b_dtype = None if b is None else b.dtype
-        wa = None if w is None else w.astype(acc, copy=False)
-        ba = None if b is None else b.astype(acc, copy=False)
+        self.b_shape = None if b is None else b.shape
+        # weight and bias may have any shape of K entries (layer norm's is normalized_shape)
+        wa = None if w is None else w.astype(acc, copy=False).reshape(-1)
+        ba = None if b is None else b.astype(acc, copy=False).reshape(-1)
         T, L, sv = lay.T, lay.L, lay.sv_shape
         if not lay.per_sample:  # local moments -> combine -> normalize
             return self._forward_shared(xp, x, wa, ba)
@@ -412,7 +414,8 @@ class NormalizeGrad(Function):
     """
 
     _SAVED = (
-        "lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "x2", "mean", "invstd", "sync",
+        "lay", "M", "acc", "eps", "center", "in_dtype", "b_dtype", "b_shape", "x2", "mean",
+        "invstd", "sync",
     )  # fmt: skip
 
     def __init__(self, fwd, has_weight, has_bias):
@@ -429,7 +432,7 @@ class NormalizeGrad(Function):
         T, L, sv, av = lay.T, lay.L, lay.sv_shape, lay.av_shape
         inv_m = 1.0 / max(lay.M, 1)
         invstd = f.invstd
-        wa = None if w is None else w.astype(acc, copy=False)
+        wa = None if w is None else w.astype(acc, copy=False).reshape(-1)
         tiles = lay.tiles(xp, acc.itemsize)
         load_g = loader(xp, gy.reshape(T, L), acc, "g")
         load_x = loader(xp, f.x2, acc, "x")
@@ -493,9 +496,9 @@ class NormalizeGrad(Function):
             gb = sum(p[1] for p in parts) if self.has_bias else None
         outs = [dx]
         if self.has_weight:
-            outs.append(gw.astype(w.dtype, copy=False))
+            outs.append(gw.astype(w.dtype, copy=False).reshape(w.shape))
         if self.has_bias:
-            outs.append(gb.astype(f.b_dtype, copy=False))
+            outs.append(gb.astype(f.b_dtype, copy=False).reshape(f.b_shape))
         return tuple(outs)
 
     def _forward_shared(self, xp, x, wa, gy, dx2, need_sg):
