@@ -14,6 +14,7 @@ For each parameter ``p`` with gradient ``g`` at step ``t`` (starting at 1)::
 
 from __future__ import annotations
 
+from minigrad.optim import fused as _fused
 from minigrad.optim._adaptive import check_hyperparameters, update_moments, weight_decay
 from minigrad.optim.optimizer import Optimizer
 
@@ -110,8 +111,13 @@ class Adam(Optimizer):
         state = self._stepped_state(p, group)
         step = state["step"]
         decoupled = group.get("decoupled_weight_decay", False)
-        g = weight_decay(p, g, lr, float(group["weight_decay"]), decoupled)
         m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        wd = float(group["weight_decay"])
+        vmax = state["max_exp_avg_sq"].data if group["amsgrad"] else None
+        # one compiled pass per parameter when Numba runs (bit-identical to the code below)
+        if _fused.adam(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, step):
+            return
+        g = weight_decay(p, g, lr, wd, decoupled)
         update_moments(m, v, g, beta1, beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step

@@ -12,6 +12,7 @@ The update is PyTorch's, step for step (``g`` the gradient, ``p`` the parameter)
 
 from __future__ import annotations
 
+from minigrad.optim import fused as _fused
 from minigrad.optim.optimizer import Optimizer, required
 from minigrad.tensor import Tensor
 
@@ -38,7 +39,9 @@ class SGD(Optimizer):
     maximize : bool
         Maximize the objective instead of minimizing it.
     foreach, differentiable, fused : optional
-        Accepted for PyTorch compatibility (one NumPy/CuPy update per tensor).
+        Accepted for PyTorch compatibility. With Numba (:mod:`minigrad.jit`), each
+        parameter's update is one compiled pass (:mod:`minigrad.optim.fused`), bit for
+        bit the NumPy update; otherwise one NumPy/CuPy update per tensor.
 
     Raises
     ------
@@ -108,6 +111,10 @@ class SGD(Optimizer):
         # Python floats: they never upcast float32 data (NumPy 2 weak scalars).
         lr, momentum = float(group["lr"]), float(group["momentum"])
         dampening, wd = float(group["dampening"]), float(group["weight_decay"])
+        # one compiled pass per parameter when Numba runs (bit-identical to the code below)
+        state = self.state[p] if momentum != 0 else None
+        if _fused.sgd(p, g, state, lr, momentum, dampening, wd, group["nesterov"]):
+            return
         if wd != 0:
             g = g + wd * p.data
         if momentum != 0:

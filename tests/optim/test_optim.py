@@ -83,11 +83,13 @@ ADAM_NAMES = [
 
 
 @pytest.mark.parametrize("name", SGD_NAMES)
+@pytest.mark.usefixtures("cpu_kernels")  # NumPy updates and the fused loops (optim/fused.py)
 def test_sgd_matches_pytorch(name, device):
     _check_trajectory("optim_sgd", name, device)
 
 
 @pytest.mark.parametrize("name", ADAM_NAMES)
+@pytest.mark.usefixtures("cpu_kernels")
 def test_adam_matches_pytorch(name, device):
     _check_trajectory("optim_adam", name, device)
 
