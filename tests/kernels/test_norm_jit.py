@@ -84,9 +84,9 @@ def test_long_rows_do_not_depend_on_the_thread_split(monkeypatch):
 
 @pytest.mark.parametrize("norm", ["layer", "group", "instance"])
 def test_constant_rows_have_zero_variance(norm):
-    """Means are summed in float64, so a constant row (of a value that float32 sums of
-    it would round) has exactly its value as mean and variance 0: eps=0 gives NaN, as
-    PyTorch's kernels, and a tiny eps gives exact zeros."""
+    """Means are summed as deviations from the row's first element, so a constant row (of
+    a value whose float32 sums would round) has exactly its value as mean and variance
+    0: eps=0 gives NaN, as PyTorch's kernels, and a tiny eps gives exact zeros."""
     x = np.full((3, 4, 1500), 0.1, dtype=np.float32)
     fn = {
         "layer": lambda t, eps: F.layer_norm(t, t.shape[1:], eps=eps),

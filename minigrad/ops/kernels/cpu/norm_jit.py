@@ -21,11 +21,12 @@ instance, RMS norm)    norm: per-channel ``a``, ``b``)               ``dx`` in c
 =====================  ===========================================  =====================
 
 So the input is read from memory once or twice per pass instead of a dozen times.
-Sums are accumulated in float64 (means), or in the data's dtype over short blocks whose
-sums are added in float64 (see :data:`BLOCK`). Each kernel's first two
-arguments are the range ``lo:hi`` of its outer loop (channels, rows or column blocks),
-and each iteration writes only its own outputs, so :meth:`minigrad.jit.Kernel.run` can
-split the loop over threads and the results are the same for any number of threads.
+Row sums are accumulated in the data's dtype over short blocks whose sums are added in
+float64 (see :data:`BLOCK`; the ``(A, C)`` batch-norm kernels sum in float64). Each
+kernel's first two arguments are the range ``lo:hi`` of its outer loop (channels, rows,
+chunks of samples or column blocks), and each iteration writes only its own outputs, so
+:meth:`minigrad.jit.Kernel.run` can split the loop over threads and the results are the
+same for any number of threads.
 """
 
 from __future__ import annotations
@@ -37,11 +38,20 @@ from minigrad.jit import kernel
 __all__ = []  # internal
 
 
+BLOCK = 1024
+"""Sums are taken in the data's dtype over blocks of at most this many elements (about 16
+terms per SIMD lane), and the blocks' sums added in float64: float32 arithmetic runs
+twice as many lanes as float64. A row's mean is summed as deviations from its first
+element, so a constant row's mean is exact and its variance exactly 0 (then ``eps=0``
+gives NaN, as in PyTorch); squared deviations are taken from the mean rounded to the
+data's dtype, and corrected for that rounding in float64."""
+
+
 # --------------------------------------------------------- shared statistics (A, C, B)
 @kernel
 def _shared_stats(lo, hi, x, center, S, pn, pm, pq):
     """Chunks ``lo:hi`` of ``S`` samples of ``x`` ``(A, C, B)``, in memory order: each
-    ``(a, c)`` row's mean (float64) and squared deviations (the row in cache), merged
+    ``(a, c)`` row's mean and squared deviations (the row in cache, :data:`BLOCK`), merged
     into the chunk's per-channel count ``pn[chunk, c]``, mean ``pm`` (0 without
     centering) and sum of squared deviations ``pq`` exactly (Chan, Golub & LeVeque).
     The chunks are merged in order afterwards (:func:`shared_moments`)."""
@@ -57,9 +67,14 @@ def _shared_stats(lo, hi, x, center, S, pn, pm, pq):
                 row = x[a, c]
                 mt = 0.0
                 if center:
-                    for i in range(B):
-                        mt += row[i]
-                    mt /= B
+                    x0 = row[0]
+                    for k0 in range(0, B, BLOCK):
+                        blk = row[k0 : min(k0 + BLOCK, B)]
+                        s = dt(0)
+                        for i in range(blk.shape[0]):
+                            s += blk[i] - x0
+                        mt += s
+                    mt = x0 + mt / B
                 mf = dt(mt)
                 q = 0.0
                 for k0 in range(0, B, BLOCK):
@@ -227,14 +242,6 @@ def _shared_bwd_dx(lo, hi, g, x, p, q, r, dx):
 
 
 # ----------------------------------------------------- per-sample statistics (T, c, B)
-BLOCK = 1024
-"""Sums over data already in cache (squared deviations, the backward's row sums) are taken
-in the data's dtype over blocks of at most this many elements (about 16 terms per SIMD
-lane), and the blocks' sums added in float64: float32 arithmetic runs twice as many
-lanes as float64. Means are summed in float64 throughout (the first read of a row is
-memory-bound anyway), so a constant row's mean is exact and its variance exactly 0."""
-
-
 @kernel
 def _sample_fwd(lo, hi, x, center, eps, wq, bq, nq, y, mean, var, invstd):
     """Rows ``lo:hi`` (row ``r = t * c + j`` is ``x[t, j]``, ``B`` elements) of ``x``
@@ -258,9 +265,14 @@ def _sample_fwd(lo, hi, x, center, eps, wq, bq, nq, y, mean, var, invstd):
         out = y[t, j]
         m = 0.0
         if center:
-            for i in range(B):
-                m += row[i]
-            m /= B
+            x0 = row[0]
+            for k0 in range(0, B, BLOCK):
+                blk = row[k0 : min(k0 + BLOCK, B)]
+                a = dt(0)
+                for i in range(blk.shape[0]):
+                    a += blk[i] - x0
+                m += a
+            m = x0 + m / B
         mf = dt(m)
         q = 0.0
         for k0 in range(0, B, BLOCK):
@@ -301,9 +313,14 @@ def _sample_fwd_elem(lo, hi, x, center, eps, we, be, y, mean, var, invstd):
         out = y[t, j]
         m = 0.0
         if center:
-            for i in range(B):
-                m += row[i]
-            m /= B
+            x0 = row[0]
+            for k0 in range(0, B, BLOCK):
+                blk = row[k0 : min(k0 + BLOCK, B)]
+                a = dt(0)
+                for i in range(blk.shape[0]):
+                    a += blk[i] - x0
+                m += a
+            m = x0 + m / B
         mf = dt(m)
         q = 0.0
         for k0 in range(0, B, BLOCK):
