@@ -188,9 +188,12 @@ def set_default_device(dev: str | Device) -> None:
     _default_device = device(dev)
 
 
+_NUMPY_TYPES = (np.ndarray, np.generic)  # a tuple made once: ``A | B`` builds a Union per call
+
+
 def array_module(arr):
     """The array module (``numpy`` or ``cupy``) that owns ``arr``."""
-    if isinstance(arr, np.ndarray | np.generic):
+    if isinstance(arr, _NUMPY_TYPES):
         return np
     if _cupy is not None and isinstance(arr, _cupy.ndarray):
         return _cupy
@@ -199,7 +202,7 @@ def array_module(arr):
 
 def device_of(arr) -> Device:
     """The :class:`Device` that holds array ``arr``."""
-    if isinstance(arr, np.ndarray | np.generic):
+    if isinstance(arr, _NUMPY_TYPES):
         return CPU
     if _cupy is not None and isinstance(arr, _cupy.ndarray):
         return Device("cuda", arr.device.id)

@@ -90,8 +90,8 @@ class Tensor:
     @staticmethod
     def _make(data, requires_grad: bool = False) -> Tensor:
         """Wrap an array without checks: the fast path every op uses."""
-        if isinstance(data, np.generic):
-            data = np.asarray(data)
+        if data.__class__ is not _ndarray and isinstance(data, _generic):
+            data = np.asarray(data)  # NumPy reductions return scalars: keep 0-d arrays
         t = _new(Tensor)
         t.data = data
         t.grad = None
@@ -1764,6 +1764,7 @@ class _HookHandle:
 
 
 _new = object.__new__
+_ndarray, _generic = np.ndarray, np.generic
 
 # Ops import Tensor from this module, so they are imported after the class exists.
 from minigrad.autograd.grad_mode import no_grad as _no_grad  # noqa: E402

@@ -182,7 +182,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             inputs, needs = fn.inputs, fn.needs_input_grad
             if inputs is None:
                 raise RuntimeError(_FREED)
-            if raw and fn.raw_backward:
+            if raw and fn.raw_backward and len(gys) == 1:
                 vals = _raw_values(fn, inputs, gys[0].dtype, Tensor)  # checks versions too
             else:
                 vals = None

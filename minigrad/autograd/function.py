@@ -50,13 +50,13 @@ class Function:
         Which implementation ran a fused op (``'numpy'``, ``'cpu-compiled'``, ``'cupy'``;
         chosen by :func:`minigrad.ops.impl.choose`); None for ops with one implementation.
     raw_backward : bool
-        Class attribute, False by default. True declares that ``backward`` is written
-        against the API that arrays and Tensors share (arithmetic operators, ``shape``,
-        ``dtype``, ``reshape``, :func:`sum_to`), so a first-order backward
-        (``create_graph=False``) may run it on raw arrays: for that call ``self.inputs``
-        holds the inputs' arrays and :meth:`output` returns an array, and the formula
-        returns arrays. The engine does so only when every tensor input has the
-        gradient's dtype (NumPy then promotes as the tensor ops would), and never in
+        Class attribute, False by default. True declares that ``backward`` (of a
+        single-output op) is written against the API that arrays and Tensors share
+        (arithmetic operators, ``shape``, ``dtype``, ``reshape``, :func:`sum_to`), so a
+        first-order backward (``create_graph=False``) may run it on raw arrays: for that
+        call ``self.inputs`` holds the inputs' arrays and :meth:`output` returns an array,
+        and the formula returns arrays. The engine does so only when every tensor input
+        has the gradient's dtype (NumPy then promotes as the tensor ops would), and never in
         anomaly mode; otherwise the same formula gets Tensors.
 
     Examples
@@ -169,7 +169,8 @@ class Function:
         differentiable; if it was collected, a constant tensor of the saved array
         ``self.out`` (set by ``forward``) stands in.
         """
-        y = self.outputs[i]() if self.outputs else None
+        outputs = self.outputs
+        y = outputs[i]() if outputs else None
         if y is None:
             out = self.out if i == 0 else self.out[i]
             return out if self._raw else Tensor._make(out)

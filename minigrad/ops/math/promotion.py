@@ -31,6 +31,7 @@ import numpy as np
 __all__ = []  # internal
 
 _RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+_ndarray = np.ndarray
 
 
 def _default():
@@ -100,9 +101,18 @@ def align(a, b, true_div: bool = False):
     """``a`` and ``b`` (arrays or Python numbers) with array operands cast so that
     NumPy's arithmetic gives PyTorch's result dtype (Python numbers stay weak scalars).
     ``true_div``: an integer or bool result becomes the default float dtype."""
+    if a.__class__ is _ndarray:  # the common cases first, without getattr on a number
+        da, cb = a.dtype, b.__class__
+        if cb is float or cb is int:
+            if da.kind in "fc":
+                return a, b  # a float array with a Python number: NumPy keeps the dtype
+        elif cb is _ndarray:
+            db = b.dtype
+            if (da is db or da == db) and (da.kind in "fc" or not true_div):
+                return a, b
     da, db = getattr(a, "dtype", None), getattr(b, "dtype", None)
     if da is not None and db is not None:
-        if da == db and (da.kind in "fc" or not true_div):
+        if (da is db or da == db) and (da.kind in "fc" or not true_div):
             return a, b  # the common case: nothing to do
     elif da is not None:
         if da.kind in "fc" and not isinstance(b, complex):
