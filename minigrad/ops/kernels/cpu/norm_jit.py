@@ -241,6 +241,35 @@ def _shared_bwd_dx(lo, hi, g, x, p, q, r, dx):
             dr[i] = gr[i] * pc + xr[i] * qc + rc
 
 
+@kernel
+def _affine_coefs(lo, hi, mean, invstd, w, b, k, shift):
+    """Channels ``lo:hi``: ``k = invstd * w`` and ``shift = b - mean * k`` (an empty
+    ``w``/``b``: 1/0), computed in float64 and stored in ``k``'s dtype, for
+    :func:`_shared_affine` (``y = x * k + shift``)."""
+    has_w = w.size > 0
+    has_b = b.size > 0
+    for c in range(lo, hi):
+        kc = invstd[c] * w[c] if has_w else invstd[c]
+        k[c] = kc
+        shift[c] = (b[c] if has_b else 0.0) - mean[c] * kc
+
+
+@kernel
+def _dx_coefs(lo, hi, sg, sgx, inv, m, w, M, center, p, q, r):
+    """Channels ``lo:hi``: the coefficients of :func:`_shared_bwd_dx` from the sums
+    ``sg = sum(dy)``, ``sgx = sum(dy * (x - m))`` over ``M`` elements, in float64, stored
+    in ``p``'s dtype: with ``k = inv * w``, ``c1 = sg / M``, ``c2 = sgx * inv^2 / M``,
+    ``dx = k * (g - c1 - (x - m) * c2) = g * p + x * q + r``."""
+    has_w = w.size > 0
+    for c in range(lo, hi):
+        k = inv[c] * w[c] if has_w else inv[c]
+        c1 = sg[c] / M if center else 0.0
+        c2 = sgx[c] * inv[c] * inv[c] / M
+        p[c] = k
+        q[c] = -k * c2
+        r[c] = k * (m[c] * c2 - c1)
+
+
 # ----------------------------------------------------- per-sample statistics (T, c, B)
 @kernel
 def _sample_fwd(lo, hi, x, center, eps, wq, bq, nq, y, mean, var, invstd):
@@ -546,6 +575,14 @@ def _affine_rows(lay, p, acc):
     return np.ascontiguousarray(p, dtype=acc).reshape(lay.c, -1)
 
 
+def _vec(p, acc):
+    """A per-channel parameter as a 1-d array (an empty one when ``p`` is None)."""
+    return _NONE1.setdefault(acc, np.empty(0, dtype=acc)) if p is None else p
+
+
+_NONE1 = {}
+
+
 def _chunk(lay):
     """``Q``, the elements of a statistics row per affine entry (``B`` without an
     affine parameter)."""
@@ -594,10 +631,11 @@ def shared_normalize(lay, xa, mean, invstd, w, b, acc, y):
     """Shared statistics, step "normalize": ``y = (xa - mean) * invstd * w + b`` per
     channel, written into ``y`` (``(T, L)``, dtype ``acc``)."""
     xv, yv = _shared_views(lay, xa, y)
-    k = invstd if w is None else invstd * w
-    shift = -mean * k if b is None else b - mean * k
+    k, shift = np.empty(lay.c, acc), np.empty(lay.c, acc)
+    m = np.zeros(lay.c) if mean is None else mean
+    _affine_coefs.compiled()(0, lay.c, m, invstd, _vec(w, acc), _vec(b, acc), k, shift)
     rows = lay.T if lay.B == 1 else lay.T * lay.c
-    _shared_affine.run(rows, 2 * xa.size, xv, k.astype(acc), shift.astype(acc), yv)
+    _shared_affine.run(rows, 2 * xa.size, xv, k, shift, yv)
 
 
 def shared_grad_sums(lay, xa, ga, m):
@@ -618,11 +656,8 @@ def shared_grad_input(lay, xa, ga, w, m, inv, sg, sgx, M, center, acc, dx):
     """Shared statistics, backward: ``dx`` into ``dx`` (``(T, L)``, dtype ``acc``) from
     the channel sums ``sg``, ``sgx`` over ``M`` elements (all processes' with SyncBN)."""
     gv, xv, dv = _shared_views(lay, ga, xa, dx)
-    k = inv if w is None else inv * w
-    c1 = sg / M if center else np.zeros_like(sg)
-    c2 = sgx * inv * inv / M
-    # dx = k * (g - c1 - (x - m) * c2) = g * k + x * (-k c2) + k (m c2 - c1)
-    p, q, r = k.astype(acc), (-k * c2).astype(acc), (k * (m * c2 - c1)).astype(acc)
+    p, q, r = np.empty(lay.c, acc), np.empty(lay.c, acc), np.empty(lay.c, acc)
+    _dx_coefs.compiled()(0, lay.c, sg, sgx, inv, m, _vec(w, acc), float(M), center, p, q, r)
     rows = lay.T if lay.B == 1 else lay.T * lay.c
     _shared_bwd_dx.run(rows, 3 * xa.size, gv, xv, p, q, r, dv)
 

@@ -433,9 +433,6 @@ class NormalizeGrad(Function):
         inv_m = 1.0 / max(lay.M, 1)
         invstd = f.invstd
         wa = None if w is None else w.astype(acc, copy=False).reshape(-1)
-        tiles = lay.tiles(xp, acc.itemsize)
-        load_g = loader(xp, gy.reshape(T, L), acc, "g")
-        load_x = loader(xp, f.x2, acc, "x")
         dx = xp.empty(x.shape, dtype=f.in_dtype)  # owns its memory: no copy downstream
         dx2 = dx.reshape(T, L)
         need_sg = f.center or self.has_bias
@@ -452,6 +449,9 @@ class NormalizeGrad(Function):
         else:
             fused = FUSED[self.impl]
             chan_dot, fwd_affine, bwd_combine = fused.chan_dot, fused.fwd_affine, fused.bwd_combine
+            tiles = lay.tiles(xp, acc.itemsize)
+            load_g = loader(xp, gy.reshape(T, L), acc, "g")
+            load_x = loader(xp, f.x2, acc, "x")
             K, c = lay.K, lay.c
             Q = av(1)[2] if K else 0
             wb = None if wa is None else expand(wa, Q)
