@@ -214,27 +214,38 @@ def test_conv_kernels_equal_numpy_path_split_over_threads(nd, wshape, opts, layo
     assert set(calls) == expect
 
 
-def test_conv_input_gradient_in_chunks_of_images(cpu_kernels, monkeypatch):
-    """The compiled one-GEMM input gradient runs a few images at a time
-    (GRAD_INPUT_CHUNK): chunks of 2 images of 5 give the whole-batch values, and
-    gradcheck and gradgradcheck hold with one image per chunk."""
+def test_conv_in_chunks_of_images(cpu_kernels, monkeypatch):
+    """The compiled one-GEMM path runs its three passes a few images at a time
+    (COLS_CHUNK; the forward keeps no column matrix, the weight gradient redoes im2col):
+    chunks of 2 images of 5 give the whole-batch values; a retained graph gives the
+    same gradients twice; gradcheck and gradgradcheck hold with one image per chunk."""
     monkeypatch.setattr(conv_ops, "PER_SAMPLE_BELOW", 0)  # the one-GEMM layout
     rng = np.random.default_rng(3)
-    x0, w0 = rng.standard_normal((5, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2))
-    gy = minigrad.tensor(rng.standard_normal((5, 4, 6, 6)))
-    per_image = 3 * 3 * 2 * 6 * 6  # K * Ho*Wo elements of gradient columns
-    grads = []
+    x0, w0 = rng.standard_normal((5, 4, 6, 5)), rng.standard_normal((6, 2, 3, 2))
+    b0 = rng.standard_normal(6)
+    gy = minigrad.tensor(rng.standard_normal((5, 6, 6, 6)))
+    per_image = 4 * 3 * 2 * 6 * 6  # C*kh*kw * Ho*Wo elements of column matrix
+    results = []
     for chunk in (1 << 30, 2 * per_image):
-        monkeypatch.setattr(conv_ops, "GRAD_INPUT_CHUNK", chunk)
-        x = minigrad.tensor(x0, requires_grad=True)
-        F.conv2d(x, minigrad.tensor(w0), padding=1).backward(gy)
-        grads.append(to_numpy(x.grad))
-    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-12, atol=1e-12)
+        monkeypatch.setattr(conv_ops, "COLS_CHUNK", chunk)
+        x, w, b = (minigrad.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+        y = F.conv2d(x, w, b, padding=1, groups=2)
+        assert cpu_kernels == "numpy" or y.grad_fn.cols is None  # (nothing kept)
+        y.backward(gy, retain_graph=True)
+        first = [to_numpy(t.grad) for t in (x, w, b)]
+        x.grad = w.grad = b.grad = None
+        y.backward(gy)
+        second = [to_numpy(t.grad) for t in (x, w, b)]
+        for a, b_ in zip(first, second):
+            np.testing.assert_array_equal(a, b_)
+        results.append([to_numpy(y)] + first)
+    for a, b_ in zip(*results):
+        np.testing.assert_allclose(b_, a, rtol=1e-12, atol=1e-12)
     x = minigrad.tensor(x0[:3, :, :4, :3], requires_grad=True)
     w = minigrad.tensor(w0, requires_grad=True)
-    monkeypatch.setattr(conv_ops, "GRAD_INPUT_CHUNK", 3 * 3 * 2 * 4 * 4)  # one image
-    assert gradcheck(lambda x, w: F.conv2d(x, w, padding=1), (x, w))
-    assert gradgradcheck(lambda x, w: F.conv2d(x, w, padding=1), (x, w))
+    monkeypatch.setattr(conv_ops, "COLS_CHUNK", 4 * 3 * 2 * 4 * 4)  # one image
+    assert gradcheck(lambda x, w: F.conv2d(x, w, padding=1, groups=2), (x, w))
+    assert gradgradcheck(lambda x, w: F.conv2d(x, w, padding=1, groups=2), (x, w))
 
 
 def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):

@@ -250,7 +250,7 @@ def _strides(spec, n, k, p):
     return (k * p, p) if spec.per_sample else (p, n * p)
 
 
-def im2col(x, kh, kw, spec, ho, wo):
+def im2col(x, kh, kw, spec, ho, wo, out=None):
     """The column matrix of a convolution's input (the NumPy path's ``_im2col``).
 
     Parameters
@@ -264,17 +264,21 @@ def im2col(x, kh, kw, spec, ho, wo):
         (``spec.per_sample``).
     ho, wo : int
         The output size.
+    out : numpy.ndarray, optional
+        A C-contiguous array of the result's size and dtype to write into (a scratch
+        buffer reused over chunks of images); every element is written.
 
     Returns
     -------
     numpy.ndarray
-        A new C-contiguous array: ``(C*kh*kw, N*ho*wo)``, or ``(N, C*kh*kw, ho*wo)``
-        when ``spec.per_sample``; rows ordered ``(c, i, j)``, zeros in the padding.
+        ``out`` or a new array, C-contiguous: ``(C*kh*kw, N*ho*wo)``, or ``(N, C*kh*kw,
+        ho*wo)`` when ``spec.per_sample``; rows ordered ``(c, i, j)``, zeros in the padding.
     """
     x = np.ascontiguousarray(x)
     n, c, h, w = x.shape
     k, p = c * kh * kw, ho * wo
-    cols = np.empty((n, k, p) if spec.per_sample else (k, n * p), dtype=x.dtype)
+    shape = (n, k, p) if spec.per_sample else (k, n * p)
+    cols = np.empty(shape, dtype=x.dtype) if out is None else out.reshape(shape)
     args = (c, h, w) + _geometry(spec, kh, kw, ho, wo) + _strides(spec, n, k, p)
     _im2col.run(n * c, cols.size, x.reshape(-1), cols.reshape(-1), *args)
     return cols
@@ -313,7 +317,7 @@ def col2im(gcols, xshape, kh, kw, spec, ho, wo, out=None):
     return gx
 
 
-def to_nchw(y, n, o, p, b=None):
+def to_nchw(y, n, o, p, b=None, out=None):
     """The one-GEMM output in batch-major order, with the bias added in the same pass.
 
     Parameters
@@ -325,14 +329,16 @@ def to_nchw(y, n, o, p, b=None):
         The batch size ``N``, the output channels ``O`` and the pixels ``P`` per plane.
     b : numpy.ndarray, optional
         ``(O,)``, added to every pixel of channel ``o``.
+    out : numpy.ndarray, optional
+        A C-contiguous array of ``N*O*P`` elements to write into.
 
     Returns
     -------
     numpy.ndarray
-        A new C-contiguous ``(N, O, P)`` array.
+        ``out`` (as ``(N, O, P)``) or a new C-contiguous ``(N, O, P)`` array.
     """
     y = np.ascontiguousarray(y).reshape(-1)
-    out = np.empty((n, o, p), dtype=y.dtype)
+    out = np.empty((n, o, p), dtype=y.dtype) if out is None else out.reshape(n, o, p)
     has_b = b is not None
     bb = np.ascontiguousarray(b, dtype=y.dtype) if has_b else np.zeros(1, dtype=y.dtype)
     _to_nchw.run(n * o, out.size, y, bb, has_b, out.reshape(-1), n, o, p)

@@ -59,12 +59,33 @@ __all__ = ["conv1d", "conv2d"]
 # Reductions K = C_in/groups * kH * kW below this use one GEMM per sample (see above).
 PER_SAMPLE_BELOW = 64
 
-GRAD_INPUT_CHUNK = 1 << 19
-"""Elements of gradient columns (2 MiB of float32) per chunk of images in the compiled
-one-GEMM input gradient (``W.T @ gy`` then col2im, a chunk at a time; the chunks depend
-only on the shapes). On W2's second layer (64 images, K = 144, 14x14): 2.1-2.2 ms for the
-whole (144, 12544) matrix, 1.8-1.9 ms in chunks of 16-18 images (one thread), and 7 MB
-less memory at the peak of the step."""
+COLS_CHUNK = 1 << 19
+"""Elements of column matrix (2 MiB of float32) per chunk of images on the compiled
+one-GEMM path, which runs its three passes a chunk of images at a time (the chunks
+depend only on the shapes, never on the threads):
+
+* forward: im2col of the chunk into one reused buffer (in cache), its GEMM, its part of
+  the output; the column matrix is not kept for the backward;
+* weight gradient: im2col of the chunk again, and ``gW += gy_chunk @ cols_chunk.T``;
+* input gradient: ``W.T @ gy_chunk``, then col2im of it while it is in cache.
+
+On W2's second layer (64 images, K = 144, 14x14; one thread): the input gradient alone
+took 2.1-2.2 ms with the whole (144, 12544) gradient matrix and 1.8-1.9 ms in chunks of
+16-18 images; the three passes with cold caches (as in a step) 7.0-7.4 ms whole and
+5.8-6.0 ms in chunks of 8-16 images, the second im2col included. The peak memory of a W2
+step drops by the two 7 MB matrices."""
+
+
+def _chunks(n, per_image):
+    """``(start, stop)`` of the chunks of ``n`` images of ``per_image`` column elements."""
+    step = max(1, COLS_CHUNK // max(per_image, 1))
+    return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
+
+
+def _chunked(spec, n, compiled):
+    """Whether a pass runs in chunks of images: the compiled one-GEMM path, 2+ images."""
+    return compiled and not spec.per_sample and n > 1
+
 
 CONV = impl.family("conv")
 """The implementations of the three convolution passes: "numpy" and "cupy" run the
@@ -154,6 +175,8 @@ def _conv_forward(x, w, spec, b=None, compiled=False):
     n = x.shape[0]
     o, cg, kh, kw = w.shape
     g, k = spec.groups, cg * kh * kw
+    if _chunked(spec, n, compiled):
+        return _conv_forward_chunks(x, w, spec, b), None
     cols, ho, wo = _im2col(x, kh, kw, spec, compiled)
     wmat = w.reshape(g, o // g, k)
     if spec.per_sample:  # (G, O/G, K) @ (N, G, K, P) -> (N, G, O/G, P): already NCHW
@@ -171,16 +194,52 @@ def _conv_forward(x, w, spec, b=None, compiled=False):
     return y, cols
 
 
+def _conv_forward_chunks(x, w, spec, b):
+    """The compiled one-GEMM forward a chunk of images at a time (see
+    :data:`COLS_CHUNK`); returns ``y`` (N, O, Ho, Wo)."""
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    g, k = spec.groups, cg * kh * kw
+    pt, pb, pl, pr = spec.pad
+    (sh, sw), (dh, dw) = spec.stride, spec.dilation
+    ho, wo = _out_size(h, kh, sh, pt, pb, dh), _out_size(wd, kw, sw, pl, pr, dw)
+    p = ho * wo
+    wmat = w.reshape(g, o // g, k)
+    xp = backend.array_module(x)
+    y = xp.empty((n, o, ho, wo), dtype=x.dtype)
+    chunks = _chunks(n, g * k * p)
+    buf = xp.empty((chunks[0][1] - chunks[0][0]) * g * k * p, dtype=x.dtype)  # reused
+    for n0, n1 in chunks:
+        m = n1 - n0
+        cols = conv_jit.im2col(x[n0:n1], kh, kw, spec, ho, wo, out=buf[: m * g * k * p])
+        yc = xp.matmul(wmat, cols.reshape(g, k, m * p))  # (G, O/G, m*P)
+        conv_jit.to_nchw(yc, m, o, p, b, out=y[n0:n1])
+    return y
+
+
 def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None, compiled=False):
     """dL/dW for 4-D arrays: ``gy @ cols.T`` (per group). ``cols`` and ``gym`` may pass
     the column matrix and :func:`_gy_mat` of ``gy`` when already computed."""
     xp = backend.array_module(gy)
     o, cg, kh, kw = wshape
     g, k = spec.groups, cg * kh * kw
-    if cols is None:
-        cols = _im2col(x, kh, kw, spec, compiled)[0]
     if gym is None:
         gym = _gy_mat(gy, g, spec.per_sample)
+    if cols is None and _chunked(spec, x.shape[0], compiled):
+        # im2col again, a chunk at a time, each chunk's product added in chunk order
+        n, ho, wo = gy.shape[0], gy.shape[2], gy.shape[3]
+        p = ho * wo
+        chunks = _chunks(n, g * k * p)
+        buf = xp.empty((chunks[0][1] - chunks[0][0]) * g * k * p, dtype=x.dtype)  # reused
+        gw = None
+        for n0, n1 in chunks:
+            m = n1 - n0
+            c = conv_jit.im2col(x[n0:n1], kh, kw, spec, ho, wo, out=buf[: m * g * k * p])
+            part = xp.matmul(c.reshape(g, k, m * p), gym[:, :, n0 * p : n1 * p].transpose(0, 2, 1))
+            gw = part if gw is None else xp.add(gw, part, out=gw)
+        return xp.ascontiguousarray(gw.transpose(0, 2, 1)).reshape(wshape)
+    if cols is None:
+        cols = _im2col(x, kh, kw, spec, compiled)[0]
     # (cols @ gy.T).T rather than gy @ cols.T: BLAS is markedly faster with the long
     # reduction over the pixels running along the rows of both operands as stored.
     n, p = gy.shape[0], gy.shape[2] * gy.shape[3]  # (explicit sizes: n may be 0)
@@ -207,14 +266,12 @@ def _conv_grad_input(gy, w, xshape, spec, gym=None, compiled=False):
     wmat = w.reshape(g, o // g, k).transpose(0, 2, 1)  # (G, K, O/G)
     if gym is None:
         gym = _gy_mat(gy, g, spec.per_sample)
-    if compiled and not spec.per_sample and n > 1:
+    if _chunked(spec, n, compiled):
         # A few images at a time: each chunk's gradient columns are still in cache when
         # col2im adds them up, and the full (K, N*Ho*Wo) matrix is never held.
         gx = xp.empty(xshape, dtype=gy.dtype)
         p = ho * wo
-        step = max(1, GRAD_INPUT_CHUNK // max(k * g * p, 1))
-        for n0 in range(0, n, step):
-            n1 = min(n, n0 + step)
+        for n0, n1 in _chunks(n, g * k * p):
             gcols = xp.matmul(wmat, gym[:, :, n0 * p : n1 * p])
             conv_jit.col2im(gcols, (n1 - n0, c, h, wd), kh, kw, spec, ho, wo, out=gx[n0:n1])
         return gx
