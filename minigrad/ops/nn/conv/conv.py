@@ -39,7 +39,10 @@ gradients of any order are exact.
 On the CPU with :mod:`minigrad.jit` enabled (Numba installed) and float32/float64 data,
 the data movement (im2col, col2im, and the transpose of the one-GEMM output) runs as
 compiled loops from :mod:`minigrad.ops.kernels.cpu.conv_jit`; the layouts, the GEMMs and the
-results are the same.
+results are the same, except that the one-GEMM layout then runs each pass a chunk of
+images at a time (:data:`COLS_CHUNK`), so that a chunk's columns are still in cache when
+they are used, and keeps no column matrix for the backward (the weight gradient redoes
+im2col per chunk); the sums are then grouped by chunk, equal up to rounding.
 """
 
 from __future__ import annotations
