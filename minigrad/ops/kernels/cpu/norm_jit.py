@@ -330,58 +330,77 @@ def _sample_fwd(lo, hi, x, center, eps, wq, bq, nq, y, mean, var, invstd):
 def _sample_fwd_elem(lo, hi, x, center, eps, we, be, y, mean, var, invstd):
     """:func:`_sample_fwd` with a weight and bias per element of a sample (layer and
     RMS norm): ``we``, ``be`` are ``(c, B)`` (or empty: none), and
-    ``y = (x - mean) * invstd * we[j] + be[j]``."""
+    ``y = (x - mean) * invstd * we[j] + be[j]``. The loop runs over pairs of samples
+    ``2u, 2u + 1`` (``u`` in ``lo:hi``): the two rows' statistics, then both outputs in
+    one pass, which reads each weight and bias once for two rows (a lone last row is
+    paired with itself); each row's values are those of a row on its own."""
     T, c, B = x.shape
     dt = x.dtype.type
     has_w = we.size > 0
     has_b = be.size > 0
-    for r in range(lo, hi):
-        t = r // c
-        j = r - t * c
-        row = x[t, j]
-        out = y[t, j]
-        m = 0.0
-        if center:
-            x0 = row[0]
-            for k0 in range(0, B, BLOCK):
-                blk = row[k0 : min(k0 + BLOCK, B)]
-                a = dt(0)
-                for i in range(blk.shape[0]):
-                    a += blk[i] - x0
-                m += a
-            m = x0 + m / B
-        mf = dt(m)
-        q = 0.0
-        for k0 in range(0, B, BLOCK):
-            blk = row[k0 : min(k0 + BLOCK, B)]
-            a = dt(0)
-            for i in range(blk.shape[0]):
-                d = blk[i] - mf
-                a += d * d
-            q += a
-        dm = m - mf
-        v = max(q / B - dm * dm, 0.0)
-        s = 1.0 / np.sqrt(v + eps)
-        mean[r] = m
-        var[r] = v
-        invstd[r] = s
-        sf = dt(s)
-        if has_w and has_b:
-            w = we[j]
-            bb = be[j]
-            for i in range(B):
-                out[i] = (row[i] - mf) * sf * w[i] + bb[i]
-        elif has_w:
-            w = we[j]
-            for i in range(B):
-                out[i] = (row[i] - mf) * sf * w[i]
-        elif has_b:
-            bb = be[j]
-            for i in range(B):
-                out[i] = (row[i] - mf) * sf + bb[i]
-        else:
-            for i in range(B):
-                out[i] = (row[i] - mf) * sf
+    mf = np.empty(2, x.dtype)
+    sf = np.empty(2, x.dtype)
+    for u in range(lo, hi):
+        t0 = 2 * u
+        pair = min(2, T - t0)
+        for j in range(c):
+            for p in range(pair):
+                r = (t0 + p) * c + j
+                row = x[t0 + p, j]
+                m = 0.0
+                if center:
+                    x0 = row[0]
+                    for k0 in range(0, B, BLOCK):
+                        blk = row[k0 : min(k0 + BLOCK, B)]
+                        a = dt(0)
+                        for i in range(blk.shape[0]):
+                            a += blk[i] - x0
+                        m += a
+                    m = x0 + m / B
+                mp = dt(m)
+                q = 0.0
+                for k0 in range(0, B, BLOCK):
+                    blk = row[k0 : min(k0 + BLOCK, B)]
+                    a = dt(0)
+                    for i in range(blk.shape[0]):
+                        d = blk[i] - mp
+                        a += d * d
+                    q += a
+                dm = m - mp
+                v = max(q / B - dm * dm, 0.0)
+                s = 1.0 / np.sqrt(v + eps)
+                mean[r] = m
+                var[r] = v
+                invstd[r] = s
+                mf[p] = mp
+                sf[p] = dt(s)
+            t1 = t0 + pair - 1  # (t0 again for a lone row: its output is written twice)
+            xa, xb, ya, yb = x[t0, j], x[t1, j], y[t0, j], y[t1, j]
+            ma, mb, sa, sb = mf[0], mf[pair - 1], sf[0], sf[pair - 1]
+            if has_w and has_b:
+                w = we[j]
+                bb = be[j]
+                for i in range(B):
+                    wi = w[i]
+                    bi = bb[i]
+                    ya[i] = (xa[i] - ma) * sa * wi + bi
+                    yb[i] = (xb[i] - mb) * sb * wi + bi
+            elif has_w:
+                w = we[j]
+                for i in range(B):
+                    wi = w[i]
+                    ya[i] = (xa[i] - ma) * sa * wi
+                    yb[i] = (xb[i] - mb) * sb * wi
+            elif has_b:
+                bb = be[j]
+                for i in range(B):
+                    bi = bb[i]
+                    ya[i] = (xa[i] - ma) * sa + bi
+                    yb[i] = (xb[i] - mb) * sb + bi
+            else:
+                for i in range(B):
+                    ya[i] = (xa[i] - ma) * sa
+                    yb[i] = (xb[i] - mb) * sb
 
 
 @kernel
@@ -688,8 +707,8 @@ def forward(lay, x2, w, b, eps, center, acc):
             )  # fmt: skip
         else:  # an affine entry per element
             _sample_fwd_elem.run(
-                n, 2 * size, xa.reshape(sh), center, float(eps), wq, bq, y.reshape(sh), mean,
-                var, invstd,
+                (T + 1) // 2, 2 * size, xa.reshape(sh), center, float(eps), wq, bq,
+                y.reshape(sh), mean, var, invstd,
             )  # fmt: skip
     y = y.astype(x2.dtype, copy=False)
     return y, (mean.astype(acc) if center else None), var.astype(acc), invstd.astype(acc)
