@@ -3,8 +3,9 @@
 Each :class:`~minigrad.autograd.Function` node has a *generation*, one more than the
 deepest node that produced its inputs. A max-heap on generation therefore pops a node
 only after every node that consumes its outputs, so each node's output gradients are
-complete when it runs, however the graph is shared. The walk is a loop, not recursion,
-so graphs of any depth work. After backward the nodes are released unless
+complete when it runs, however the graph is shared (a node found while nothing else is
+pending, as along a chain, runs next without the heap). The walk is a loop, not
+recursion, so graphs of any depth work. After backward the nodes are released unless
 ``retain_graph=True``.
 """
 
@@ -252,7 +253,7 @@ def _unwrap(gxs, Tensor):
     """The arrays of a Tensor formula's results (one gradient or a tuple)."""
     if isinstance(gxs, Tensor):
         return gxs.data
-    if isinstance(gxs, tuple | list):
+    if isinstance(gxs, (tuple, list)):  # noqa: UP038 (a Union would be built per call)
         return tuple(g.data if isinstance(g, Tensor) else g for g in gxs)
     return gxs
 

@@ -197,3 +197,28 @@ def test_anomaly_mode_uses_the_tensor_formulas():
     with minigrad.autograd.detect_anomaly():
         Probe()(x).sum().backward()
     assert seen == [np.ndarray, minigrad.Tensor]
+
+
+def test_root_gradient_of_another_dtype_takes_the_tensor_formula(device):
+    x = _leaf(np.random.default_rng(6), (4,), np.float32, device)
+
+    def run(create_graph):
+        y = (x * 0.5).tanh() * x
+        g = minigrad.tensor(np.linspace(-1, 1, 4), device=device)  # float64 for float32 y
+        return minigrad.grad(y, x, g, create_graph=create_graph)[0]
+
+    raw, ten = run(False), run(True)
+    assert raw.dtype == ten.dtype == np.float32
+    np.testing.assert_array_equal(to_numpy(raw), to_numpy(ten.detach()))
+
+
+def test_grad_of_an_intermediate_and_multi_output_nodes_in_a_raw_walk(device):
+    x = _leaf(np.random.default_rng(7), (3, 4), np.float64, device)
+    a = x * 2.0
+    parts = minigrad.split(a.tanh(), 2, dim=1)  # a node with two outputs
+    out = (parts[0] * parts[1]).sum() + (a * a).sum()
+    ga, gx = minigrad.grad(out, [a, x], retain_graph=True)
+    ga2, gx2 = minigrad.grad(out, [a, x], create_graph=True)
+    np.testing.assert_array_equal(to_numpy(ga), to_numpy(ga2.detach()))
+    np.testing.assert_array_equal(to_numpy(gx), to_numpy(gx2.detach()))
+    np.testing.assert_allclose(to_numpy(gx), 2 * to_numpy(ga), rtol=1e-15)
