@@ -248,6 +248,50 @@ def test_conv_in_chunks_of_images(cpu_kernels, monkeypatch):
     assert gradgradcheck(lambda x, w: F.conv2d(x, w, padding=1, groups=2), (x, w))
 
 
+def test_conv_chunks_keep_blas_reductions_aligned():
+    """W2's second layer (64 images of 14x14, K = 144): chunks of 16 images (3136
+    pixels, a multiple of 32), not the 18 that fit the budget; a budget below the
+    alignment unit is taken as it is."""
+    assert conv_ops._chunks(64, 144 * 196, 196) == [(0, 16), (16, 32), (32, 48), (48, 64)]
+    assert conv_ops._chunks(5, 100, 36)[:2] == [(0, 5)]  # (all fit: 5 < the unit, 8)
+    assert all(b - a == 8 for a, b in conv_ops._chunks(64, conv_ops.COLS_CHUNK // 9, 36))
+
+
+_BLAS_CHILD = """
+import hashlib, sys, numpy as np, minigrad, minigrad.nn.functional as F
+rng = np.random.default_rng(0)
+x = minigrad.tensor(rng.standard_normal((64, 16, 14, 14)).astype(np.float32), requires_grad=True)
+w = minigrad.tensor(rng.standard_normal((32, 16, 3, 3)).astype(np.float32), requires_grad=True)
+b = minigrad.tensor(rng.standard_normal(32).astype(np.float32), requires_grad=True)
+y = F.conv2d(x, w, b, padding=1)
+y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(np.float32)))
+h = hashlib.sha256()
+for t in (y, x.grad, w.grad, b.grad):
+    h.update(np.ascontiguousarray(t.detach().numpy()).tobytes())
+print(h.hexdigest())
+"""
+
+
+def test_conv_bits_do_not_depend_on_the_thread_counts(cpu_kernels):
+    """W2's second convolution, forward and backward, in processes with 1 and 2 threads
+    for BLAS and for minigrad: the same bits (the chunked compiled path included)."""
+    import os
+    import subprocess
+    import sys
+
+    jit = "1" if cpu_kernels == "numba" else "0"
+    digests = set()
+    for n in ("1", "2"):
+        env = dict(os.environ, MINIGRAD_JIT=jit, MINIGRAD_NUM_THREADS=n)
+        env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
+        r = subprocess.run(
+            [sys.executable, "-c", _BLAS_CHILD], env=env, capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        digests.add(r.stdout.strip())
+    assert len(digests) == 1
+
+
 def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):
     """Only float32 and float64 have compiled kernels; float16 takes the NumPy path."""
     x = minigrad.randn(2, 3, 6, 6, requires_grad=True)

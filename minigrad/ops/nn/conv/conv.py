@@ -79,9 +79,24 @@ took 2.1-2.2 ms with the whole (144, 12544) gradient matrix and 1.8-1.9 ms in ch
 step drops by the two 7 MB matrices."""
 
 
-def _chunks(n, per_image):
-    """``(start, stop)`` of the chunks of ``n`` images of ``per_image`` column elements."""
+BLAS_K_ALIGN = 32
+"""Chunks hold a number of images whose pixels (the reduction of the weight gradient's
+GEMM) are a multiple of this when the budget allows. OpenBLAS (as NumPy ships it, on this
+AVX-512 machine) gives a float32 GEMM with a long reduction the same bits on 1 and 2
+threads only when the reduction's length is a multiple of 32: measured (144, m*196) @
+(m*196, 32) for m = 1..64: identical for m a multiple of 8 (and m <= 2), different for
+every other m. Whole batches had the same exposure (64 x 196 is a multiple of 32)."""
+
+
+def _chunks(n, per_image, pixels):
+    """``(start, stop)`` of the chunks of ``n`` images of ``per_image`` column elements
+    (``pixels`` output pixels each): the most images within :data:`COLS_CHUNK`, rounded
+    down to a multiple of the images that make a multiple of :data:`BLAS_K_ALIGN` pixels
+    (when at least that many fit)."""
     step = max(1, COLS_CHUNK // max(per_image, 1))
+    unit = BLAS_K_ALIGN // math.gcd(max(pixels, 1), BLAS_K_ALIGN)
+    if step >= unit:
+        step -= step % unit
     return [(n0, min(n, n0 + step)) for n0 in range(0, n, step)]
 
 
@@ -210,7 +225,7 @@ def _conv_forward_chunks(x, w, spec, b):
     wmat = w.reshape(g, o // g, k)
     xp = backend.array_module(x)
     y = xp.empty((n, o, ho, wo), dtype=x.dtype)
-    chunks = _chunks(n, g * k * p)
+    chunks = _chunks(n, g * k * p, p)
     buf = xp.empty((chunks[0][1] - chunks[0][0]) * g * k * p, dtype=x.dtype)  # reused
     for n0, n1 in chunks:
         m = n1 - n0
@@ -232,7 +247,7 @@ def _conv_grad_weight(x, gy, wshape, spec, cols=None, gym=None, compiled=False):
         # im2col again, a chunk at a time, each chunk's product added in chunk order
         n, ho, wo = gy.shape[0], gy.shape[2], gy.shape[3]
         p = ho * wo
-        chunks = _chunks(n, g * k * p)
+        chunks = _chunks(n, g * k * p, p)
         buf = xp.empty((chunks[0][1] - chunks[0][0]) * g * k * p, dtype=x.dtype)  # reused
         gw = None
         for n0, n1 in chunks:
@@ -274,7 +289,7 @@ def _conv_grad_input(gy, w, xshape, spec, gym=None, compiled=False):
         # col2im adds them up, and the full (K, N*Ho*Wo) matrix is never held.
         gx = xp.empty(xshape, dtype=gy.dtype)
         p = ho * wo
-        for n0, n1 in _chunks(n, g * k * p):
+        for n0, n1 in _chunks(n, g * k * p, p):
             gcols = xp.matmul(wmat, gym[:, :, n0 * p : n1 * p])
             conv_jit.col2im(gcols, (n1 - n0, c, h, wd), kh, kw, spec, ho, wo, out=gx[n0:n1])
         return gx
