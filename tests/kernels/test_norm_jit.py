@@ -1,10 +1,10 @@
 """The compiled normalization kernels (ops/kernels/cpu/norm_jit.py) on shapes that cross
 their internal boundaries: rows longer than a summation block (``norm_jit.BLOCK``),
-affine chunks that are not a multiple of it, several column blocks of the per-element
-weight gradients (``norm_jit.COLUMNS``) with a ragged last one, a ragged last group of
-samples (``norm_jit.SAMPLE_GROUP``) and batch norm's chunks of samples
-(``norm_jit.SHARED_CHUNKS``) with a ragged last one. The small cases of test_jit.py fit
-inside one of each."""
+affine chunks that are not a multiple of it, several chunks of samples for the
+per-element weight gradients (``norm_jit.SAMPLE_GROUP``, or 2 for a few samples) with a
+ragged last one that ends in a lone sample (the samples go in pairs), and batch norm's
+chunks of samples (``norm_jit.SHARED_CHUNKS``) with a ragged last one. The small cases
+of test_jit.py fit inside one of each."""
 
 import numpy as np
 import pytest
@@ -17,13 +17,14 @@ from minigrad.ops.kernels.cpu import norm_jit
 
 pytestmark = pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
 
-T = norm_jit.SAMPLE_GROUP + 3  # a ragged last group of samples
+T = norm_jit.SAMPLE_GROUP + 3  # layer norm: chunks of 2 samples, a lone last one
+T2 = 2 * norm_jit.SAMPLE_GROUP + 3  # chunks of SAMPLE_GROUP, the last of 3
 
 
 def _cases():
     """(name, fn(x, w, b), x shape, affine shape); each row is longer than BLOCK."""
-    blk, cols = norm_jit.BLOCK, norm_jit.COLUMNS
-    ln = (3, (2 * cols + 37) // 3 + 1)  # several column blocks, a ragged last one
+    blk = norm_jit.BLOCK
+    ln = (3, blk // 2 + 211)  # rows of 3 * 723 elements
     return [
         # Q = 1.5 BLOCK elements per channel: chunks straddle summation blocks
         ("group", lambda x, w, b: F.group_norm(x, 2, w, b), (T, 4, 3 * blk // 2), 4),
@@ -33,6 +34,8 @@ def _cases():
         ("layer_w_only", lambda x, w, b: F.layer_norm(x, ln, w, None), (T, *ln), ln),
         ("layer_b_only", lambda x, w, b: F.layer_norm(x, ln, None, b), (T, *ln), ln),
         ("layer_noaffine", lambda x, w, b: F.layer_norm(x, ln), (T, *ln), ln),
+        # enough samples for chunks of SAMPLE_GROUP (a ragged last one: a pair, a lone one)
+        ("layer_many", lambda x, w, b: F.layer_norm(x, ln, w, b), (T2, *ln), ln),
         ("layer_rows", lambda x, w, b: F.layer_norm(x, ln[1:], w, b), (T, *ln), ln[1:]),
         ("rms", lambda x, w, b: F.rms_norm(x, ln, w), (T, *ln), ln),
         # batch norm: chunks of samples (a ragged last one), rows longer than BLOCK
