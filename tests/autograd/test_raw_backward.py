@@ -222,3 +222,13 @@ def test_grad_of_an_intermediate_and_multi_output_nodes_in_a_raw_walk(device):
     np.testing.assert_array_equal(to_numpy(ga), to_numpy(ga2.detach()))
     np.testing.assert_array_equal(to_numpy(gx), to_numpy(gx2.detach()))
     np.testing.assert_allclose(to_numpy(gx), 2 * to_numpy(ga), rtol=1e-15)
+
+
+@pytest.mark.parametrize("k", range(len(BINARY)))
+def test_zero_dim_raw_gradients_are_arrays_and_match(device, k):
+    rng = np.random.default_rng(k)
+    a = _leaf(rng, (), np.float32, device, positive=True)  # NumPy gives scalars here
+    b = _leaf(rng, (), np.float32, device, positive=True)
+    for g in _same(BINARY[k], [a, b]):
+        assert g.shape == () and g.dtype == np.float32
+        assert not isinstance(g.data, np.generic)
