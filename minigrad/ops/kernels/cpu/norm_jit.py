@@ -577,17 +577,22 @@ def _elem_bwd(lo, hi, g, x, center, mean, invstd, we, S, wgrad, dx, pw, pb):
 @kernel
 def _chunk_sum(lo, hi, pw, pb, gw, gb):
     """Columns ``lo:hi`` of ``(chunks, n)`` partial sums added in float64 in chunk
-    order: ``gw[i] = sum(pw[:, i])``, ``gb[i] = sum(pb[:, i])``."""
-    gw[lo:hi] = 0.0
-    gb[lo:hi] = 0.0
-    for k in range(pw.shape[0]):
-        a = pw[k, lo:hi]
-        b = pb[k, lo:hi]
-        fa = gw[lo:hi]
-        fb = gb[lo:hi]
-        for i in range(hi - lo):
-            fa[i] += a[i]
-            fb[i] += b[i]
+    order, ``BLOCK`` columns at a time into local accumulators: ``gw[i] = sum(pw[:, i])``,
+    ``gb[i] = sum(pb[:, i])``."""
+    a = np.empty(BLOCK)
+    b = np.empty(BLOCK)
+    for i0 in range(lo, hi, BLOCK):
+        nb = min(BLOCK, hi - i0)
+        a[:nb] = 0.0
+        b[:nb] = 0.0
+        for k in range(pw.shape[0]):
+            pk = pw[k, i0 : i0 + nb]
+            qk = pb[k, i0 : i0 + nb]
+            for i in range(nb):
+                a[i] += pk[i]
+                b[i] += qk[i]
+        gw[i0 : i0 + nb] = a[:nb]
+        gb[i0 : i0 + nb] = b[:nb]
 
 
 # ------------------------------------------------------------------ entry points
