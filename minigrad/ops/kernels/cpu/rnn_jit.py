@@ -165,11 +165,10 @@ def _lstm_bwd(lo, hi, gh, gc, use_gh, use_gc, acts, tc, c, da, dcp):
 
 
 @kernel
-def _lstm_bwd_seq(lo, hi, gh, go, use_go, gc, acts, tc, c, da, dcp, gb):
+def _lstm_bwd_seq(lo, hi, gh, go, use_go, gc, acts, tc, c, da, dcp):
     """One step of the sequence backward: as :func:`_lstm_bwd` with both state gradients
-    given, plus the output's gradient ``go`` (added to ``gh`` when ``use_go``), and the
-    pre-activation gradients summed over the rows into ``gb`` (the bias gradient, one
-    step at a time, rows in order)."""
+    given, plus the output's gradient ``go`` (added to ``gh`` when ``use_go``); in the
+    dtype of the data (float32 constants: no float64 intermediates)."""
     H = c.shape[1]
     for b in range(lo, hi):
         for j in range(H):
@@ -190,10 +189,6 @@ def _lstm_bwd_seq(lo, hi, gh, go, use_go, gc, acts, tc, c, da, dcp, gb):
             da[b, H + j] = df
             da[b, 2 * H + j] = dg
             da[b, 3 * H + j] = do
-            gb[j] += di
-            gb[H + j] += df
-            gb[2 * H + j] += dg
-            gb[3 * H + j] += do
             dcp[b, j] = dc * f
 
 

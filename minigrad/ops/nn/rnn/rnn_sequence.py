@@ -80,8 +80,8 @@ class RecurrentSequence(Function):
             cs[0] = c0
             acts = xp.empty((T, B, 4 * H), dtype=xg.dtype)
             tcs = xp.empty((T, B, H), dtype=xg.dtype)
-            hg = xp.empty((B, 4 * H), dtype=xg.dtype)
             out = xp.empty((T, B, H), dtype=xg.dtype)  # written by the kernel, not a copy
+            hg = xp.empty((B, 4 * H), dtype=xg.dtype)
             step = rnn_jit.lstm_forward
             for k, t in enumerate(order):
                 xp.matmul(hs[k], wt, out=hg)
@@ -153,10 +153,9 @@ class RecurrentSequence(Function):
                 xp.matmul(dHG[k], wd, out=dhb)
                 dhb += dhd
             dh = dhb
-        elif compiled:  # one kernel per step writes dG[k], the next dc and sums dG (bias)
+        elif compiled:  # one kernel per step writes dG[k] and the next dc
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
             dcs = [xp.zeros((B, H), xg.dtype) if dc is None else dc.copy(), xp.empty_like(dhb)]
-            gbias = xp.zeros(GH, xg.dtype)
             kern = rnn_jit._lstm_bwd_seq.compiled()
             if go is not None and not go.flags.c_contiguous:  # (a broadcast: from a sum)
                 go = xp.ascontiguousarray(go)  # one copy, not a kernel of strided reads
@@ -164,7 +163,7 @@ class RecurrentSequence(Function):
             for k in range(T - 1, -1, -1):
                 gok = dhb if go is None else go[k]
                 kern(0, B, dhb, gok, go is not None, dcs[0], acts[k], tcs[k], cs[k], dG[k],
-                     dcs[1], gbias)  # fmt: skip
+                     dcs[1])  # fmt: skip
                 dcs.reverse()
                 xp.matmul(dG[k], wd, out=dhb)
             dh, dc = dhb, dcs[0]
@@ -194,8 +193,7 @@ class RecurrentSequence(Function):
         if n_w:
             gw = Tensor._make(dHG.reshape(T * B, GH).T @ self.hs[:T].reshape(T * B, H))
         if n_b or n_bih:
-            if not (compiled and lstm):
-                gbias = dHG.reshape(T * B, GH).sum(axis=0)
+            gbias = dHG.reshape(T * B, GH).sum(axis=0)
             gb = Tensor._make(gbias) if n_b else None
             if n_bih:  # (LSTM) the same gradient: b_ih and b_hh enter as one sum
                 return gxg, gh0, gc0, gw, gb, Tensor._make(gbias.copy() if n_b else gbias)
