@@ -157,11 +157,14 @@ class RecurrentSequence(Function):
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
             dcs = [xp.zeros((B, H), xg.dtype) if dc is None else dc.copy(), xp.empty_like(dhb)]
             kern = rnn_jit._lstm_bwd_seq.compiled()
-            if go is not None and not go.flags.c_contiguous:  # (a broadcast: from a sum)
+            go_step = None  # the output gradient of every step, when it is one array
+            if go is not None and go.strides[0] == 0:  # broadcast over time (from a sum)
+                go_step = xp.ascontiguousarray(go[0])  # one (B, H) copy serves every step
+            elif go is not None and not go.flags.c_contiguous:
                 go = xp.ascontiguousarray(go)  # one copy, not a kernel of strided reads
             acts, tcs, cs = self.acts, self.tcs, self.cs
             for k in range(T - 1, -1, -1):
-                gok = dhb if go is None else go[k]
+                gok = dhb if go is None else go[k] if go_step is None else go_step
                 kern(0, B, dhb, gok, go is not None, dcs[0], acts[k], tcs[k], cs[k], dG[k],
                      dcs[1])  # fmt: skip
                 dcs.reverse()
