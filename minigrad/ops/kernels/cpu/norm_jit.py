@@ -769,7 +769,8 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
             pw, pb = np.empty((n, nq)), np.empty((n, nq))
             _sample_bwd.run(n, 3 * size, gv, xv, center, m, inv, wq, nq, dv, pw, pb)
             if lay.K is not None:
-                gw, gb = pw.reshape(T, lay.K).sum(axis=0), pb.reshape(T, lay.K).sum(axis=0)
+                gw, gb = np.empty(lay.K), np.empty(lay.K)
+                _chunk_sum.compiled()(0, lay.K, pw.reshape(T, lay.K), pb.reshape(T, lay.K), gw, gb)
         else:  # a weight per element: dx, and its gradients per chunk of samples
             wgrad = has_w or has_b
             S = SAMPLE_GROUP if T >= 2 * SAMPLE_GROUP else 2  # (a few samples: a split)
