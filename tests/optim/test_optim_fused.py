@@ -16,6 +16,14 @@ if not minigrad.jit.available():
     )
 
 
+@pytest.fixture(autouse=True)
+def _compiled_on():
+    """The fused loops run only with the compiled kernels on: on for these tests even
+    under MINIGRAD_JIT=0 (the NumPy reference is the same run with the loops refused)."""
+    with minigrad.jit.enabled_as(True):
+        yield
+
+
 def _trajectory(monkeypatch, use_fused, dtype, cls, kw, steps=12):
     """Parameters and optimizer state after ``steps`` training steps of a small MLP with
     BatchNorm, with the fused loops on (every update must take them) or off."""
