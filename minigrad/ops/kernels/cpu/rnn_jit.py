@@ -193,6 +193,47 @@ def _lstm_bwd_seq(lo, hi, gh, go, use_go, gc, acts, tc, c, da, dcp):
 
 
 @kernel
+def _gru_fwd_f32(lo, hi, xg, hg, bias, use_bias, h, h2, rz, n, out, use_out):
+    """One float32 GRU step in one pass per row: ``hg += bias`` (in place: the backward
+    reads ``hg`` with its bias), ``r, z`` (sigmoid as ``0.5 tanh(x / 2) + 0.5``) into
+    ``rz``, ``n = tanh(xg_n + r hg_n)``, ``h2 = (h - n) z + n`` (also into ``out`` when
+    ``use_out``). ``tanh``: the rational approximation of :func:`_tanh_f32`."""
+    H = h.shape[1]
+    for b in range(lo, hi):
+        if use_bias:
+            for k in range(3 * H):
+                hg[b, k] += bias[k]
+        for k in range(2 * H):
+            v = _HALF * (xg[b, k] + hg[b, k])
+            v = _T_CLAMP if v > _T_CLAMP else v
+            v = -_T_CLAMP if v < -_T_CLAMP else v
+            s = v * v
+            p = _T_P0 + s * (
+                _T_P1 + s * (_T_P2 + s * (_T_P3 + s * (_T_P4 + s * (_T_P5 + s * _T_P6))))
+            )
+            t = v * p / (_ONE + s * (_T_Q1 + s * (_T_Q2 + s * _T_Q3)))
+            t = _ONE if v >= _T_CLAMP else t
+            t = -_ONE if v <= -_T_CLAMP else t
+            rz[b, k] = _HALF * t + _HALF
+        for j in range(H):
+            v = xg[b, 2 * H + j] + rz[b, j] * hg[b, 2 * H + j]
+            v = _T_CLAMP if v > _T_CLAMP else v
+            v = -_T_CLAMP if v < -_T_CLAMP else v
+            s = v * v
+            p = _T_P0 + s * (
+                _T_P1 + s * (_T_P2 + s * (_T_P3 + s * (_T_P4 + s * (_T_P5 + s * _T_P6))))
+            )
+            t = v * p / (_ONE + s * (_T_Q1 + s * (_T_Q2 + s * _T_Q3)))
+            t = _ONE if v >= _T_CLAMP else t
+            t = -_ONE if v <= -_T_CLAMP else t
+            n[b, j] = t
+            hv = (h[b, j] - t) * rz[b, H + j] + t
+            h2[b, j] = hv
+            if use_out:
+                out[b, j] = hv
+
+
+@kernel
 def _gru_pre(lo, hi, xg, hg, rz):
     """``rz = (xg + hg) / 2`` over the r and z gates (the tanh form of the sigmoid)."""
     H2 = rz.shape[1]
@@ -299,18 +340,33 @@ def lstm_backward(gh, gc, acts, tc, c, out=None):
     return da, dcp
 
 
-def gru_forward(xg, hg, h, out=None):
+def gru_forward(xg, hg, h, out=None, bias=None, h_copy=None):
     """``(h', rz, n)`` of one GRU step (``rz``: r, z activated; ``n``: the candidate);
-    written into ``out`` (three arrays) when given."""
+    written into ``out`` (three arrays) when given, ``h'`` also into ``h_copy`` when
+    given; ``bias`` (``b_hh``) is first added to ``hg`` in place.
+
+    float32: one compiled pass (:func:`_gru_fwd_f32`, rational ``tanh``). float64: NumPy's
+    ``tanh`` between three compiled passes."""
     B, H = h.shape
     if out is None:
         out = (np.empty((B, H), h.dtype), np.empty((B, 2 * H), h.dtype), np.empty((B, H), h.dtype))
     h2, rz, n = out
+    if h.dtype == np.float32:
+        use_bias, use_out = bias is not None, h_copy is not None
+        _gru_fwd_f32.compiled()(
+            0, B, xg, hg, bias if use_bias else _EMPTY["f"], use_bias, h, h2, rz, n,
+            h_copy if use_out else h2, use_out,
+        )  # fmt: skip
+        return out
+    if bias is not None:
+        hg += bias
     _gru_pre.compiled()(0, B, xg, hg, rz)
     np.tanh(rz, out=rz)
     _gru_mid.compiled()(0, B, xg, hg, rz, n)
     np.tanh(n, out=n)
     _gru_post.compiled()(0, B, h, rz, n, h2)
+    if h_copy is not None:
+        h_copy[...] = h2
     return out
 
 

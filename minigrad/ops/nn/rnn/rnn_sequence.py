@@ -101,14 +101,17 @@ class RecurrentSequence(Function):
             hgs = xp.empty((T, B, 3 * H), dtype=xg.dtype)
             rzs = xp.empty((T, B, 2 * H), dtype=xg.dtype)
             ns = xp.empty((T, B, H), dtype=xg.dtype)
+            if self.use_jit:  # the kernels write into the saved arrays (and the output)
+                out = xp.empty((T, B, H), dtype=xg.dtype)
             for k, t in enumerate(order):
                 hg = hgs[k]
                 xp.matmul(hs[k], wt, out=hg)
+                if self.use_jit:  # (b_hh added to hg in the kernel)
+                    step_out = (hs[k + 1], rzs[k], ns[k])
+                    rnn_jit.gru_forward(xg[t], hg, hs[k], step_out, b, out[t])
+                    continue
                 if b is not None:
                     hg += b
-                if self.use_jit:  # the kernels write into the saved arrays
-                    rnn_jit.gru_forward(xg[t], hg, hs[k], out=(hs[k + 1], rzs[k], ns[k]))
-                    continue
                 h2, rz, n = gru_step_arrays(xg[t], hg, hs[k])
                 hs[k + 1], rzs[k], ns[k] = h2, rz, n
             self.hgs, self.rzs, self.ns = hgs, rzs, ns
