@@ -3,17 +3,19 @@
 :class:`minigrad.ops.nn.rnn.rnn_cell.LSTMCellFunction` and ``GRUCellFunction`` call these when
 :func:`minigrad.jit.enabled` and the data is float32 or float64 on the CPU. NumPy needs
 about fifteen passes over the ``(B, 4H)`` gates for one LSTM step forward and as many
-backward. Backward is one compiled pass here; forward keeps NumPy's vectorized ``tanh``
-(Numba's scalar ``math.tanh`` calls libm per element and measured 25x slower: 513 us
-against about 20 us for a (64, 512) step) and fuses the arithmetic around it into three
-passes. The formulas are the NumPy path's (sigmoid in its tanh form
+backward. Backward is one compiled pass here. Forward in float64 keeps NumPy's
+vectorized ``tanh`` (Numba's scalar ``math.tanh`` calls libm per element and measured
+25x slower: 513 us against about 20 us for a (64, 512) step) and fuses the arithmetic
+around it into three passes. The formulas are the NumPy path's (sigmoid in its tanh form
 ``0.5 tanh(x / 2) + 0.5``), so both paths agree to rounding.
 The loops run over batch rows; a step is far below the size where splitting it over
-threads pays, so they run on the calling thread.
+threads pays, so they run on the calling thread (splitting the whole time loop over
+batch rows was measured too: see benchmarks/PERF_NOTES.md, W5).
 
-float32 LSTM forward: one pass. NumPy's vectorized ``tanh`` costs as much as the rest of
-the step together (12 of 31 us for a (64, 512) step, plus the passes around it), so for
-float32 the whole forward step is one compiled loop with a rational approximation of
+float32 forward (LSTM and GRU): one pass. NumPy's vectorized ``tanh`` costs as much as
+the rest of the step together (12 of 31 us for a (64, 512) LSTM step, plus the passes
+around it), so for float32 the whole forward step is one compiled loop with a rational
+approximation of
 ``tanh`` that vectorizes: ``tanh(x) ~ x P(x^2) / Q(x^2)``, ``P`` of degree 6 and ``Q`` of
 degree 3 in ``x^2``, the input clamped to [-9, 9] (``|tanh| > 1 - 3e-8`` beyond). The
 coefficients were fitted here for the relative error on [0, 9] (linearized least squares,
