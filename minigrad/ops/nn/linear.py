@@ -35,25 +35,40 @@ class Linear(Function):
             y += b
         return y
 
+    raw_backward = True  # a first-order walk hands the arrays straight to the BLAS calls
+
     def backward(self, gy):
         x, w, b = self.inputs
         nx, nw, nb = self.needs_input_grad
-        if not _GradMode.enabled:  # fast path: raw arrays, no graph
-            g = gy.data
-            g2 = g.reshape(-1, g.shape[-1])
-            gx = Tensor._make(g @ w.data) if nx else None
-            gw = gb = None
-            if nw:
-                xd = x.data
-                gw = Tensor._make(g2.T @ xd.reshape(-1, xd.shape[-1]))
-            if nb:
-                gb = Tensor._make(g2.sum(axis=0))
-            return gx, gw, gb
+        if self._raw:  # first-order walk: x, w, b and gy are arrays; so are the results
+            return _grads(gy, x, w, nx, nw, nb)
+        if not _GradMode.enabled:  # Tensors, but no graph: the same array formulas
+            gx, gw, gb = _grads(gy.data, x.data, w.data, nx, nw, nb)
+            make = Tensor._make
+            return (
+                None if gx is None else make(gx),
+                None if gw is None else make(gw),
+                None if gb is None else make(gb),
+            )
         g2 = reshape(gy, (-1, gy.shape[-1]))
         gx = matmul(gy, w) if nx else None
         gw = matmul(transpose(g2, 0, 1), reshape(x, (-1, x.shape[-1]))) if nw else None
         gb = g2.sum(0) if nb else None
         return gx, gw, gb
+
+
+def _grads(g, x, w, nx, nw, nb):
+    """The three gradients on arrays: ``g @ w``, ``g2.T @ x2`` and the column sums of
+    ``g2`` (``g2``, ``x2``: leading dimensions flattened), each only where needed."""
+    if g.ndim != 2:
+        g2 = g.reshape(-1, g.shape[-1])
+        x = x.reshape(-1, x.shape[-1])
+    else:
+        g2 = g
+    gx = g @ w if nx else None
+    gw = g2.T @ x if nw else None
+    gb = g2.sum(axis=0) if nb else None
+    return gx, gw, gb
 
 
 def linear(input, weight, bias=None):
