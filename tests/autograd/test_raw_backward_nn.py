@@ -130,3 +130,15 @@ def test_cross_entropy_retain_graph_twice_and_infinite_gradient_quietly(device):
         loss.backward(minigrad.tensor(np.float32(np.inf), device=device))
     g = to_numpy(x.grad)
     assert np.isinf(g[first != 0]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_raw_matches_tensor_formula(device, cpu_kernels, dtype):
+    from minigrad.ops.math.unary import ReLU
+
+    assert ReLU.raw_backward
+    x = _leaf(np.random.default_rng(8), (6, 5), dtype, device)
+    (gx,) = _same(lambda x: minigrad.relu(x * 1.5), [x])
+    g = np.linspace(-1, 1, 30).reshape(6, 5).astype(dtype) + 0.25
+    expect = np.where(to_numpy(x) * 1.5 > 0, g * 1.5, 0)
+    np.testing.assert_array_equal(to_numpy(gx), expect.astype(dtype))

@@ -158,7 +158,11 @@ class ReLU(Function):
         self.out = backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
         return self.out
 
+    raw_backward = True  # a first-order walk runs ReLUGrad's pass on the arrays, no node
+
     def backward(self, gy):
+        if self._raw:
+            return ReLUGrad(self.output()).forward(gy)
         return ReLUGrad(self.output().data)(gy)
 
 
