@@ -38,6 +38,10 @@ def _cases():
         ("layer_many", lambda x, w, b: F.layer_norm(x, ln, w, b), (T2, *ln), ln),
         ("layer_rows", lambda x, w, b: F.layer_norm(x, ln[1:], w, b), (T, *ln), ln[1:]),
         ("rms", lambda x, w, b: F.rms_norm(x, ln, w), (T, *ln), ln),
+        # group norm of (N, C): one element per affine entry, several channels per sample
+        # (the per-element weight path with c > 1 statistics rows per sample)
+        ("group_2d", lambda x, w, b: F.group_norm(x, 2, w, b), (T, 8), 8),
+        ("group_2d_many", lambda x, w, b: F.group_norm(x, 4, w, b), (T2, 12), 12),
         # batch norm: chunks of samples (a ragged last one), rows longer than BLOCK
         ("batch", lambda x, w, b: F.batch_norm(x, None, None, w, b, True), (T, 3, blk + 7), 3),
         ("batch_plain", lambda x, w, b: F.batch_norm(x, None, None, training=True), (T, 2, 9), 2),

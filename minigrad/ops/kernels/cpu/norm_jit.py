@@ -569,9 +569,9 @@ def _elem_bwd(lo, hi, g, x, center, mean, invstd, we, S, wgrad, dx, pw, pb):
                 else:
                     for i in range(B):
                         da[i] = ga[i] * w[i] * sa + (xa[i] - ma) * bxa + ea
-        if wgrad:
-            pw[ch] = aw
-            pb[ch] = ab
+        if wgrad:  # (pw, pb are (chunks, c * B): a group norm has c > 1 channels here)
+            pw[ch] = aw.reshape(c * B)
+            pb[ch] = ab.reshape(c * B)
 
 
 @kernel
