@@ -146,7 +146,7 @@ class Function:
         self.inputs = inputs
         self.generation = gen or 1
         self.needs_input_grad = tuple(needs)
-        self._versions = versions
+        self._versions = tuple(versions)  # (ints only: the GC stops tracking it)
         if ys.__class__ is tuple:
             outs = tuple([_make(y, True) for y in ys])
             self.outputs = [weakref.ref(o) for o in outs]
