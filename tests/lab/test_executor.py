@@ -58,6 +58,12 @@ def raising_run(config, run_dir, progress):
     return grid_mod._run_one(config, run_dir, progress)
 
 
+def worker_profile_interval():
+    import dask
+
+    return dask.config.get("distributed.worker.profile.interval")
+
+
 def cache_loads():
     from minigrad.experiments import datasets
 
@@ -104,6 +110,9 @@ def test_local_cluster_grid_equals_serial_grid_run_for_run(tmp_path, monkeypatch
         # BLAS and the compiled kernels run one thread per worker
         env = ex.client.run(lambda: os.environ.get("MINIGRAD_NUM_THREADS"))
         assert set(env.values()) == {"1"}
+        # and Dask's profiler samples them every 100 ms, not every 10 (executor.WORKER_CONFIG)
+        interval = ex.client.run(worker_profile_interval)
+        assert set(interval.values()) == {"100ms"}
     assert_gone(pids.values())
     assert (
         [r["run_id"] for r in local]
