@@ -253,6 +253,12 @@ def measure_pair(sides, args):
         if sync is not None:
             sync()
         numbers.append(max(1, int(args.min_time / max(clock() - t0, 1e-7))))
+    # What the warm-up loaded is static too: Numba and its compiled kernels (~90k objects,
+    # imported on minigrad's first kernel call, after the freeze in main) and both
+    # workloads' models. Freeze it as well, so that no framework's full collections rescan
+    # it (see PERF_NOTES, "W4 and the GC" and the 2026-12-05 final runs).
+    gc.collect()
+    gc.freeze()
     samples = [[] for _ in sides]
     for _ in range(args.repeat):
         for k, ((w, sync), n) in enumerate(zip(sides, numbers)):
