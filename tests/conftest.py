@@ -263,6 +263,25 @@ def to_numpy(t):
     return a if isinstance(a, np.ndarray) else a.get()
 
 
+def assert_raw_backward_matches(fn, leaves):
+    """The raw-array first-order backward (``Function.raw_backward``) and the Tensor
+    formulas (``create_graph=True``) give ``fn(*leaves)``'s gradients bit for bit, with
+    the same dtypes and shapes; returns the first-order gradients."""
+
+    def grads(create_graph):
+        out = fn(*leaves)
+        g = np.linspace(-1, 1, out.data.size).reshape(out.shape).astype(out.dtype) + 0.25
+        g = minigrad.tensor(g, device=out.device)
+        return minigrad.grad(out, leaves, g, create_graph=create_graph)
+
+    raw, ten = grads(False), grads(True)
+    for r, t in zip(raw, ten):
+        assert isinstance(r, minigrad.Tensor) and r.grad_fn is None
+        assert r.dtype == t.dtype and r.shape == t.shape
+        np.testing.assert_array_equal(to_numpy(r), to_numpy(t.detach()))
+    return raw
+
+
 def load_fixture(name):
     """Load ``tests/fixtures/<name>.npz`` (made by ``tests/fixtures/make_fixtures.py``)."""
     return np.load(os.path.join(FIXTURES, name + ".npz"), allow_pickle=False)

@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import to_numpy
+from conftest import assert_raw_backward_matches, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
@@ -23,21 +23,7 @@ def _leaf(rng, shape, dtype, device):
     return minigrad.tensor(a, device=device, requires_grad=True)
 
 
-def _grads(fn, leaves, create_graph):
-    out = fn(*leaves)
-    g = np.linspace(-1, 1, out.data.size).reshape(out.shape).astype(out.dtype) + 0.25
-    g = minigrad.tensor(g, device=out.device)
-    return minigrad.grad(out, leaves, g, create_graph=create_graph)
-
-
-def _same(fn, leaves):
-    raw = _grads(fn, leaves, False)
-    ten = _grads(fn, leaves, True)
-    for r, t in zip(raw, ten):
-        assert isinstance(r, minigrad.Tensor) and r.grad_fn is None
-        assert r.dtype == t.dtype and r.shape == t.shape
-        np.testing.assert_array_equal(to_numpy(r), to_numpy(t.detach()))
-    return raw
+_same = assert_raw_backward_matches
 
 
 def test_linear_and_cross_entropy_opt_in():
