@@ -187,10 +187,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                 vals = _raw_values(fn, inputs, gys[0].dtype, Tensor)  # checks versions too
             else:
                 vals = None
-                if fn.uses_input_values:  # an input changed in place since the op saved it?
-                    for x, v in zip(inputs, fn._versions):
-                        if v != (x._vc[0] if isinstance(x, Tensor) else 0):
-                            fn.check_versions()  # raises, naming the input
+                fn.check_versions()  # an input changed in place since the op saved it?
             if vals is not None:
                 fn.inputs = vals
                 fn._raw = True

@@ -151,14 +151,14 @@ RELU.register(COMPILED, relu_jit.handles)
 
 
 class ReLU(Function):
+    raw_backward = True  # a first-order walk runs ReLUGrad's pass on the arrays, no node
+
     def forward(self, x):
         if impl.choose(self, RELU, x) == COMPILED:  # one compiled pass
             self.out = relu_jit.relu(x)  # backward reads the output, as PyTorch's
             return self.out
         self.out = backend.array_module(x).maximum(x, 0)  # keeps NaN, gives +0 (not -0)
         return self.out
-
-    raw_backward = True  # a first-order walk runs ReLUGrad's pass on the arrays, no node
 
     def backward(self, gy):
         if self._raw:
