@@ -169,10 +169,11 @@ class Kernel:
     array([0., 2., 4., 6.])
     """
 
-    def __init__(self, fn):
+    def __init__(self, fn, fastmath=True):
         self.fn = fn
         self.__doc__ = fn.__doc__
         self.__name__ = fn.__name__
+        self.fastmath = fastmath  # False: every operation rounded as NumPy rounds it
         self._compiled = None
 
     def compiled(self):
@@ -183,7 +184,8 @@ class Kernel:
                 raise RuntimeError(f"minigrad.jit: kernel {self.__name__} needs Numba")
             # error_model="numpy": a division by zero gives inf/NaN as in NumPy (and as
             # the NumPy path and PyTorch do), not Python's ZeroDivisionError
-            opts = dict(fastmath=set(FASTMATH), nogil=True, error_model="numpy")
+            fm = set(FASTMATH) if self.fastmath else False
+            opts = dict(fastmath=fm, nogil=True, error_model="numpy")
             if self.fn.__code__.co_filename.startswith("<"):  # typed at a prompt: no file
                 k = _numba.njit(**opts)(self.fn)  # to key a cache on
             else:
@@ -296,9 +298,10 @@ def _pool():
     return st["pool"]
 
 
-def kernel(fn):
+def kernel(fn=None, *, fastmath=True):
     """Decorator: make ``fn`` (NumPy-subset Python that Numba compiles, whose first two
-    arguments are the range of its outer loop) a :class:`Kernel`.
+    arguments are the range of its outer loop) a :class:`Kernel`. ``@kernel(fastmath=False)``
+    compiles without :data:`FASTMATH` (for results bit for bit those of NumPy's passes).
 
     Examples
     --------
@@ -310,4 +313,6 @@ def kernel(fn):
     >>> type(fill).__name__, fill.__name__
     ('Kernel', 'fill')
     """
-    return Kernel(fn)
+    if fn is None:
+        return lambda f: Kernel(f, fastmath)
+    return Kernel(fn, fastmath)

@@ -29,12 +29,12 @@ from minigrad.tensor import Tensor
 
 __all__ = []  # internal: used by minigrad.optim.sgd and minigrad.optim.adam
 
-_compiled = {}
 
-
-def _sgd_loop(p, g, buf, hp, use_wd, use_mom, first, use_damp, nesterov):
+# No fast-math: every operation rounded as NumPy rounds it (bit-identical results).
+@jit.kernel(fastmath=False)
+def _sgd_loop(lo, hi, p, g, buf, hp, use_wd, use_mom, first, use_damp, nesterov):
     lr, wd, momentum, damp1 = hp[0], hp[1], hp[2], hp[3]
-    for i in range(p.size):
+    for i in range(lo, hi):
         gi = g[i]
         if use_wd:
             gi = gi + wd * p[i]
@@ -50,11 +50,12 @@ def _sgd_loop(p, g, buf, hp, use_wd, use_mom, first, use_damp, nesterov):
         p[i] = p[i] - lr * gi
 
 
-def _adam_loop(p, g, m, v, vmax, hp, use_wd, decoupled, amsgrad):
+@jit.kernel(fastmath=False)
+def _adam_loop(lo, hi, p, g, m, v, vmax, hp, use_wd, decoupled, amsgrad):
     lr_wd, wd, b1c, beta2, b2c, bc2s, eps, step_size = (
         hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7]
     )  # fmt: skip
-    for i in range(p.size):
+    for i in range(lo, hi):
         gi = g[i]
         pi = p[i]
         if use_wd:
@@ -78,20 +79,6 @@ def _adam_loop(p, g, m, v, vmax, hp, use_wd, decoupled, amsgrad):
         d = d / bc2s
         d = d + eps
         p[i] = pi - step_size * (mi / d)
-
-
-def _kernel(name, fn):
-    k = _compiled.get(name)
-    if k is None:
-        import numba  # (jit.enabled() has imported it)
-
-        # no fastmath: every operation rounded as NumPy rounds it (bit-identical results)
-        try:
-            k = numba.njit(cache=True, nogil=True, error_model="numpy")(fn)
-        except RuntimeError:  # no writable cache location
-            k = numba.njit(nogil=True, error_model="numpy")(fn)
-        _compiled[name] = k
-    return k
 
 
 def _flat(a, dtype):
@@ -142,9 +129,10 @@ def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
     # the hyperparameters in the parameter's dtype, as NumPy casts a Python float operand
     # (an array: NumPy scalars as arguments cost ~2 us more per call in Numba's dispatch)
     hp = np.array((lr, weight_decay, momentum, 1 - dampening), dtype=dt)
-    _kernel("sgd", _sgd_loop)(
-        pf, gf, bf, hp, weight_decay != 0, use_mom, first, dampening != 0, bool(nesterov)
-    )
+    _sgd_loop.compiled()(
+        0, pf.size, pf, gf, bf, hp, weight_decay != 0, use_mom, first, dampening != 0,
+        bool(nesterov),
+    )  # fmt: skip
     if first:
         state["momentum_buffer"] = Tensor._make(new)
     return True
@@ -190,8 +178,8 @@ def adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, step)
          bias_correction2**0.5, eps, lr / bias_correction1),
         dtype=dt,
     )  # fmt: skip
-    _kernel("adam", _adam_loop)(
-        arrays[0], arrays[1], arrays[2], arrays[3], vf, hp, weight_decay != 0,
+    _adam_loop.compiled()(
+        0, arrays[0].size, arrays[0], arrays[1], arrays[2], arrays[3], vf, hp, weight_decay != 0,
         bool(decoupled), amsgrad,
     )  # fmt: skip
     return True
