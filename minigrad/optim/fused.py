@@ -30,11 +30,19 @@ from minigrad.tensor import Tensor
 __all__ = []  # internal: used by minigrad.optim.sgd and minigrad.optim.adam
 
 
+# The loops run over slices from index 0, not over ``range(lo, hi)``: Numba wraps
+# negative indices (``a[i]`` is ``a[i + n]`` when ``i < 0``), and only from a start the
+# compiler can see is non-negative does it drop that test and vectorize the loop.
+# Measured on SGD with momentum over 200,704 float32 elements (1 thread): 167 us as
+# ``range(lo, hi)``, 30 us sliced (NumPy's four passes: 66 us; PyTorch's SGD: 83 us).
+
+
 # No fast-math: every operation rounded as NumPy rounds it (bit-identical results).
 @jit.kernel(fastmath=False)
 def _sgd_loop(lo, hi, p, g, buf, hp, use_wd, use_mom, first, use_damp, nesterov):
     lr, wd, momentum, damp1 = hp[0], hp[1], hp[2], hp[3]
-    for i in range(lo, hi):
+    p, g, buf = p[lo:hi], g[lo:hi], buf[lo:hi]  # (a loop from 0: see above)
+    for i in range(p.size):
         gi = g[i]
         if use_wd:
             gi = gi + wd * p[i]
@@ -55,7 +63,8 @@ def _adam_loop(lo, hi, p, g, m, v, vmax, hp, use_wd, decoupled, amsgrad):
     lr_wd, wd, b1c, beta2, b2c, bc2s, eps, step_size = (
         hp[0], hp[1], hp[2], hp[3], hp[4], hp[5], hp[6], hp[7]
     )  # fmt: skip
-    for i in range(lo, hi):
+    p, g, m, v, vmax = p[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vmax[lo:hi]  # (from 0)
+    for i in range(p.size):
         gi = g[i]
         pi = p[i]
         if use_wd:
