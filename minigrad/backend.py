@@ -23,6 +23,7 @@ __all__ = [
     "manual_seed",
     "generator",
     "to_device",
+    "quiet_fp",
 ]
 
 _cupy = None  # the cupy module once imported
@@ -219,6 +220,59 @@ def to_device(arr, dev: Device):
     cp = _import_cupy()
     with cp.cuda.Device(dev.index):
         return cp.asarray(arr)
+
+
+# ------------------------------------------------------------------ floating point
+# PyTorch computes inf and NaN silently; NumPy warns ("RuntimeWarning: divide by zero
+# encountered in log"). minigrad runs every op's forward and every backward pass with
+# NumPy's floating-point errors ignored. NumPy 2 keeps that state in a context variable
+# (what ``np.errstate`` sets): setting and resetting the variable directly costs about
+# 0.1 us, entering ``np.errstate`` about 1 us, so the hot path (Function.__call__, the
+# engine) uses FP_STATE/FP_QUIET and other code the :func:`quiet_fp` context.
+try:
+    from numpy._core._ufunc_config import _extobj_contextvar as FP_STATE
+
+    with np.errstate(all="ignore"):
+        FP_QUIET = FP_STATE.get()
+except (ImportError, AttributeError):  # pragma: no cover - a NumPy without the variable
+
+    class _ErrstateVar:
+        """``set``/``reset`` of a ContextVar, done with ``np.seterr``."""
+
+        def set(self, quiet):
+            return np.seterr(all="ignore")
+
+        def reset(self, token):
+            np.seterr(**token)
+
+    FP_STATE, FP_QUIET = _ErrstateVar(), None
+
+
+class quiet_fp:
+    """Context manager: NumPy's floating-point warnings off inside (PyTorch's semantics:
+    ``log(0)`` is ``-inf`` and ``sqrt(-1)`` is NaN, silently).
+
+    minigrad's ops and backward passes already run this way; use it around NumPy code
+    of your own that works on tensors' arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad import backend
+    >>> with backend.quiet_fp():
+    ...     np.log(np.zeros(1))
+    array([-inf])
+    """
+
+    __slots__ = ("_token",)
+
+    def __enter__(self):
+        self._token = FP_STATE.set(FP_QUIET)
+        return self
+
+    def __exit__(self, *exc):
+        FP_STATE.reset(self._token)
+        return False
 
 
 # ----------------------------------------------------------------------------- RNG

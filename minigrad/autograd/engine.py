@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 
 from minigrad.autograd.anomaly import _Anomaly, check_finite
 from minigrad.autograd.grad_mode import _GradMode
+from minigrad.backend import quiet_fp
 
 __all__ = ["backward", "grad"]
 
@@ -350,7 +351,8 @@ def backward(
     grads = _as_list(grad_tensors)
     if retain_graph is None:
         retain_graph = create_graph
-    _run(outputs, grads, retain_graph, create_graph)
+    with quiet_fp():  # inf/NaN gradients are silent, as in PyTorch (see minigrad.backend)
+        _run(outputs, grads, retain_graph, create_graph)
 
 
 def grad(
@@ -404,7 +406,8 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     capture = {id(t): None for t in ins}
-    _run(outs, _as_list(grad_outputs), retain_graph, create_graph, capture)
+    with quiet_fp():
+        _run(outs, _as_list(grad_outputs), retain_graph, create_graph, capture)
     result = []
     for i, t in enumerate(ins):
         g = capture[id(t)]

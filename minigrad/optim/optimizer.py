@@ -234,7 +234,7 @@ class Optimizer:
         if type(self)._update is Optimizer._update:
             raise NotImplementedError(f"{type(self).__name__} implements neither step nor _update")
         loss = self._closure(closure)
-        with no_grad():
+        with no_grad(), backend.quiet_fp():  # an inf/NaN update is silent, as in PyTorch
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:
