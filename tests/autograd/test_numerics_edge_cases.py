@@ -25,8 +25,9 @@ import minigrad.nn.functional as F
 
 FX = load_fixture("ops_edge_cases")
 
-# these tests compute with inf and NaN on purpose: NumPy's warnings about it are expected
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+# these tests compute with inf and NaN on purpose: silently, as PyTorch does (a NumPy
+# RuntimeWarning fails them)
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 def run(device, name, fn, *others, rtol64=1e-12):

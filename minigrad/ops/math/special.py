@@ -28,8 +28,7 @@ class _Unary(Function):
 
     def forward(self, x):
         xp = backend.array_module(x)
-        with backend.np.errstate(divide="ignore", invalid="ignore"):
-            self.out = getattr(xp, self.kind)(x)
+        self.out = getattr(xp, self.kind)(x)
         return self.out
 
 
@@ -209,8 +208,7 @@ def logit(x, eps=None):
 class XLogY(Function):
     def forward(self, x, y):
         xp = backend.array_module(x if hasattr(x, "dtype") else y)
-        with backend.np.errstate(divide="ignore", invalid="ignore"):
-            out = x * xp.log(y)
+        out = x * xp.log(y)
         zero = (xp.asarray(x) == 0) & ~xp.isnan(y)  # 0 * log(y) is 0 unless y is NaN
         return xp.where(zero, xp.zeros((), dtype=out.dtype), out)
 

@@ -398,5 +398,4 @@ def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None):
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
     ok = Tensor._make((~x.xp.isnan(x.data)).astype(x.dtype))
-    with backend.np.errstate(invalid="ignore", divide="ignore"):
-        return nansum(x, dim, keepdim) / ok.sum(dim, keepdim)
+    return nansum(x, dim, keepdim) / ok.sum(dim, keepdim)

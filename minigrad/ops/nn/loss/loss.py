@@ -507,9 +507,8 @@ class _BCE(Function):
     def forward(self, x, y):
         xp = backend.array_module(x)
         impl.choose(self, LOSS, x)
-        with backend.np.errstate(divide="ignore"):  # log(0) = -inf is clamped to -100
-            log_x = xp.maximum(xp.log(x), -100.0)
-            log_1mx = xp.maximum(xp.log1p(-x), -100.0)  # log1p: exact for tiny x
+        log_x = xp.maximum(xp.log(x), -100.0)  # log(0) = -inf is clamped to -100
+        log_1mx = xp.maximum(xp.log1p(-x), -100.0)  # log1p: exact for tiny x
         return -(y * log_x + (1 - y) * log_1mx)
 
     def backward(self, gy):
