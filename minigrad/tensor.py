@@ -9,7 +9,6 @@ leaves). Its methods are thin: each calls the functional op of the same name in
 from __future__ import annotations
 
 import sys
-import weakref as _weakref
 
 import numpy as np
 
@@ -516,7 +515,7 @@ class Tensor:
         if out.dtype != self.dtype:
             out = _convert.to(out, dtype=self.dtype)
         if f is not None:  # the previous node now outputs the snapshot
-            f.outputs[self._out_idx] = _weakref.ref(old)
+            f._set_output(self._out_idx, old)
         self.data[...] = out.data
         self._vc[0] += 1  # whoever saved the old value (or a view of it) sees the change
         node = out.grad_fn

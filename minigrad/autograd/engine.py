@@ -137,11 +137,10 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
         if buf is None:  # the first gradient for ``f``: schedule it
             if f.inputs is None:
                 raise RuntimeError(_FREED)
-            n = len(f.outputs)
-            if n == 1:
+            if f._out is not None:  # one output
                 buffers[f] = gx
             else:
-                buffers[f] = buf = [None] * n
+                buffers[f] = buf = [None] * len(f._outs)
                 buf[x._out_idx] = gx
             if nxt is None and not heap:
                 nxt = f
@@ -169,40 +168,44 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                 fn = heappop(heap)[2]
             else:
                 break
-            gys = buffers.pop(fn)
-            if gys.__class__ is not list:  # one output (the common case)
-                y = fn.outputs[0]()
+            gy = buffers.pop(fn)
+            # (``y`` holds the output until the formula has run: ``Function.output`` of an
+            # op whose result was then changed in place needs the snapshot tensor alive)
+            if gy.__class__ is not list:  # one output (the common case)
+                y = fn._out()
                 if y is not None and (y._hooks or y._retains_grad or capture is not None):
-                    gys = _observe(y, gys, raw, capture, handed_out)
-                gys = (gys,)
+                    gy = _observe(y, gy, raw, capture, handed_out)
             else:
-                for i, ref in enumerate(fn.outputs):
-                    y = ref()
-                    if y is not None and gys[i] is not None:
-                        if y._hooks or y._retains_grad or capture is not None:
-                            gys[i] = _observe(y, gys[i], raw, capture, handed_out)
+                y = [ref() for ref in fn._outs]
+                for i, t in enumerate(y):
+                    if t is not None and gy[i] is not None:
+                        if t._hooks or t._retains_grad or capture is not None:
+                            gy[i] = _observe(t, gy[i], raw, capture, handed_out)
             inputs, needs = fn.inputs, fn.needs_input_grad
             if inputs is None:
                 raise RuntimeError(_FREED)
-            if raw and fn.raw_backward and len(gys) == 1:
-                vals = _raw_values(fn, inputs, gys[0].dtype, Tensor)  # checks versions too
-            else:
-                vals = None
-                fn.check_versions()  # an input changed in place since the op saved it?
-            if vals is not None:
+            vals = None
+            if raw and gy.__class__ is not list:
+                vals = _raw_values(fn, inputs, gy.dtype, Tensor)  # checks versions too
+            if vals is not None:  # the formula runs on arrays (see Function.raw_backward)
                 fn.inputs = vals
                 fn._raw = True
                 try:
-                    gxs = fn.backward(*gys)
+                    gxs = fn.backward(gy)
                 except BaseException:
                     fn.inputs, fn._raw = inputs, False
                     raise
                 if retain_graph:
                     fn.inputs, fn._raw = inputs, False
-            elif not raw:
-                gxs = _backward_checked(fn, gys) if _Anomaly.enabled else fn.backward(*gys)
-            else:  # a formula written for Tensors: wrap the gradients, unwrap its results
-                gxs = _unwrap(fn.backward(*[None if g is None else make(g) for g in gys]), Tensor)
+            else:  # the formula written for Tensors
+                fn.check_versions()  # an input changed in place since the op saved it?
+                gys = gy if gy.__class__ is list else (gy,)
+                if not raw:
+                    gxs = _backward_checked(fn, gys) if _Anomaly.enabled else fn.backward(*gys)
+                else:  # a first-order walk: wrap the gradients, unwrap its results
+                    gxs = fn.backward(*[None if g is None else make(g) for g in gys])
+                    gxs = _unwrap(gxs, Tensor)
+            y = None  # (once nobody holds the outputs, ``release`` need not clear the node)
             if not retain_graph:
                 fn.release()
             if gxs.__class__ is not tuple:
@@ -228,22 +231,27 @@ _REAL = frozenset({int, float, bool})
 
 def _raw_values(fn, inputs, dtype, Tensor):
     """The inputs of ``fn`` as its raw-array formula sees them: arrays of the tensors,
-    Python numbers as they are; None (use the Tensor formula) when a tensor's dtype is
-    not ``dtype`` or an input is another kind of constant, since NumPy's promotion could
-    then differ. Raises if an input ``fn`` reads was changed in place since it ran."""
-    vals = []
+    Python numbers as they are; None (use the Tensor formula) when ``fn`` has no such
+    formula, a tensor's dtype is not ``dtype`` or an input is another kind of constant,
+    since NumPy's promotion could then differ. Raises if an input ``fn`` reads was
+    changed in place since it ran."""
+    if not fn.raw_backward:
+        return None
     check = fn.uses_input_values
-    for x, v in zip(inputs, fn._versions):
+    if check and fn._versions is not None:  # an input had been changed before ``fn`` ran
+        fn.check_versions()
+        check = False
+    vals = []
+    for x in inputs:
         if isinstance(x, Tensor):
-            if check and x._vc[0] != v:
+            if check and x._vc[0]:  # it was at version 0 when ``fn`` ran
                 fn.check_versions()  # raises, naming the input
             x = x.data
             if x.dtype is not dtype and x.dtype != dtype:
-                vals = None
+                return None
         elif x.__class__ not in _REAL:
-            vals = None
-        if vals is not None:
-            vals.append(x)
+            return None
+        vals.append(x)
     return vals
 
 

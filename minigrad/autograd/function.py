@@ -42,7 +42,7 @@ class Function:
     ----------
     inputs : tuple
         The inputs (kept only when the op is recorded in the graph).
-    outputs : list of weakref
+    outputs : tuple of weakref
         Weak references to the output tensors (no reference cycle through the graph).
     generation : int
         Topological depth: larger than the generation of every function upstream.
@@ -85,10 +85,12 @@ class Function:
     raw_backward = False  # True: backward also runs on raw arrays (see the class docstring)
     _raw = False  # set by the engine while such a backward runs on arrays
     inputs = None
-    outputs = ()
     needs_input_grad = ()
     impl = None
     _created_at = None
+    _out = None  # weak reference to the output of a single-output node (see ``outputs``)
+    _outs = ()  # weak references to the outputs of a multi-output node
+    _versions = None  # the inputs' versions when the op ran; None: all were at 0
 
     def forward(self, *xs):  # pragma: no cover - abstract
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -97,17 +99,30 @@ class Function:
         raise NotImplementedError(f"{type(self).__name__}.backward is not implemented")
 
     @property
+    def outputs(self) -> tuple:
+        """Weak references to the output tensors (empty once the node is released). A
+        single output's reference is kept alone, without a list around it."""
+        return (self._out,) if self._out is not None else tuple(self._outs)
+
+    def _set_output(self, i: int, tensor) -> None:
+        """Make ``tensor`` the node's ``i``-th output (an in-place op's snapshot)."""
+        if self._out is not None:
+            self._out = weakref.ref(tensor)
+        else:
+            self._outs[i] = weakref.ref(tensor)
+
+    @property
     def name(self) -> str:
         """The op's name, as shown in error messages and graph pictures."""
         return type(self).__name__
 
     def __call__(self, *inputs):
         # One pass over the inputs: unwrap, check devices, and note what a graph node
-        # keeps (which inputs need a gradient, their versions, the deepest generation).
+        # keeps (which inputs need a gradient, the deepest generation, whether an input
+        # has been changed in place).
         xs = []
         needs = []
-        versions = []
-        requires_grad = False
+        requires_grad = modified = False
         gen = 0
         first = None
         for x in inputs:
@@ -118,7 +133,8 @@ class Function:
                 elif d.__class__ is not first.__class__ or d.__class__ is not _ndarray:
                     _check_devices(self, first, d)
                 xs.append(d)
-                versions.append(x._vc[0])
+                if x._vc[0]:
+                    modified = True
                 if x.requires_grad:
                     requires_grad = True
                     needs.append(True)
@@ -130,7 +146,6 @@ class Function:
             else:
                 xs.append(x)
                 needs.append(False)
-                versions.append(0)
         # NumPy's floating-point warnings off (PyTorch is silent on inf/NaN): set and
         # reset directly, ~0.1 us (np.errstate costs ~1 us; see minigrad.backend)
         token = _FP_STATE.set(_FP_QUIET)
@@ -150,20 +165,25 @@ class Function:
             if self.is_view:
                 _share_version(out, inputs[0])
             return out
-        # Record the node: its inputs, and a generation deeper than every input's.
+        # Record the node: its inputs, and a generation deeper than every input's. Python's
+        # cyclic GC scans every container a node keeps alive until backward (PERF_NOTES,
+        # "W4 and the GC"), so the node keeps as few as it can: shared needs_input_grad
+        # tuples, no versions while all are 0, and one output's weak reference bare.
         self.inputs = inputs
         self.generation = gen or 1
-        self.needs_input_grad = tuple(needs)
-        self._versions = tuple(versions)  # (ints only: the GC stops tracking it)
+        needs = tuple(needs)
+        self.needs_input_grad = _NEEDS.get(needs, needs)
+        if modified:  # versions only grow, so an input at 0 cannot have changed before
+            self._versions = tuple([x._vc[0] if isinstance(x, Tensor) else 0 for x in inputs])
         if ys.__class__ is tuple:
             outs = tuple([_make(y, True) for y in ys])
-            self.outputs = [weakref.ref(o) for o in outs]
+            self._outs = [weakref.ref(o) for o in outs]
             for i, o in enumerate(outs):
                 o.grad_fn = self
                 o._out_idx = i
             return outs
         out = _make(ys, True)
-        self.outputs = [weakref.ref(out)]
+        self._out = weakref.ref(out)
         out.grad_fn = self
         if self.is_view:
             _share_version(out, inputs[0])
@@ -177,8 +197,8 @@ class Function:
         differentiable; if it was collected, a constant tensor of the saved array
         ``self.out`` (set by ``forward``) stands in.
         """
-        outputs = self.outputs
-        y = outputs[i]() if outputs else None
+        ref = self._out if self._out is not None else (self._outs[i] if self._outs else None)
+        y = ref() if ref is not None else None
         if y is None:
             out = self.out if i == 0 else self.out[i]
             return out if self._raw else Tensor._make(out)
@@ -195,7 +215,8 @@ class Function:
         backward reads only shapes, like ``add``, save nothing and never raise)."""
         if not self.uses_input_values:
             return
-        for i, (x, v) in enumerate(zip(self.inputs, self._versions)):
+        versions = self._versions or (0,) * len(self.inputs)  # None: all were at 0
+        for i, (x, v) in enumerate(zip(self.inputs, versions)):
             if isinstance(x, Tensor) and x._vc[0] != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
@@ -207,6 +228,13 @@ class Function:
         """Free what this node holds for backward (called after backward unless the
         graph is retained); a second backward through it then raises. The record of
         which implementation ran (``impl``) stays."""
+        ref = self._out
+        if ref is not None and ref() is None:
+            # Its one output is gone, so no tensor leads here any more: the node dies with
+            # the engine's reference and its saved data with it (skipping the clear below
+            # saved ~0.1 us per node of a chain).
+            self.inputs = None
+            return
         impl = self.impl
         self.__dict__.clear()  # ``inputs`` and ``outputs`` fall back to None and ()
         if impl is not None:
@@ -278,3 +306,5 @@ from minigrad.tensor import Tensor  # noqa: E402
 
 _make = Tensor._make
 _ndarray = np.ndarray
+# needs_input_grad of one and two inputs: shared, so a node keeps no tuple of its own
+_NEEDS = {t: t for t in [(True,), (False,), (True, True), (True, False), (False, True)]}

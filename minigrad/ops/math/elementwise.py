@@ -16,7 +16,7 @@ import math
 from minigrad import backend
 from minigrad.autograd.function import Function, sum_to
 from minigrad.ops.math.convert import to
-from minigrad.ops.math.promotion import align, result_dtype
+from minigrad.ops.math.promotion import align, operand, result_dtype
 from minigrad.ops.math.unary import (
     log,
 )
@@ -185,9 +185,9 @@ class Mul(Function):
     def backward(self, gy):
         a, b = self.inputs
         na, nb = self.needs_input_grad
-        return (
-            _unbroadcast(gy * b, a) if na else None,
-            _unbroadcast(gy * a, b) if nb else None,
+        return (  # (operand: a Python float as a cached 0-d array on the raw-array path)
+            _unbroadcast(gy * operand(b, gy), a) if na else None,
+            _unbroadcast(gy * operand(a, gy), b) if nb else None,
         )
 
 
