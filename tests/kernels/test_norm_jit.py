@@ -1,10 +1,10 @@
 """The compiled normalization kernels (ops/kernels/cpu/norm_jit.py) on shapes that cross
 their internal boundaries: rows longer than a summation block (``norm_jit.BLOCK``),
 affine chunks that are not a multiple of it, several chunks of samples for the
-per-element weight gradients (``norm_jit.SAMPLE_GROUP``, or 2 for a few samples) with a
-ragged last one that ends in a lone sample (the samples go in pairs), and batch norm's
-chunks of samples (``norm_jit.SHARED_CHUNKS``) with a ragged last one. The small cases
-of test_jit.py fit inside one of each."""
+per-element weight gradients (``norm_jit._elem_group``: about ``ELEM_CHUNKS`` chunks of
+at most ``SAMPLE_GROUP`` samples) with a ragged last one that ends in a lone sample (the
+samples go in pairs), and batch norm's chunks of samples (``norm_jit.SHARED_CHUNKS``)
+with a ragged last one. The small cases of test_jit.py fit inside one of each."""
 
 import numpy as np
 import pytest
@@ -17,8 +17,8 @@ from minigrad.ops.kernels.cpu import norm_jit
 
 pytestmark = pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
 
-T = norm_jit.SAMPLE_GROUP + 3  # layer norm: chunks of 2 samples, a lone last one
-T2 = 2 * norm_jit.SAMPLE_GROUP + 3  # chunks of SAMPLE_GROUP, the last of 3
+T = 11  # layer norm: chunks of 4 samples, the last of 3 (a pair, a lone one)
+T2 = norm_jit.ELEM_CHUNKS * norm_jit.SAMPLE_GROUP + 3  # chunks of SAMPLE_GROUP, the last of 3
 
 
 def _cases():
@@ -56,6 +56,16 @@ def _run(fn, shape, k, dtype):
     y = fn(x, w, b)
     y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
     return [to_numpy(t) for t in (y.detach(), x.grad, w.grad, b.grad) if t is not None]
+
+
+def test_sample_chunks_of_the_weight_gradients():
+    """The cases above cross the chunk boundaries they are meant to: ragged last chunks
+    that end in a lone sample, and the cap at SAMPLE_GROUP."""
+    assert norm_jit._elem_group(T) == 4 and T % 4 == 3
+    S = norm_jit._elem_group(T2)
+    assert S == norm_jit.SAMPLE_GROUP and T2 % S == 3 and -(-T2 // S) > norm_jit.ELEM_CHUNKS
+    assert norm_jit._elem_group(64) == 16  # W3's layer norm: 4 chunks
+    assert all(norm_jit._elem_group(t) % 2 == 0 for t in range(1, 300))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])

@@ -59,10 +59,15 @@ def test_norm_tiles_and_kernels_share_one_pool(two_threads, monkeypatch):
     monkeypatch.setattr(norm_kernels, "TILE_BYTES", 64)  # one sample per tile
     seen = set()
     real = norm_core.map_tiles
+    # the first two tiles wait for each other: both threads must take part (tiny tiles
+    # would otherwise all be done by the caller before a pool thread wakes up)
+    barrier = threading.Barrier(2, timeout=10)
 
     def spy(xp, work, tiles):
         def run(t0, t1):
             seen.add(threading.current_thread().name)
+            if jit.NUM_THREADS == 2 and t0 < 2:
+                barrier.wait()
             return work(t0, t1)
 
         return real(xp, run, tiles)
@@ -86,3 +91,47 @@ def test_norm_tiles_and_kernels_share_one_pool(two_threads, monkeypatch):
         F.relu(minigrad.randn(1 << 16))
     assert jit.SPLITS["calls"] > before
     assert jit._pool() is pool  # the same executor
+
+
+def test_nested_and_concurrent_jobs_finish(two_threads):
+    """A task that splits work of its own (on a pool thread, or while the pool thread is
+    busy), and jobs submitted from several Python threads at once, all complete: the
+    caller never waits for a piece that nobody has started."""
+
+    def inner(i):
+        return sum(jit.map_tasks(lambda a, b: a * b, [(i, k) for k in range(5)]))
+
+    assert jit.map_tasks(inner, [(i,) for i in range(6)]) == [10 * i for i in range(6)]
+    out = {}
+
+    def caller(j):
+        out[j] = jit.map_tasks(lambda a: a + j, [(i,) for i in range(9)])
+
+    threads = [threading.Thread(target=caller, args=(j,)) for j in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert out == {j: [i + j for i in range(9)] for j in range(4)}
+
+
+@pytest.mark.parametrize("spin_us", [0, 200])
+def test_pool_threads_wake_for_every_job(two_threads, monkeypatch, spin_us):
+    """Pool threads sleep (or, with SPIN_US, spin a moment first) between jobs and take
+    part again in later ones: each of many jobs in a row gets both threads."""
+    monkeypatch.setattr(jit, "SPIN_US", spin_us)
+    monkeypatch.setitem(jit._pool_state, "pool", None)  # a pool with this setting
+    for _ in range(20):
+        barrier = threading.Barrier(2, timeout=10)
+
+        def task(i, barrier=barrier):
+            barrier.wait()  # (both threads must take part)
+            return threading.current_thread().name
+
+        names = set(jit.map_tasks(task, [(0,), (1,)]))
+        assert len(names) == 2 and any(n.startswith("minigrad-pool") for n in names)
+
+
+def test_cores_free_reads_the_run_queue():
+    assert isinstance(jit._cores_free(), bool)
+    assert jit._CORES >= 1

@@ -5,6 +5,7 @@ primitive-op references in ``test_norm_reference.py``.
 """
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -362,9 +363,10 @@ def test_errors_are_clear(device):
 # ----------------------------------------------------------------------- tiling
 class _TileSpy:
     """Records, for each pass of the NumPy path, how many tiles it had and which threads
-    ran them."""
+    ran them. ``pause`` (seconds) makes each tile sleep first, so that a pool thread
+    wakes up in time to take some (tiny tiles are otherwise all done by the caller)."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, pause=0.0):
         from minigrad.ops.nn.norm import norm_core
 
         self.sizes, self.threads = [], set()
@@ -375,6 +377,8 @@ class _TileSpy:
 
             def run(t0, t1):
                 self.threads.add(threading.current_thread().name)
+                if pause:
+                    time.sleep(pause)
                 return work(t0, t1)
 
             return real(xp, run, tiles)
@@ -477,7 +481,7 @@ class TestNumpyPathTiles:
         for threads in (1, 2, 3):  # minigrad's one thread pool (minigrad.jit)
             monkeypatch.setattr(minigrad.jit, "NUM_THREADS", threads)
             monkeypatch.setitem(minigrad.jit._pool_state, "pool", None)  # of the new size
-            spy = _TileSpy(monkeypatch)
+            spy = _TileSpy(monkeypatch, pause=0.002)
             x.grad = w.grad = None
             y = F.batch_norm(x, None, None, w, None, True) + F.group_norm(x, 2, w, None)
             y.backward(minigrad.ones_like(y))

@@ -28,6 +28,12 @@ kernel's first two arguments are the range ``lo:hi`` of its outer loop (channels
 chunks of samples or column blocks), and each iteration writes only its own outputs, so
 :meth:`minigrad.jit.Kernel.run` can split the loop over threads and the results are the
 same for any number of threads.
+
+Split calls that another follows soon pass ``linger=True`` (:meth:`minigrad.jit.Kernel.run`:
+the pool's threads spin a moment instead of going to sleep, when a core is free): batch
+norm's statistics (its output pass follows) and backward sums (``dx`` follows), and every
+forward's output (in training, its backward or the next layer follows). A backward's last
+call does not: what follows it is often another library's threaded code (BLAS).
 """
 
 from __future__ import annotations
@@ -466,13 +472,25 @@ def _sample_bwd(lo, hi, g, x, center, mean, invstd, wq, nq, dx, pw, pb):
                 dk[i] = gk[i] * ak + (xk[i] - mf) * bx + e
 
 
-SAMPLE_GROUP = 8
+ELEM_CHUNKS = 4
+""":func:`_elem_bwd` splits the samples into about this many chunks (see
+:func:`_elem_group`)."""
+
+SAMPLE_GROUP = 32
 """:func:`_elem_bwd` adds each element's weight-gradient terms in the data's dtype over
-chunks of this many samples (2 with fewer than ``2 * SAMPLE_GROUP`` samples, so that
-they still split over threads; even: pairs of samples do not straddle chunks), and the
-chunks' sums in float64 in chunk order (:func:`_chunk_sum`): a split fixed by the shape.
-Each chunk zeroes and writes out its ``(c, B)`` accumulators: smaller chunks cost more
-(4 instead of 8: layer norm's backward ~10% slower on (64, 32, 28, 28))."""
+chunks of at most this many samples, and the chunks' sums in float64 in chunk order
+(:func:`_chunk_sum`): a split fixed by the shape (:func:`_elem_group`). Each chunk zeroes
+and writes out its ``(c, B)`` accumulators, and the merge reads them all: fewer, longer
+chunks cost less (layer norm fwd+bwd on (64, 32, 28, 28), 2 threads: 8 chunks of 8
+samples -> 4 of 16, about 10% less time)."""
+
+
+def _elem_group(T):
+    """Samples per chunk of :func:`_elem_bwd` for ``T`` samples: :data:`ELEM_CHUNKS`
+    chunks (so that they split over threads), of an even number of samples (pairs of
+    samples do not straddle chunks), at least 2 and at most :data:`SAMPLE_GROUP`."""
+    S = -(-T // ELEM_CHUNKS)
+    return max(2, min(SAMPLE_GROUP, S + (S & 1)))
 
 
 @kernel
@@ -671,7 +689,7 @@ def shared_moments(lay, xa, center):
         return mean, var
     chunks, S = _sample_chunks(lay.T)
     pn, pm, pq = np.empty(chunks), np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
-    _shared_stats.run(chunks, xa.size, xv, center, S, pn, pm, pq)
+    _shared_stats.run(chunks, xa.size, xv, center, S, pn, pm, pq, linger=True)  # (then the output)
     mean, var = np.empty(lay.c), np.empty(lay.c)
     _merge_moments.compiled()(0, lay.c, pn, pm, pq, mean, var)
     return mean, var
@@ -685,7 +703,7 @@ def shared_normalize(lay, xa, mean, invstd, w, b, acc, y):
     m = np.zeros(lay.c) if mean is None else mean
     _affine_coefs.compiled()(0, lay.c, m, invstd, _vec(w, acc), _vec(b, acc), k, shift)
     rows = lay.T if lay.B == 1 else lay.T * lay.c
-    _shared_affine.run(rows, 2 * xa.size, xv, k, shift, yv)
+    _shared_affine.run(rows, 2 * xa.size, xv, k, shift, yv, linger=True)  # (see forward)
 
 
 def shared_grad_sums(lay, xa, ga, m):
@@ -698,7 +716,7 @@ def shared_grad_sums(lay, xa, ga, m):
         return sg, sgx
     chunks, S = _sample_chunks(lay.T)
     p1, p2 = np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
-    _shared_bwd_sums.run(chunks, 2 * xa.size, gv, xv, m, S, p1, p2)
+    _shared_bwd_sums.run(chunks, 2 * xa.size, gv, xv, m, S, p1, p2, linger=True)  # (then dx)
     return p1.sum(axis=0), p2.sum(axis=0)  # (row after row: in chunk order)
 
 
@@ -734,12 +752,12 @@ def forward(lay, x2, w, b, eps, center, acc):
         if Q > 1:  # an affine entry per chunk of Q elements (or none)
             _sample_fwd.run(
                 n, 2 * size, xa.reshape(sh), center, float(eps), wq, bq, B // Q, y.reshape(sh),
-                mean, var, invstd,
+                mean, var, invstd, linger=True,
             )  # fmt: skip
         else:  # an affine entry per element
             _sample_fwd_elem.run(
                 (T + 1) // 2, 2 * size, xa.reshape(sh), center, float(eps), wq, bq,
-                y.reshape(sh), mean, var, invstd,
+                y.reshape(sh), mean, var, invstd, linger=True,
             )  # fmt: skip
     y = y.astype(x2.dtype, copy=False)
     return y, (mean.astype(acc) if center else None), var.astype(acc), invstd.astype(acc)
@@ -773,7 +791,7 @@ def backward(lay, x2, g2, w, mean, invstd, center, has_w, has_b, acc, out):
                 _chunk_sum.compiled()(0, lay.K, pw.reshape(T, lay.K), pb.reshape(T, lay.K), gw, gb)
         else:  # a weight per element: dx, and its gradients per chunk of samples
             wgrad = has_w or has_b
-            S = SAMPLE_GROUP if T >= 2 * SAMPLE_GROUP else 2  # (a few samples: a split)
+            S = _elem_group(T)
             chunks = -(-T // S)
             shape = (chunks, c * B) if wgrad else (0, 0)
             pw, pb = np.empty(shape, acc), np.empty(shape, acc)
