@@ -16,8 +16,8 @@ from minigrad.tensor import Tensor
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "from_dlpack", "zeros", "ones", "full", "empty",
     "arange", "linspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
-    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "logspace", "bernoulli",
-    "normal", "multinomial", "tril_indices", "triu_indices",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "logspace",
+    "bernoulli", "normal", "multinomial", "tril_indices", "triu_indices",
 ]  # fmt: skip
 
 
@@ -547,6 +547,26 @@ def rand_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:
     (2,)
     """
     return _like(rand, x, dtype, device, requires_grad, x.shape)
+
+
+def randint_like(x, low=0, high=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Random integers in ``[low, high)`` with the shape, dtype and device of ``x``
+    (``randint_like(x, high)`` draws from ``[0, high)``, as in PyTorch). A floating
+    ``x`` gets floating values that are whole numbers.
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> r = minigrad.randint_like(minigrad.zeros(4), 3)
+    >>> r.dtype == minigrad.float32, bool(((r >= 0) & (r < 3) & (r == r.floor())).all())
+    (True, True)
+    """
+    if high is None:
+        low, high = 0, low
+    dt = as_dtype(dtype) if dtype is not None else x.dtype
+    drawn = randint(low, high, x.shape, device=device if device is not None else x.device)
+    t = Tensor._make(drawn.data.astype(dt, copy=False))
+    return t.requires_grad_(True) if requires_grad else t
 
 
 def randn_like(x, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -108,6 +108,16 @@ def test_like_factories_copy_shape_dtype_device(device):
     assert minigrad.zeros_like(x, requires_grad=True).requires_grad
 
 
+def test_randint_like_draws_whole_numbers_in_range(device):
+    x = minigrad.zeros(200, dtype=F64, device=device)
+    r = minigrad.randint_like(x, 3)  # PyTorch's randint_like(x, high): [0, high)
+    assert (r.shape, r.dtype, r.device) == (x.shape, x.dtype, x.device)
+    v = to_numpy(r)
+    assert set(v.tolist()) == {0.0, 1.0, 2.0}
+    v = to_numpy(minigrad.randint_like(x, 5, 7, dtype=minigrad.int32))
+    assert v.dtype == np.int32 and set(v.tolist()) == {5, 6}
+
+
 def test_requires_grad_only_for_floating_dtypes(device):
     assert minigrad.zeros(2, device=device, requires_grad=True).requires_grad
     assert minigrad.randn(2, dtype=F16, device=device, requires_grad=True).requires_grad
