@@ -88,7 +88,19 @@ from minigrad.ops.math.compare import (
 )
 from minigrad.ops.math.convert import clone
 from minigrad.ops.math.einsum import einsum
-from minigrad.ops.math.elementwise import add, clamp, div, maximum, minimum, mul, pow, sub, where
+from minigrad.ops.math.elementwise import (
+    add,
+    clamp,
+    clamp_max,
+    clamp_min,
+    div,
+    maximum,
+    minimum,
+    mul,
+    pow,
+    sub,
+    where,
+)
 from minigrad.ops.math.histogram import bincount, count_nonzero
 from minigrad.ops.math.linalg import matmul
 from minigrad.ops.math.matrix_products import addmm, bmm, dot, mm, mv, outer, tensordot

@@ -32,6 +32,39 @@ _ALLOWED = {
 }
 
 
+_TORCH_NAMES = {
+    float16: "Half", float32: "Float", float64: "Double", int64: "Long", int32: "Int",
+    np.dtype("int16"): "Short", np.dtype("int8"): "Char", uint8: "Byte", bool_: "Bool",
+    np.dtype("complex64"): "ComplexFloat", np.dtype("complex128"): "ComplexDouble",
+}  # fmt: skip
+
+
+def check_result_cast(op, result, dtype) -> None:
+    """Raise as PyTorch does when an in-place op's ``result`` (an array or scalar) has a
+    dtype that does not cast to the tensor's ``dtype``: a float result into an integer
+    tensor, an integer into a bool, a complex into a float (NumPy's ``same_kind`` rule,
+    which is PyTorch's ``can_cast``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.dtypes import check_result_cast
+    >>> check_result_cast("mul_", np.ones(2), np.dtype("float32"))  # Double into Float: fine
+    >>> check_result_cast("mul_", np.ones(2), np.dtype("int64"))
+    Traceback (most recent call last):
+    ...
+    RuntimeError: mul_: result type Double can't be cast to the desired output type Long
+    """
+    rt = getattr(result, "dtype", None)
+    if rt is None or rt == dtype or np.can_cast(rt, dtype, casting="same_kind"):
+        return
+    names = _TORCH_NAMES
+    raise RuntimeError(
+        f"{op}: result type {names.get(rt, str(rt))} can't be cast to the desired output type "
+        f"{names.get(dtype, str(dtype))}"
+    )
+
+
 def get_default_dtype():
     """The dtype of tensors made from Python floats: ``float32``.
 

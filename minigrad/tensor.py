@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from minigrad import backend
+from minigrad import dtypes as _dtypes
 from minigrad.autograd import function as _function
 from minigrad.autograd.grad_mode import _GradMode
 
@@ -470,6 +471,18 @@ class Tensor:
         self._vc[0] += 1
         return self
 
+    def _inplace_math(self, op, compute) -> Tensor:
+        """The no-graph path of an in-place math op: ``compute()`` (arrays in, an array
+        or scalar out) runs as the ops run, with NumPy's floating-point warnings off
+        (:class:`minigrad.backend.quiet_fp`), and its result is written into this
+        tensor's memory if it casts to this tensor's dtype by PyTorch's rule (a float
+        result does not go into an integer tensor: :func:`~minigrad.dtypes.check_result_cast`)."""
+        self._check_inplace(op)
+        with backend.quiet_fp():
+            value = compute()
+        _dtypes.check_result_cast(op, value, self.dtype)
+        return self._inplace(op, value)
+
     def _operand(self, other):
         return other.data if isinstance(other, Tensor) else other
 
@@ -513,6 +526,7 @@ class Tensor:
                 f"a tensor of shape {tuple(self.shape)}"
             )
         if out.dtype != self.dtype:
+            _dtypes.check_result_cast(op, out.data, self.dtype)
             out = _convert.to(out, dtype=self.dtype)
         if f is not None:  # the previous node now outputs the snapshot
             f._set_output(self._out_idx, old)
@@ -529,38 +543,54 @@ class Tensor:
         if self._wants_graph(other):
             return self._inplace_graph("add_", _ew.add, other, alpha)
         o = self._operand(other)
-        return self._inplace("add_", self.data + (o if alpha == 1 else alpha * o))
+        return self._inplace_math("add_", lambda: self.data + (o if alpha == 1 else alpha * o))
 
     def sub_(self, other, alpha=1) -> Tensor:
         """In-place ``self -= alpha * other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("sub_", _ew.sub, other, alpha)
         o = self._operand(other)
-        return self._inplace("sub_", self.data - (o if alpha == 1 else alpha * o))
+        return self._inplace_math("sub_", lambda: self.data - (o if alpha == 1 else alpha * o))
 
     def mul_(self, other) -> Tensor:
         """In-place ``self *= other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("mul_", _ew.mul, other)
-        return self._inplace("mul_", self.data * self._operand(other))
+        return self._inplace_math("mul_", lambda: self.data * self._operand(other))
 
     def div_(self, other) -> Tensor:
         """In-place ``self /= other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("div_", _ew.div, other)
-        return self._inplace("div_", self.data / self._operand(other))
+        return self._inplace_math("div_", lambda: self.data / self._operand(other))
 
     def pow_(self, exponent) -> Tensor:
         """In-place ``self **= exponent`` (recorded in the graph when needed)."""
         if self._wants_graph(exponent):
             return self._inplace_graph("pow_", _ew.pow, exponent)
-        return self._inplace("pow_", self.data ** self._operand(exponent))
+        return self._inplace_math("pow_", lambda: self.data ** self._operand(exponent))
 
     def clamp_(self, min=None, max=None) -> Tensor:
         """In-place clamp into ``[min, max]`` (recorded in the graph when needed)."""
         if self._wants_graph(min, max):
             return self._inplace_graph("clamp_", _ew.clamp, min, max)
-        return self._inplace("clamp_", self.xp.clip(self.data, min, max))
+        return self._inplace_math("clamp_", lambda: self.xp.clip(self.data, min, max))
+
+    def clamp_min(self, min) -> Tensor:
+        """See :func:`minigrad.clamp_min`."""
+        return _ew.clamp(self, min, None)
+
+    def clamp_max(self, max) -> Tensor:
+        """See :func:`minigrad.clamp_max`."""
+        return _ew.clamp(self, None, max)
+
+    def clamp_min_(self, min) -> Tensor:
+        """In-place :meth:`clamp_min`."""
+        return self.clamp_(min, None)
+
+    def clamp_max_(self, max) -> Tensor:
+        """In-place :meth:`clamp_max`."""
+        return self.clamp_(None, max)
 
     def zero_(self) -> Tensor:
         """Fill with zeros, in place (recorded in the graph when needed)."""
@@ -1205,6 +1235,7 @@ class Tensor:
                 f"{op}: the result of shape {tuple(out.shape)} does not fit in place into "
                 f"a tensor of shape {tuple(self.shape)}"
             )
+        _dtypes.check_result_cast(op, out.data, self.dtype)
         return self._inplace(op, out.data)
 
     def lerp_(self, end, weight):
@@ -1212,39 +1243,43 @@ class Tensor:
         if self._wants_graph(end, weight):
             return self._inplace_graph("lerp_", _blend.lerp, end, weight)
         e, w = self._operand(end), self._operand(weight)
-        return self._inplace("lerp_", self.data + w * (e - self.data))
+        return self._inplace_math("lerp_", lambda: self.data + w * (e - self.data))
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """In-place ``self += value * tensor1 * tensor2``."""
         if self._wants_graph(tensor1, tensor2):
             return self._inplace_graph("addcmul_", _blend.addcmul, tensor1, tensor2, value=value)
-        t = self._operand(tensor1) * self._operand(tensor2)
-        return self._inplace("addcmul_", self.data + (t if value == 1 else value * t))
+        a, b = self._operand(tensor1), self._operand(tensor2)
+        return self._inplace_math(
+            "addcmul_", lambda: self.data + (a * b if value == 1 else a * b * value)
+        )
 
     def addcdiv_(self, tensor1, tensor2, value=1):
         """In-place ``self += value * tensor1 / tensor2``."""
         if self._wants_graph(tensor1, tensor2):
             return self._inplace_graph("addcdiv_", _blend.addcdiv, tensor1, tensor2, value=value)
-        t = self._operand(tensor1) / self._operand(tensor2)
-        return self._inplace("addcdiv_", self.data + (t if value == 1 else value * t))
+        a, b = self._operand(tensor1), self._operand(tensor2)
+        return self._inplace_math(
+            "addcdiv_", lambda: self.data + (a / b if value == 1 else a / b * value)
+        )
 
     def sqrt_(self):
         """In-place square root."""
         if self._wants_graph():
             return self._inplace_graph("sqrt_", _unary.sqrt)
-        return self._inplace("sqrt_", self.xp.sqrt(self.data))
+        return self._inplace_math("sqrt_", lambda: self.xp.sqrt(self.data))
 
     def exp_(self):
         """In-place exponential."""
         if self._wants_graph():
             return self._inplace_graph("exp_", _unary.exp)
-        return self._inplace("exp_", self.xp.exp(self.data))
+        return self._inplace_math("exp_", lambda: self.xp.exp(self.data))
 
     def abs_(self):
         """In-place absolute value."""
         if self._wants_graph():
             return self._inplace_graph("abs_", _unary.abs)
-        return self._inplace("abs_", self.xp.abs(self.data))
+        return self._inplace_math("abs_", lambda: self.xp.abs(self.data))
 
     def neg_(self):
         """In-place negation."""
@@ -1505,6 +1540,39 @@ class Tensor:
         from minigrad.creation import bernoulli
 
         return bernoulli(self, p)
+
+    def round_(self, *, decimals=0) -> Tensor:
+        """In-place :meth:`round`."""
+        return self._inplace_result("round_", Tensor.round, decimals=decimals)
+
+    def random_(self, from_=None, to=None) -> Tensor:
+        """Fill with whole numbers drawn uniformly from ``[from_, to)``, in place
+        (PyTorch's ``random_``: ``random_(to)`` draws from ``[0, to)``; with no bounds,
+        from ``[0, 2**d]`` where ``d`` is a float dtype's mantissa digits, or up to an
+        integer dtype's maximum)."""
+        if to is None:
+            if from_ is None:
+                if self.dtype.kind == "f":
+                    to = 2 ** (np.finfo(self.dtype).nmant + 1) + 1
+                else:
+                    to = 2 if self.dtype.kind == "b" else int(np.iinfo(self.dtype).max)
+                from_ = 0
+            else:
+                from_, to = 0, from_
+        if from_ >= to:
+            raise RuntimeError(f"random_: expected from_ < to, got from_={from_}, to={to}")
+        g = backend.generator(self.device)
+        draw = g.integers(from_, to, size=self.shape, dtype=np.int64)
+        return self._inplace("random_", draw.astype(self.dtype))
+
+    def exponential_(self, lambd=1.0) -> Tensor:
+        """Fill with samples of the exponential distribution of rate ``lambd``, in place."""
+        if self.dtype.kind != "f":
+            raise RuntimeError(f"exponential_: expected a floating point tensor, got {self.dtype}")
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_: expected lambd > 0, got {lambd}")
+        u = backend.generator(self.device).random(self.shape)  # in [0, 1)
+        return self._inplace("exponential_", (-self.xp.log1p(-u) / lambd).astype(self.dtype))
 
     def bernoulli_(self, p=0.5):
         """Fill with samples of 0/1 that are 1 with probability ``p`` (a number or a
@@ -1835,3 +1903,25 @@ _OPERATORS = [
 for _name, _fn in _OPERATORS:
     setattr(Tensor, _name, _fn)
 del _name, _fn
+
+
+def _inplace_unary(name):
+    """``Tensor.<name>_``: the result of ``Tensor.<name>`` written in place (recorded in
+    the graph when needed, see :meth:`Tensor._inplace_result`)."""
+    op = getattr(Tensor, name)
+
+    def method(self):
+        return self._inplace_result(f"{name}_", op)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"In-place :meth:`{name}`."
+    return method
+
+
+for _name in (
+    "relu", "sigmoid", "tanh", "log", "log2", "log10", "log1p", "expm1", "rsqrt", "sin", "cos",
+    "tan", "floor", "ceil", "trunc", "frac", "sign", "reciprocal", "square", "exp2", "erf",
+):  # fmt: skip
+    if hasattr(Tensor, _name) and not hasattr(Tensor, f"{_name}_"):
+        setattr(Tensor, f"{_name}_", _inplace_unary(_name))
+del _name

@@ -22,7 +22,10 @@ from minigrad.ops.math.unary import (
 )
 from minigrad.tensor import Tensor
 
-__all__ = ["add", "sub", "mul", "div", "pow", "clamp", "maximum", "minimum", "where"]
+__all__ = [
+    "add", "sub", "mul", "div", "pow", "clamp", "clamp_min", "clamp_max", "maximum", "minimum",
+    "where",
+]  # fmt: skip
 
 _SCALARS = (int, float, bool)
 
@@ -530,6 +533,30 @@ def clamp(x, min=None, max=None):
             )
         return ClampTensor(min is not None, max is not None)(x, *bounds)
     return Clamp(min, max)(x)
+
+
+def clamp_min(x, min):
+    """:func:`clamp` with a lower bound only (PyTorch's ``clamp_min``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.clamp_min(minigrad.tensor([-2.0, 0.5]), 0)
+    tensor([0. , 0.5])
+    """
+    return clamp(x, min, None)
+
+
+def clamp_max(x, max):
+    """:func:`clamp` with an upper bound only (PyTorch's ``clamp_max``).
+
+    Examples
+    --------
+    >>> import minigrad
+    >>> minigrad.clamp_max(minigrad.tensor([-2.0, 0.5]), 0)
+    tensor([-2.,  0.])
+    """
+    return clamp(x, None, max)
 
 
 def maximum(a, b):
