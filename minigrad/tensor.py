@@ -61,7 +61,7 @@ class Tensor:
         "_out_idx",
         "_hooks",
         "_retains_grad",
-        "_vc",
+        "_vc_list",
         "__weakref__",
     )
     __array_priority__ = 1000  # ndarray (op) Tensor defers to Tensor's reflected operator
@@ -83,7 +83,7 @@ class Tensor:
         self._out_idx = 0
         self._hooks = None
         self._retains_grad = False
-        self._vc = [0]
+        self._vc_list = None
         if requires_grad:
             self.requires_grad_(True)
 
@@ -100,7 +100,7 @@ class Tensor:
         t._out_idx = 0
         t._hooks = None
         t._retains_grad = False
-        t._vc = [0]  # version counter, shared with views (see Function.is_view)
+        t._vc_list = None  # no version counter until one is needed (see ``_vc``)
         return t
 
     # ------------------------------------------------------------------ attributes
@@ -387,9 +387,26 @@ class Tensor:
         return t
 
     @property
+    def _vc(self) -> list:
+        """The version counter: a one-element list, shared with views and detached
+        aliases, incremented by every in-place change (``t._vc[0] += 1``). It is created
+        on first use: most results are never changed in place nor viewed, and each list
+        a graph keeps alive is one more object for Python's cyclic GC to scan (PERF_NOTES,
+        "W4 and the GC"); until then the version is 0 (``_vc_list`` is None)."""
+        vc = self._vc_list
+        if vc is None:
+            vc = self._vc_list = [0]
+        return vc
+
+    @_vc.setter
+    def _vc(self, vc: list) -> None:
+        self._vc_list = vc
+
+    @property
     def _version(self) -> int:
         """How many in-place changes this tensor's memory has seen (shared with views)."""
-        return self._vc[0]
+        vc = self._vc_list
+        return 0 if vc is None else vc[0]
 
     @_version.setter
     def _version(self, value: int) -> None:

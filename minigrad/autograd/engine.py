@@ -244,7 +244,7 @@ def _raw_values(fn, inputs, dtype, Tensor):
     vals = []
     for x in inputs:
         if isinstance(x, Tensor):
-            if check and x._vc[0]:  # it was at version 0 when ``fn`` ran
+            if check and x._vc_list is not None and x._vc_list[0]:  # (0 when ``fn`` ran)
                 fn.check_versions()  # raises, naming the input
             x = x.data
             if x.dtype is not dtype and x.dtype != dtype:

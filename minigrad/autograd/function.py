@@ -133,7 +133,8 @@ class Function:
                 elif d.__class__ is not first.__class__ or d.__class__ is not _ndarray:
                     _check_devices(self, first, d)
                 xs.append(d)
-                if x._vc[0]:
+                vc = x._vc_list  # (None: never changed in place, version 0)
+                if vc is not None and vc[0]:
                     modified = True
                 if x.requires_grad:
                     requires_grad = True
@@ -174,7 +175,7 @@ class Function:
         needs = tuple(needs)
         self.needs_input_grad = _NEEDS.get(needs, needs)
         if modified:  # versions only grow, so an input at 0 cannot have changed before
-            self._versions = tuple([x._vc[0] if isinstance(x, Tensor) else 0 for x in inputs])
+            self._versions = tuple([x._version if isinstance(x, Tensor) else 0 for x in inputs])
         if ys.__class__ is tuple:
             outs = tuple([_make(y, True) for y in ys])
             self._outs = [weakref.ref(o) for o in outs]
@@ -202,11 +203,11 @@ class Function:
         if y is None:
             out = self.out if i == 0 else self.out[i]
             return out if self._raw else Tensor._make(out)
-        if y._vc[0] != 0 and not self.is_view:  # outputs are born at version 0
+        if y._version != 0 and not self.is_view:  # outputs are born at version 0
             raise RuntimeError(
                 f"one of the variables needed for gradient computation has been modified "
                 f"by an inplace operation: output {i} of {self.name} (shape "
-                f"{tuple(y.shape)}) is at version {y._vc[0]}; expected version 0"
+                f"{tuple(y.shape)}) is at version {y._version}; expected version 0"
             )
         return y.data if self._raw else y
 
@@ -217,7 +218,7 @@ class Function:
             return
         versions = self._versions or (0,) * len(self.inputs)  # None: all were at 0
         for i, (x, v) in enumerate(zip(self.inputs, versions)):
-            if isinstance(x, Tensor) and x._vc[0] != v:
+            if isinstance(x, Tensor) and x._version != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: input {i} of {self.name} (shape "

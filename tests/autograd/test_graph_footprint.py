@@ -3,8 +3,8 @@
 Python's cyclic GC scans every container that lives until backward, so a node keeps as
 few as it can (PERF_NOTES, "W4 and the GC"): shared ``needs_input_grad`` tuples, no
 version tuple while its inputs were never changed in place, one output's weak reference
-without a list. These tests pin that, and that the shortcuts keep PyTorch's in-place
-checks.
+without a list, and its result has no version counter until one is needed. These tests
+pin that, and that the shortcuts keep PyTorch's in-place checks.
 """
 
 import gc
@@ -26,8 +26,9 @@ def _chain(x, w, n):
     return y
 
 
-def test_a_recorded_op_keeps_at_most_five_tracked_objects():
-    # output Tensor, its version counter, the node, the inputs tuple, the weak reference
+def test_a_recorded_op_keeps_at_most_four_tracked_objects():
+    # the output Tensor, the node, the inputs tuple, the weak reference (no version
+    # counter until the tensor is changed in place or viewed)
     x = minigrad.tensor(np.ones(10, np.float32), requires_grad=True)
     w = minigrad.tensor(np.ones(10, np.float32), requires_grad=True)
     _chain(x, w, 8).sum().backward()  # warm up (caches, first-call allocations)
@@ -41,7 +42,7 @@ def test_a_recorded_op_keeps_at_most_five_tracked_objects():
     finally:
         if was:
             gc.enable()
-    assert per_op <= 5.0, per_op
+    assert per_op <= 4.0, per_op
     y.sum().backward()
     assert x.grad is not None and w.grad is not None
 
@@ -79,6 +80,20 @@ def test_an_input_changed_only_before_the_op_is_fine(device, create_graph):
     (g,) = minigrad.grad(y, [x], create_graph=create_graph)
     t = np.tanh(np.array([2.0, 4.0, 6.0]))
     np.testing.assert_allclose(to_numpy(g), (1 - t * t) * [2.0, 4.0, 6.0], rtol=1e-5)
+
+
+def test_a_version_counter_appears_on_first_use_and_is_shared(device):
+    x = minigrad.ones(4, device=device, requires_grad=True)
+    y = x * 2
+    assert y._vc_list is None and y._version == 0
+    with minigrad.no_grad():
+        v = y[:2]  # a view shares (and so creates) its base's counter
+        assert y._vc_list is not None and v._vc is y._vc
+        y.add_(1)
+    assert (y._version, v._version) == (1, 1)
+    d = (x * 3).detach()
+    d._vc[0] += 1  # the way other modules bump a version: creates the counter
+    assert d._version == 1
 
 
 def test_outputs_are_weak_references_until_release(device):
