@@ -218,6 +218,113 @@ def test_sequence_function_gradcheck(mode, reverse, which, device):
     assert gradgradcheck(fn, args)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("which", ["out", "h_n", "c_n"])
+def test_lstm_sequence_gradcheck(reverse, which, cpu_kernels, device):
+    """The compiled LSTM direction in the transposed layout (input projection inside),
+    with one output used at a time, in both directions; gradgradcheck goes through its
+    replay (Linear + RecurrentSequence). Without the compiled kernels it refuses, saying
+    why (the layer then takes recurrent_sequence)."""
+    from minigrad.ops.nn.rnn import lstm_sequence as ls
+
+    T, B, In, H = 3, 2, 3, 2
+    kw = {"dtype": minigrad.float64, "device": device, "requires_grad": True}
+    args = (minigrad.randn(T, B, In, **kw), minigrad.randn(4 * H, In, **kw),
+            minigrad.randn(4 * H, **kw), minigrad.randn(B, H, **kw), minigrad.randn(B, H, **kw),
+            minigrad.randn(4 * H, H, **kw), minigrad.randn(4 * H, **kw))  # fmt: skip
+    if cpu_kernels != "numba":
+        assert not ls.supported(args[0], args[1], args[5], args[3], args[4])
+        with pytest.raises(RuntimeError, match="lstm_sequence: needs the compiled CPU"):
+            ls.lstm_sequence(*args)
+        return
+
+    def fn(*a):
+        res = ls.lstm_sequence(*a, reverse=reverse)
+        assert type(res[0].grad_fn).__name__ == "LSTMSequence"
+        return res[("out", "h_n", "c_n").index(which)]
+
+    assert gradcheck(fn, args)
+    assert gradgradcheck(fn, args)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("loss", ["sum", "weighted", "states"])
+def test_lstm_compiled_transposed_layout_agrees_with_numpy(batch_first, loss):
+    """float32 bidirectional two-layer LSTM: the compiled path (LSTMSequence, every
+    recurrent array transposed) against the NumPy path, for an output gradient broadcast
+    over time (a sum), one per step, and none (only the final states used); input strided
+    (batch_first) or not."""
+    if not minigrad.jit.available():
+        pytest.skip('numba: Numba is not installed (pip install "minigrad-lab[jit]")')
+    minigrad.manual_seed(5)
+    m = nn.LSTM(5, 16, num_layers=2, bidirectional=True, batch_first=batch_first)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((6, 7, 5)).astype(np.float32)
+    h0, c0 = (rng.standard_normal((4, 6 if batch_first else 7, 16)).astype(np.float32)
+              for _ in range(2))  # fmt: skip
+    w_out = minigrad.tensor(rng.standard_normal((6, 7, 32)).astype(np.float32))
+    res = {}
+    for flag in (False, True):
+        with minigrad.jit.enabled_as(flag):
+            xt = minigrad.tensor(x, requires_grad=True)
+            states = [minigrad.tensor(a, requires_grad=True) for a in (h0, c0)]
+            out, (hn, cn) = m(xt, tuple(states))
+            # the output: Cat of the two directions' outputs (transposed when batch_first)
+            cat = out.grad_fn.inputs[0].grad_fn if batch_first else out.grad_fn
+            names = {type(t.grad_fn).__name__ for t in cat.inputs}
+            assert names == ({"LSTMSequence"} if flag else {"RecurrentSequence"})
+            for p in m.parameters():
+                p.grad = None
+            if loss == "sum":
+                total = out.sum()
+            elif loss == "weighted":
+                total = (out * w_out).sum()
+            else:
+                total = (hn * hn).sum() + cn.sum()
+            total.backward()
+            res[flag] = [to_numpy(out), to_numpy(hn), to_numpy(cn), to_numpy(xt.grad)]
+            res[flag] += [to_numpy(s.grad) for s in states]
+            res[flag] += [to_numpy(p.grad) for p in m.parameters()]
+    for a, b in zip(res[False], res[True]):
+        np.testing.assert_allclose(b, a, rtol=2e-5, atol=2e-5)
+
+
+_THREADS_CHILD = """
+import hashlib, numpy as np, minigrad
+from minigrad import nn
+minigrad.manual_seed(0)
+m = nn.LSTM(32, 128, bidirectional=True)
+x = minigrad.tensor(np.random.default_rng(1).standard_normal((8, 64, 32)).astype(np.float32),
+                    requires_grad=True)
+out, (h, c) = m(x)
+(out.sum() + (h * c).sum()).backward()
+d = hashlib.sha256()
+for t in [out, h, c, x.grad] + [p.grad for p in m.parameters()]:
+    d.update(np.ascontiguousarray(t.detach().numpy()).tobytes())
+print(d.hexdigest())
+"""
+
+
+def test_lstm_bits_do_not_depend_on_the_thread_counts(cpu_kernels):
+    """The W5 LSTM's shapes (8 steps, both directions), forward and backward, in processes
+    with 1 and 2 threads for BLAS and for minigrad: the same bits."""
+    import os
+    import subprocess
+    import sys
+
+    jit = "1" if cpu_kernels == "numba" else "0"
+    digests = set()
+    for n in ("1", "2"):
+        env = dict(os.environ, MINIGRAD_JIT=jit, MINIGRAD_NUM_THREADS=n)
+        env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
+        r = subprocess.run(
+            [sys.executable, "-c", _THREADS_CHILD], env=env, capture_output=True, text=True
+        )
+        assert r.returncode == 0, r.stderr
+        digests.add(r.stdout.strip())
+    assert len(digests) == 1
+
+
 def test_output_does_not_alias_saved_states(device):
     """Changing the output in place after the forward leaves the gradients right."""
     m = nn.LSTM(3, 4, device=device, dtype=minigrad.float64)  # (one direction: no cat)

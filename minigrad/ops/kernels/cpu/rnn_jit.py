@@ -381,3 +381,129 @@ def gru_backward(gy, hg, h, rz, n, out=None):
     dx, dhg, dh = out
     _gru_bwd.compiled()(0, B, gy, hg, h, rz, n, dx, dhg, dh)
     return out
+
+
+# ----------------------------------------------------------------- transposed layout
+# The LSTM sequence with every recurrent array kept transposed, batch last
+# (:mod:`minigrad.ops.nn.rnn.lstm_sequence`): the per-step matmuls are ``W_hh @ h^T`` and
+# ``W_hh^T @ dG^T`` (4H and H rows, which OpenBLAS splits better over two threads than the
+# B batch rows), and the loops below run over hidden units with the batch as the
+# contiguous, vectorized inner loop. Arrays (C-contiguous): ``hs`` ``(H, T'', B)`` (state
+# ``k`` at ``hs[:, k]``; ``T'' >= T+1`` odd, so that consecutive rows do not share cache
+# sets), ``cs`` ``(T+1, H, B)``, ``acts`` ``(T, 4H, B)`` (i, f, g, o activated), ``tcs``
+# ``(T, H, B)``; step ``k`` reads state ``k`` and writes state ``k+1``. The input
+# projections ``xg`` and the gradients ``dg`` are ``(4H, C, B)`` blocks of ``C`` steps
+# (index ``kx``, ``kd`` within the block), made and used a block at a time so that they
+# stay in cache (rows of the whole ``(4H, T, B)`` arrays, 256 bytes every 10 KB, missed
+# the prefetcher: both step kernels ran 40-50% slower). The arrays are indexed whole in
+# the inner loop (measured: 1-D views of the rows built in the kernel cost 15-40% more,
+# blocks that are not C-contiguous are not vectorized, 4-5x).
+
+
+@kernel
+def _lstm_fwd_t_f32(lo, hi, k, kx, xg, hg, bias, hs, cs, acts, tcs):
+    """Step ``k`` of the float32 LSTM, transposed (``xg[:, kx]`` its input projection,
+    ``hg = W_hh @ hs[:, k]``, ``(4H, B)``; ``bias = b_ih + b_hh``): the formulas and the
+    rational ``tanh`` of :func:`_lstm_fwd_f32`."""
+    H = cs.shape[1]
+    B = cs.shape[2]
+    for j in range(lo, hi):
+        for gate in range(4):
+            sig = gate != 2
+            scale = _HALF if sig else _ONE
+            shift = _HALF if sig else _ZERO
+            r = gate * H + j
+            bv = bias[r]
+            for b in range(B):
+                v = scale * (xg[r, kx, b] + hg[r, b] + bv)
+                v = _T_CLAMP if v > _T_CLAMP else v
+                v = -_T_CLAMP if v < -_T_CLAMP else v
+                s = v * v
+                p = _T_P0 + s * (
+                    _T_P1 + s * (_T_P2 + s * (_T_P3 + s * (_T_P4 + s * (_T_P5 + s * _T_P6))))
+                )
+                u = v * p / (_ONE + s * (_T_Q1 + s * (_T_Q2 + s * _T_Q3)))
+                u = _ONE if v >= _T_CLAMP else u
+                u = -_ONE if v <= -_T_CLAMP else u
+                acts[k, r, b] = scale * u + shift
+        for b in range(B):
+            v = acts[k, H + j, b] * cs[k, j, b] + acts[k, j, b] * acts[k, 2 * H + j, b]
+            cs[k + 1, j, b] = v
+            v = _T_CLAMP if v > _T_CLAMP else v
+            v = -_T_CLAMP if v < -_T_CLAMP else v
+            s = v * v
+            p = _T_P0 + s * (
+                _T_P1 + s * (_T_P2 + s * (_T_P3 + s * (_T_P4 + s * (_T_P5 + s * _T_P6))))
+            )
+            u = v * p / (_ONE + s * (_T_Q1 + s * (_T_Q2 + s * _T_Q3)))
+            u = _ONE if v >= _T_CLAMP else u
+            u = -_ONE if v <= -_T_CLAMP else u
+            tcs[k, j, b] = u
+            hs[j, k + 1, b] = acts[k, 3 * H + j, b] * u
+
+
+@kernel
+def _lstm_pre_t(lo, hi, k, kx, xg, hg, bias, acts):
+    """float64, transposed: ``acts[k] = xg[:, kx] + hg + bias``, halved in the sigmoid
+    gates (i, f, o) for the tanh form (NumPy's ``tanh`` follows)."""
+    H = acts.shape[1] // 4
+    B = acts.shape[2]
+    for r in range(lo, hi):
+        scale = 1.0 if 2 * H <= r < 3 * H else 0.5
+        bv = bias[r]
+        for b in range(B):
+            acts[k, r, b] = scale * (xg[r, kx, b] + hg[r, b] + bv)
+
+
+@kernel
+def _lstm_post_t(lo, hi, k, acts, cs):
+    """float64, transposed: finish the sigmoid gates of ``acts[k]`` (``0.5 t + 0.5``) and
+    ``cs[k+1] = f cs[k] + i g`` (NumPy's ``tanh`` of it follows)."""
+    H = cs.shape[1]
+    B = cs.shape[2]
+    for j in range(lo, hi):
+        for b in range(B):
+            i = 0.5 * acts[k, j, b] + 0.5
+            f = 0.5 * acts[k, H + j, b] + 0.5
+            acts[k, j, b] = i
+            acts[k, H + j, b] = f
+            acts[k, 3 * H + j, b] = 0.5 * acts[k, 3 * H + j, b] + 0.5
+            cs[k + 1, j, b] = f * cs[k, j, b] + i * acts[k, 2 * H + j, b]
+
+
+@kernel
+def _lstm_bwd_t(lo, hi, k, kd, kg, gh, go, use_go, gc, acts, tcs, cs, dg, dcp):
+    """Step ``k`` of the LSTM sequence backward, transposed: ``gh``, ``gc`` ``(H, B)`` the
+    state gradients, plus ``go[kg]`` (``go``: ``(T or 1, H, B)``, the output's gradient)
+    when ``use_go``; writes ``dg[:, kd]`` (the pre-activations' gradient) and ``dcp``
+    (``(H, B)``, the previous cell's). The formulas of :func:`_lstm_bwd_seq`."""
+    H = cs.shape[1]
+    B = cs.shape[2]
+    for j in range(lo, hi):
+        for b in range(B):
+            i = acts[k, j, b]
+            f = acts[k, H + j, b]
+            g = acts[k, 2 * H + j, b]
+            o = acts[k, 3 * H + j, b]
+            t = tcs[k, j, b]
+            ghv = gh[j, b]
+            if use_go:
+                ghv += go[kg, j, b]
+            dc = gc[j, b] + ghv * o * (_ONE - t * t)
+            dg[3 * H + j, kd, b] = ghv * t * o * (_ONE - o)
+            dg[j, kd, b] = dc * g * i * (_ONE - i)
+            dg[H + j, kd, b] = dc * cs[k, j, b] * f * (_ONE - f)
+            dg[2 * H + j, kd, b] = dc * i * (_ONE - g * g)
+            dcp[j, b] = dc * f
+
+
+@kernel
+def _row_sums(lo, hi, a, n, out):
+    """``out[r] += a[r, :n].sum()`` for the rows ``lo:hi`` of a 2-D array (on the calling
+    thread: the same bits at every thread count)."""
+    for r in range(lo, hi):
+        row = a[r]
+        s = row[0] * 0
+        for c in range(n):
+            s += row[c]
+        out[r] += s

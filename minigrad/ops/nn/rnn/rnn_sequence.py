@@ -153,8 +153,9 @@ class RecurrentSequence(Function):
                 step_out = (dG[k], dHG[k], dhd)
                 rnn_jit.gru_backward(dhb, self.hgs[k], self.hs[k], self.rzs[k], self.ns[k],
                                      out=step_out)  # fmt: skip
-                xp.matmul(dHG[k], wd, out=dhb)
-                dhb += dhd
+                if k or n_h0:  # (the initial state's gradient only when asked for)
+                    xp.matmul(dHG[k], wd, out=dhb)
+                    dhb += dhd
             dh = dhb
         elif compiled:  # one kernel per step writes dG[k] and the next dc
             dhb = xp.zeros((B, H), xg.dtype) if dh is None else dh.copy()
@@ -171,7 +172,8 @@ class RecurrentSequence(Function):
                 kern(0, B, dhb, gok, go is not None, dcs[0], acts[k], tcs[k], cs[k], dG[k],
                      dcs[1])  # fmt: skip
                 dcs.reverse()
-                xp.matmul(dG[k], wd, out=dhb)
+                if k or n_h0:  # (the initial state's gradient only when asked for)
+                    xp.matmul(dG[k], wd, out=dhb)
             dh, dc = dhb, dcs[0]
         for k in range(T - 1, -1, -1) if not compiled else ():
             if go is not None:
