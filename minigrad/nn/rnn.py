@@ -13,10 +13,7 @@ How a layer runs (no Python loop over the batch; one loop over time):
 2. LSTM and GRU: the loop over time as one Function per direction
    (:mod:`minigrad.ops.nn.rnn.rnn_sequence`): per step one matmul ``h @ W_hh.T`` and the fused
    gate math of :mod:`minigrad.ops.nn.rnn.rnn_cell` on raw arrays; backward runs the recursion
-   in closed form and computes ``dW_hh`` as one matmul over all steps; the LSTM with biases
-   on the compiled CPU path runs 1-2 as one Function per direction with every recurrent
-   array transposed, batch last (:mod:`minigrad.ops.nn.rnn.lstm_sequence`: per step
-   ``W_hh @ h^T``, which two BLAS threads share better);
+   in closed form and computes ``dW_hh`` as one matmul over all steps;
 3. Elman RNN: per step one linear and the activation, the outputs stacked in one op.
 """
 
@@ -33,7 +30,6 @@ from minigrad.nn.module import Module
 from minigrad.nn.parameter import Parameter
 from minigrad.ops.nn.dropout.dropout import dropout as _dropout
 from minigrad.ops.nn.linear import Linear as _Linear
-from minigrad.ops.nn.rnn import lstm_sequence as _lstm_seq
 from minigrad.ops.nn.rnn.rnn_cell import (
     GRUCellFunction,
     LSTMCellFunction,
@@ -276,16 +272,8 @@ class RNNBase(Module):
                 w_ih, w_hh = params[0], params[1]
                 b_ih, b_hh = (params[2], params[3]) if self.bias else (None, None)
                 if is_lstm and b_ih is not None:  # b_ih is added in the step kernel
-                    if _lstm_seq.supported(layer_in, w_ih, w_hh, h0s[k], c0s[k]):
-                        # compiled: the projection inside, every array transposed
-                        res = _lstm_seq.LSTMSequence(d == 1)(
-                            layer_in, w_ih, b_ih, h0s[k], c0s[k], w_hh, b_hh
-                        )
-                    else:
-                        xg = _Linear()(layer_in, w_ih, None)  # every step's input projection
-                        res = RecurrentSequence(self.mode, d == 1)(
-                            xg, h0s[k], c0s[k], w_hh, b_hh, b_ih
-                        )
+                    xg = _Linear()(layer_in, w_ih, None)  # every step's input projection
+                    res = RecurrentSequence(self.mode, d == 1)(xg, h0s[k], c0s[k], w_hh, b_hh, b_ih)
                     outs.append(res[0])
                     hn.append(res[1])
                     cn.append(res[2])
