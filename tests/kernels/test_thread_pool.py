@@ -135,3 +135,28 @@ def test_pool_threads_wake_for_every_job(two_threads, monkeypatch, spin_us):
 def test_cores_free_reads_the_run_queue():
     assert isinstance(jit._cores_free(), bool)
     assert jit._CORES >= 1
+
+
+@pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
+def test_rouse_wakes_sleeping_threads_only_for_split_calls(two_threads, monkeypatch):
+    """jit.rouse(work) wakes the pool's sleeping threads ahead of a call that will be
+    split (they spin, then sleep again); below SERIAL_BELOW it does nothing."""
+    monkeypatch.setattr(jit, "SPIN_US", 200)
+    monkeypatch.setitem(jit._pool_state, "pool", None)
+    with jit.enabled_as(True):
+        pool = jit._pool()
+        assert pool.spin is not None
+
+        def asleep():
+            for _ in range(1000):  # (the thread goes to sleep within a few ms)
+                if pool.idle:
+                    return True
+                threading.Event().wait(0.005)
+            return False
+
+        assert asleep()
+        jit.rouse(jit.SERIAL_BELOW - 1)  # too small to be split: nobody is woken
+        assert len(pool.idle) == 1
+        jit.rouse(jit.SERIAL_BELOW)
+        assert not pool.idle  # woken (its lock released) ...
+        assert asleep()  # ... and back to sleep when no job came
