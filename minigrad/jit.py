@@ -40,7 +40,6 @@ import contextlib
 import itertools
 import os
 import threading
-import time
 import warnings
 
 __all__ = [
@@ -51,7 +50,6 @@ __all__ = [
     "kernel",
     "Kernel",
     "map_tasks",
-    "rouse",
 ]
 
 _numba = None  # the numba module, once imported
@@ -157,9 +155,9 @@ class Kernel:
     The function's first two arguments are the range ``lo:hi`` of its outer loop, and
     every iteration of that loop writes its own outputs. :meth:`run` splits the loop
     into contiguous chunks and runs them on the calling thread and a small pool of
-    Python threads (they sleep when idle, after a short spin only while the machine has
-    a core to spare, so they do not spin against the BLAS or OpenMP threads of NumPy or
-    other libraries, which Numba's own ``prange`` runtime does; see :class:`_Pool`).
+    Python threads (they sleep when idle, so they do not spin against the BLAS or OpenMP
+    threads of NumPy or other libraries, which Numba's own ``prange`` runtime does; see
+    :class:`_Pool`).
     Because each iteration is computed whole by one call, results do not depend on the
     split.
 
@@ -208,13 +206,9 @@ class Kernel:
             self._compiled = k
         return k
 
-    def run(self, n, work, *args, linger=False):
+    def run(self, n, work, *args):
         """Run the loop ``0:n`` with ``args``; ``work`` (the number of elements the call
         touches) decides whether to split it over :data:`NUM_THREADS` threads.
-        ``linger=True`` says that another split call follows soon (a forward's
-        statistics pass, then its output pass; a forward, then its backward): the pool's
-        threads spin for a moment afterwards instead of going to sleep (see
-        :class:`_Pool`).
 
         The loop is cut into :data:`CHUNKS_PER_THREAD` chunks per thread, which the
         calling thread and the pool's threads take in turn until none is left: a thread
@@ -229,26 +223,7 @@ class Kernel:
         SPLITS["calls"] += 1
         SPLITS["chunks"] += chunks
         b = [n * i // chunks for i in range(chunks + 1)]
-        _Job(lambda i: k(b[i], b[i + 1], *args), chunks, linger).run(threads)
-
-
-def rouse(work):
-    """Say that a split call of ``work`` elements (see :meth:`Kernel.run`) is coming:
-    when it will be split, the pool's sleeping threads are woken now, so that they are
-    awake (spinning, when a core is free) by the time it starts. An op calls this first
-    thing, and its setup (Python, allocations) hides the 20-80 us a wake takes. Does
-    nothing without spinning (:data:`SPIN_US`, compiled kernels enabled).
-
-    Examples
-    --------
-    >>> from minigrad import jit
-    >>> jit.rouse(1 << 22)  # then, soon after: some_kernel.run(n, 1 << 22, ...)
-    """
-    if work < SERIAL_BELOW or NUM_THREADS <= 1:
-        return
-    pool = _pool()
-    if pool.spin is not None:
-        pool.rouse()
+        _Job(lambda i: k(b[i], b[i + 1], *args), chunks).run(threads)
 
 
 def map_tasks(fn, tasks):
@@ -273,19 +248,6 @@ def map_tasks(fn, tasks):
 CHUNKS_PER_THREAD = 1
 """Chunks of a split loop per thread (see :meth:`Kernel.run`)."""
 
-SPIN_US = 200
-"""How long (microseconds) a pool thread busy-waits for the next job before it sleeps
-(see :class:`_Pool`); 0 turns spinning off."""
-
-SPIN_AFTER_US = 10.0
-"""A spinning pool thread that sees a job come waits this long (microseconds, still
-spinning) before it asks for the GIL: time for the submitting thread to start its own
-piece and let go of the GIL (see :func:`minigrad.ops.kernels.cpu.wait_jit.spin`)."""
-
-SPIN_CHECK_S = 0.005
-"""How often (seconds) a pool thread checks whether the machine has a core to spare
-for spinning (:func:`_cores_free`)."""
-
 SPLITS = {"calls": 0, "chunks": 0}
 """How many kernel calls were split over threads, and into how many chunks in all, since
 the process started (read by the tests; approximate when Python threads call at once)."""
@@ -295,10 +257,10 @@ class _Job:
     """One split call: ``n`` pieces (``piece(i)`` computes piece ``i``) handed out by a
     shared counter to the calling thread and pool threads."""
 
-    __slots__ = ("piece", "n", "linger", "results", "take", "finish", "done", "error")
+    __slots__ = ("piece", "n", "results", "take", "finish", "done", "error")
 
-    def __init__(self, piece, n, linger=False):
-        self.piece, self.n, self.linger = piece, n, linger
+    def __init__(self, piece, n):
+        self.piece, self.n = piece, n
         self.results = [None] * n
         self.take = itertools.count().__next__  # atomic under the GIL
         self.finish = itertools.count(1).__next__
@@ -332,58 +294,26 @@ class _Pool:
 
     An idle thread sleeps on a lock of its own, which :meth:`submit` releases: one futex
     wake, the lightest hand-off Python has (``ThreadPoolExecutor.submit`` also builds a
-    future and a work item, and its threads wait on a queue's condition). Waking still
-    costs 20-80 us on a small VM, so after a job that asked for it (``linger``, a split
-    call that another follows soon) a thread first spins for up to :data:`SPIN_US`
-    microseconds without the GIL, watching a counter that :meth:`submit` bumps (compiled,
-    :mod:`minigrad.ops.kernels.cpu.wait_jit`; only with the compiled kernels enabled, and
-    only while the machine has a core to spare, :func:`_cores_free`). Other jobs (a
-    convolution's im2col, say, which a BLAS call with threads of its own follows) go
-    straight to sleep. A job is queued once per thread wanted; a thread that comes late
-    finds its pieces taken and goes back to wait."""
+    future and a work item, and its threads wait on a queue's condition: 10.8-13.4 us of
+    the calling thread's time per split call, against 4.6 us here). A job is queued once
+    per thread wanted; a thread that comes late finds its pieces taken and goes back to
+    sleep. Threads never spin: a spinning thread takes its core from the BLAS threads
+    that usually run next (a compiled, GIL-free spin of up to 200 us after a job was
+    measured and not kept: benchmarks/PERF_NOTES.md, session 5)."""
 
     def __init__(self, size):
         self.pending = collections.deque()  # jobs (appends and pops are atomic)
         self.idle = []  # sleeping threads' wake locks
-        self.seq = None  # the counter spinning threads watch (a 1-element int64 array)
-        self.spin = None
-        self.spin_iters = self.spin_after = 0
-        if SPIN_US > 0 and enabled():
-            try:
-                self._calibrate()
-            except Exception as e:  # (a platform where the compiled spin fails): sleep only
-                warnings.warn(f"minigrad.jit: pool threads will not spin: {e}", stacklevel=2)
-                self.seq = self.spin = None
         self.threads = []
         for i in range(size):
             t = threading.Thread(target=self._loop, name=f"minigrad-pool_{i}", daemon=True)
             t.start()
             self.threads.append(t)
 
-    def _calibrate(self):
-        """Set up spinning: the compiled spin, and its loops per microsecond."""
-        import numpy as np
-
-        from minigrad.ops.kernels.cpu import wait_jit
-
-        seq = np.zeros(1, dtype=np.int64)
-        wait_jit.spin(seq, 0, 1, 0)  # (compiled, or loaded from Numba's cache)
-        n, best = 1 << 16, float("inf")
-        for _ in range(3):  # loops per second (seq stays 0: n loops), the fastest of 3
-            t0 = time.perf_counter()
-            wait_jit.spin(seq, 0, n, 0)
-            best = min(best, time.perf_counter() - t0)
-        per_us = 1e-6 * n / max(best, 1e-6)
-        self.spin_iters = max(1, int(SPIN_US * per_us))
-        self.spin_after = int(SPIN_AFTER_US * per_us)
-        self.seq, self.spin = seq, wait_jit.spin
-
     def submit(self, job, copies):
         pending, idle = self.pending, self.idle
         for _ in range(copies):
             pending.append(job)
-        if self.seq is not None:
-            self.seq[0] += 1  # spinning threads see this at once
         for _ in range(copies):
             try:
                 wake = idle.pop()
@@ -391,68 +321,25 @@ class _Pool:
                 break
             wake.release()
 
-    def rouse(self):
-        """Wake the sleeping threads (they spin for the next job, as after a job with
-        ``linger``)."""
-        idle = self.idle
-        while True:
-            try:
-                wake = idle.pop()
-            except IndexError:
-                return
-            wake.release()
-
     def _loop(self):
-        pending, idle, seq = self.pending, self.idle, self.seq
-        spin, iters, after = self.spin, self.spin_iters, self.spin_after
-        clock = time.perf_counter
-        checked, may_spin = -1.0, False
-        linger = False  # whether the last job asked for a spin after it
+        pending, idle = self.pending, self.idle
         wake = threading.Lock()
         wake.acquire()
         while True:
             try:
                 job = pending.popleft()
             except IndexError:
-                if linger and spin is not None:
-                    linger = False
-                    s0 = int(seq[0])  # (read before looking at the queue: no submit is missed)
-                    if pending:
-                        continue
-                    now = clock()
-                    if now - checked > SPIN_CHECK_S:
-                        checked, may_spin = now, _cores_free()
-                    if may_spin and spin(seq, s0, iters, after) < iters:
-                        continue
                 idle.append(wake)  # then look again: a job queued meanwhile is not missed
                 try:
                     job = pending.popleft()
                 except IndexError:
-                    wake.acquire()  # sleep until a submit (or rouse) releases it
-                    linger = True  # (woken for a job that may not be queued yet)
+                    wake.acquire()  # sleep until a submit releases it
                     continue
                 try:
                     idle.remove(wake)
                 except ValueError:  # a submit took it off the list: take its release
                     wake.acquire()
             job.work()
-            linger = job.linger
-
-
-def _cores_free():
-    """Whether no more threads are runnable on the machine than it has cores (Linux's
-    ``/proc/loadavg``, which counts the thread that asks); False where it cannot be read.
-    A pool thread spins only then: when other threads are waiting for a core, a spin
-    would take its time from them (or from this process's own calling thread)."""
-    try:
-        with open("/proc/loadavg", "rb") as f:
-            running = int(f.read().split()[3].split(b"/")[0])
-    except (OSError, ValueError, IndexError):
-        return False
-    return running <= _CORES
-
-
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 _pool_state = {"pool": None, "pid": None}

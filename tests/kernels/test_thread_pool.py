@@ -115,12 +115,10 @@ def test_nested_and_concurrent_jobs_finish(two_threads):
     assert out == {j: [i + j for i in range(9)] for j in range(4)}
 
 
-@pytest.mark.parametrize("spin_us", [0, 200])
-def test_pool_threads_wake_for_every_job(two_threads, monkeypatch, spin_us):
-    """Pool threads sleep (or, with SPIN_US, spin a moment first) between jobs and take
-    part again in later ones: each of many jobs in a row gets both threads."""
-    monkeypatch.setattr(jit, "SPIN_US", spin_us)
-    monkeypatch.setitem(jit._pool_state, "pool", None)  # a pool with this setting
+def test_pool_threads_wake_for_every_job(two_threads, monkeypatch):
+    """Pool threads sleep between jobs and take part again in later ones: each of many
+    jobs in a row gets both threads."""
+    monkeypatch.setitem(jit._pool_state, "pool", None)  # a fresh pool
     for _ in range(20):
         barrier = threading.Barrier(2, timeout=10)
 
@@ -132,31 +130,13 @@ def test_pool_threads_wake_for_every_job(two_threads, monkeypatch, spin_us):
         assert len(names) == 2 and any(n.startswith("minigrad-pool") for n in names)
 
 
-def test_cores_free_reads_the_run_queue():
-    assert isinstance(jit._cores_free(), bool)
-    assert jit._CORES >= 1
-
-
-@pytest.mark.skipif(JIT_SKIP is not None, reason=f"numba: Numba is {JIT_SKIP}")
-def test_rouse_wakes_sleeping_threads_only_for_split_calls(two_threads, monkeypatch):
-    """jit.rouse(work) wakes the pool's sleeping threads ahead of a call that will be
-    split (they spin, then sleep again); below SERIAL_BELOW it does nothing."""
-    monkeypatch.setattr(jit, "SPIN_US", 200)
+def test_idle_pool_threads_sleep(two_threads, monkeypatch):
+    """After a job, a pool thread goes back to sleep on its lock (it does not spin)."""
     monkeypatch.setitem(jit._pool_state, "pool", None)
-    with jit.enabled_as(True):
-        pool = jit._pool()
-        assert pool.spin is not None
-
-        def asleep():
-            for _ in range(1000):  # (the thread goes to sleep within a few ms)
-                if pool.idle:
-                    return True
-                threading.Event().wait(0.005)
-            return False
-
-        assert asleep()
-        jit.rouse(jit.SERIAL_BELOW - 1)  # too small to be split: nobody is woken
-        assert len(pool.idle) == 1
-        jit.rouse(jit.SERIAL_BELOW)
-        assert not pool.idle  # woken (its lock released) ...
-        assert asleep()  # ... and back to sleep when no job came
+    jit.map_tasks(lambda i: i, [(0,), (1,)])
+    pool = jit._pool()
+    for _ in range(1000):  # (the thread goes to sleep within a few ms)
+        if pool.idle:
+            break
+        threading.Event().wait(0.005)
+    assert len(pool.idle) == len(pool.threads)

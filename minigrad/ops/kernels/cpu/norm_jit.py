@@ -28,12 +28,6 @@ kernel's first two arguments are the range ``lo:hi`` of its outer loop (channels
 chunks of samples or column blocks), and each iteration writes only its own outputs, so
 :meth:`minigrad.jit.Kernel.run` can split the loop over threads and the results are the
 same for any number of threads.
-
-Split calls that another follows soon pass ``linger=True`` (:meth:`minigrad.jit.Kernel.run`:
-the pool's threads spin a moment instead of going to sleep, when a core is free): batch
-norm's statistics (its output pass follows) and backward sums (``dx`` follows), and every
-forward's output (in training, its backward or the next layer follows). A backward's last
-call does not: what follows it is often another library's threaded code (BLAS).
 """
 
 from __future__ import annotations
@@ -689,7 +683,7 @@ def shared_moments(lay, xa, center):
         return mean, var
     chunks, S = _sample_chunks(lay.T)
     pn, pm, pq = np.empty(chunks), np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
-    _shared_stats.run(chunks, xa.size, xv, center, S, pn, pm, pq, linger=True)  # (then the output)
+    _shared_stats.run(chunks, xa.size, xv, center, S, pn, pm, pq)
     mean, var = np.empty(lay.c), np.empty(lay.c)
     _merge_moments.compiled()(0, lay.c, pn, pm, pq, mean, var)
     return mean, var
@@ -703,7 +697,7 @@ def shared_normalize(lay, xa, mean, invstd, w, b, acc, y):
     m = np.zeros(lay.c) if mean is None else mean
     _affine_coefs.compiled()(0, lay.c, m, invstd, _vec(w, acc), _vec(b, acc), k, shift)
     rows = lay.T if lay.B == 1 else lay.T * lay.c
-    _shared_affine.run(rows, 2 * xa.size, xv, k, shift, yv, linger=True)  # (see forward)
+    _shared_affine.run(rows, 2 * xa.size, xv, k, shift, yv)
 
 
 def shared_grad_sums(lay, xa, ga, m):
@@ -716,7 +710,7 @@ def shared_grad_sums(lay, xa, ga, m):
         return sg, sgx
     chunks, S = _sample_chunks(lay.T)
     p1, p2 = np.empty((chunks, lay.c)), np.empty((chunks, lay.c))
-    _shared_bwd_sums.run(chunks, 2 * xa.size, gv, xv, m, S, p1, p2, linger=True)  # (then dx)
+    _shared_bwd_sums.run(chunks, 2 * xa.size, gv, xv, m, S, p1, p2)
     return p1.sum(axis=0), p2.sum(axis=0)  # (row after row: in chunk order)
 
 
@@ -752,12 +746,12 @@ def forward(lay, x2, w, b, eps, center, acc):
         if Q > 1:  # an affine entry per chunk of Q elements (or none)
             _sample_fwd.run(
                 n, 2 * size, xa.reshape(sh), center, float(eps), wq, bq, B // Q, y.reshape(sh),
-                mean, var, invstd, linger=True,
+                mean, var, invstd,
             )  # fmt: skip
         else:  # an affine entry per element
             _sample_fwd_elem.run(
                 (T + 1) // 2, 2 * size, xa.reshape(sh), center, float(eps), wq, bq,
-                y.reshape(sh), mean, var, invstd, linger=True,
+                y.reshape(sh), mean, var, invstd,
             )  # fmt: skip
     y = y.astype(x2.dtype, copy=False)
     return y, (mean.astype(acc) if center else None), var.astype(acc), invstd.astype(acc)

@@ -52,7 +52,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from minigrad import backend, jit
+from minigrad import backend
 from minigrad.autograd.function import Function
 from minigrad.autograd.grad_mode import _GradMode
 from minigrad.ops import impl
@@ -291,8 +291,6 @@ class Normalize(Function):
     def forward(self, x, w, b):
         xp = backend.array_module(x)
         impl.choose(self, NORM, x)
-        if self.impl == COMPILED:  # the pool's threads wake while the call is set up
-            jit.rouse(x.size)
         lay = self.lay = _Layout(*self.args, x.size)
         self.M = lay.M
         self.in_dtype = x.dtype
@@ -430,8 +428,6 @@ class NormalizeGrad(Function):
         f, lay = self.f, self.f.lay
         xp = backend.array_module(gy)
         impl.choose(self, NORM, gy)
-        if self.impl == COMPILED:  # (as in the forward)
-            jit.rouse(gy.size)
         acc = f.acc
         T, L, sv, av = lay.T, lay.L, lay.sv_shape, lay.av_shape
         inv_m = 1.0 / max(lay.M, 1)
