@@ -35,22 +35,14 @@ False
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import itertools
 import os
 import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
-__all__ = [
-    "available",
-    "enabled",
-    "set_enabled",
-    "enabled_as",
-    "kernel",
-    "Kernel",
-    "map_tasks",
-]
+__all__ = ["available", "enabled", "set_enabled", "enabled_as", "kernel", "Kernel", "map_tasks"]
 
 _numba = None  # the numba module, once imported
 _state = {"available": None, "enabled": os.environ.get("MINIGRAD_JIT", "1") != "0"}
@@ -156,8 +148,7 @@ class Kernel:
     every iteration of that loop writes its own outputs. :meth:`run` splits the loop
     into contiguous chunks and runs them on the calling thread and a small pool of
     Python threads (they sleep when idle, so they do not spin against the BLAS or OpenMP
-    threads of NumPy or other libraries, which Numba's own ``prange`` runtime does; see
-    :class:`_Pool`).
+    threads of NumPy or other libraries, which Numba's own ``prange`` runtime does).
     Because each iteration is computed whole by one call, results do not depend on the
     split.
 
@@ -257,23 +248,23 @@ class _Job:
     """One split call: ``n`` pieces (``piece(i)`` computes piece ``i``) handed out by a
     shared counter to the calling thread and pool threads."""
 
-    __slots__ = ("piece", "n", "results", "take", "finish", "done", "error")
-
     def __init__(self, piece, n):
         self.piece, self.n = piece, n
         self.results = [None] * n
         self.take = itertools.count().__next__  # atomic under the GIL
-        self.finish = itertools.count(1).__next__
-        self.done = threading.Lock()  # released by whoever finishes the last piece
-        self.done.acquire()
+        self.left = n
+        self.lock = threading.Lock()
+        self.done = threading.Event()
         self.error = None
 
     def run(self, threads):
         """Compute every piece on the calling thread and ``threads - 1`` pool threads
         (the caller never waits for a piece nobody has started); the results in order."""
-        _pool().submit(self, threads - 1)
+        pool = _pool()
+        for _ in range(threads - 1):
+            pool.submit(self.work)
         self.work()
-        self.done.acquire()  # (at once when the last piece is already done)
+        self.done.wait()
         if self.error is not None:
             raise self.error
         return self.results
@@ -285,61 +276,10 @@ class _Job:
                 self.results[i] = self.piece(i)
             except BaseException as e:  # re-raised in the calling thread
                 self.error = e
-            if self.finish() == n:
-                self.done.release()
-
-
-class _Pool:
-    """``size`` daemon threads that take jobs from a queue.
-
-    An idle thread sleeps on a lock of its own, which :meth:`submit` releases: one futex
-    wake, the lightest hand-off Python has (``ThreadPoolExecutor.submit`` also builds a
-    future and a work item, and its threads wait on a queue's condition: 10.8-13.4 us of
-    the calling thread's time per split call, against 4.6 us here). A job is queued once
-    per thread wanted; a thread that comes late finds its pieces taken and goes back to
-    sleep. Threads never spin: a spinning thread takes its core from the BLAS threads
-    that usually run next (a compiled, GIL-free spin of up to 200 us after a job was
-    measured and not kept: benchmarks/PERF_NOTES.md, session 5)."""
-
-    def __init__(self, size):
-        self.pending = collections.deque()  # jobs (appends and pops are atomic)
-        self.idle = []  # sleeping threads' wake locks
-        self.threads = []
-        for i in range(size):
-            t = threading.Thread(target=self._loop, name=f"minigrad-pool_{i}", daemon=True)
-            t.start()
-            self.threads.append(t)
-
-    def submit(self, job, copies):
-        pending, idle = self.pending, self.idle
-        for _ in range(copies):
-            pending.append(job)
-        for _ in range(copies):
-            try:
-                wake = idle.pop()
-            except IndexError:  # every thread is awake: they will find the job
-                break
-            wake.release()
-
-    def _loop(self):
-        pending, idle = self.pending, self.idle
-        wake = threading.Lock()
-        wake.acquire()
-        while True:
-            try:
-                job = pending.popleft()
-            except IndexError:
-                idle.append(wake)  # then look again: a job queued meanwhile is not missed
-                try:
-                    job = pending.popleft()
-                except IndexError:
-                    wake.acquire()  # sleep until a submit releases it
-                    continue
-                try:
-                    idle.remove(wake)
-                except ValueError:  # a submit took it off the list: take its release
-                    wake.acquire()
-            job.work()
+            with self.lock:
+                self.left -= 1
+                if self.left == 0:
+                    self.done.set()
 
 
 _pool_state = {"pool": None, "pid": None}
@@ -351,7 +291,9 @@ def _pool():
     if st["pool"] is None or st["pid"] != os.getpid():  # (a forked child needs its own)
         with _pool_lock:
             if st["pool"] is None or st["pid"] != os.getpid():
-                st["pool"] = _Pool(max(1, NUM_THREADS - 1))
+                st["pool"] = ThreadPoolExecutor(
+                    max(1, NUM_THREADS - 1), thread_name_prefix="minigrad-pool"
+                )
                 st["pid"] = os.getpid()
     return st["pool"]
 
