@@ -263,6 +263,23 @@ def to_numpy(t):
     return a if isinstance(a, np.ndarray) else a.get()
 
 
+def assert_same_bits_at_thread_counts(child, cpu_kernels, counts=("1", "2")):
+    """Run the Python source ``child`` (which prints a digest of its results) in a fresh
+    process for each thread count, with BLAS's and minigrad's threads set to it and the
+    compiled kernels on or off as ``cpu_kernels`` says; every process must print the same."""
+    import subprocess
+
+    jit = "1" if cpu_kernels == "numba" else "0"
+    digests = set()
+    for n in counts:
+        env = dict(os.environ, MINIGRAD_JIT=jit, MINIGRAD_NUM_THREADS=n)
+        env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
+        r = subprocess.run([sys.executable, "-c", child], env=env, capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        digests.add(r.stdout.strip())
+    assert len(digests) == 1, digests
+
+
 def assert_raw_backward_matches(fn, leaves):
     """The raw-array first-order backward (``Function.raw_backward``) and the Tensor
     formulas (``create_graph=True``) give ``fn(*leaves)``'s gradients bit for bit, with

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import load_fixture, to_numpy
+from conftest import assert_same_bits_at_thread_counts, load_fixture, to_numpy
 
 import minigrad
 from minigrad import nn
@@ -278,21 +278,7 @@ print(d.hexdigest())
 def test_lstm_bits_do_not_depend_on_the_thread_counts(cpu_kernels):
     """The W5 LSTM's shapes (8 steps, both directions), forward and backward, in processes
     with 1 and 2 threads for BLAS and for minigrad: the same bits."""
-    import os
-    import subprocess
-    import sys
-
-    jit = "1" if cpu_kernels == "numba" else "0"
-    digests = set()
-    for n in ("1", "2"):
-        env = dict(os.environ, MINIGRAD_JIT=jit, MINIGRAD_NUM_THREADS=n)
-        env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
-        r = subprocess.run(
-            [sys.executable, "-c", _THREADS_CHILD], env=env, capture_output=True, text=True
-        )
-        assert r.returncode == 0, r.stderr
-        digests.add(r.stdout.strip())
-    assert len(digests) == 1
+    assert_same_bits_at_thread_counts(_THREADS_CHILD, cpu_kernels)
 
 
 def test_output_does_not_alias_saved_states(device):

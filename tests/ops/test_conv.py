@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import JIT_SKIP, load_fixture, to_numpy
+from conftest import JIT_SKIP, assert_same_bits_at_thread_counts, load_fixture, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
@@ -275,21 +275,7 @@ print(h.hexdigest())
 def test_conv_bits_do_not_depend_on_the_thread_counts(cpu_kernels):
     """W2's second convolution, forward and backward, in processes with 1 and 2 threads
     for BLAS and for minigrad: the same bits (the chunked compiled path included)."""
-    import os
-    import subprocess
-    import sys
-
-    jit = "1" if cpu_kernels == "numba" else "0"
-    digests = set()
-    for n in ("1", "2"):
-        env = dict(os.environ, MINIGRAD_JIT=jit, MINIGRAD_NUM_THREADS=n)
-        env.update(OPENBLAS_NUM_THREADS=n, OMP_NUM_THREADS=n, MKL_NUM_THREADS=n)
-        r = subprocess.run(
-            [sys.executable, "-c", _BLAS_CHILD], env=env, capture_output=True, text=True
-        )
-        assert r.returncode == 0, r.stderr
-        digests.add(r.stdout.strip())
-    assert len(digests) == 1
+    assert_same_bits_at_thread_counts(_BLAS_CHILD, cpu_kernels)
 
 
 def test_conv_kernels_leave_float16_to_numpy(cpu_kernels, monkeypatch):
