@@ -50,14 +50,17 @@ def random_shift(x, rng):
 
     One gather for the whole batch: no Python loop over images.
     """
-    xp = x.xp
     n, _, h, w = x.shape
-    padded = xp.pad(x.data, ((0, 0), (0, 0), (1, 1), (1, 1)))
-    dy, dx = xp.asarray(rng.integers(0, 3, n)), xp.asarray(rng.integers(0, 3, n))
-    rows = dy[:, None] + xp.arange(h)[None, :]
-    cols = dx[:, None] + xp.arange(w)[None, :]
-    out = padded[xp.arange(n)[:, None, None], 0, rows[:, :, None], cols[:, None, :]]
-    return minigrad.Tensor(out[:, None])
+    dev = x.device
+    padded = F.pad(x, (1, 1, 1, 1))
+    dy = minigrad.tensor(rng.integers(0, 3, n), device=dev)
+    dx = minigrad.tensor(rng.integers(0, 3, n), device=dev)
+    rows = dy[:, None] + minigrad.arange(h, device=dev)[None, :]
+    cols = dx[:, None] + minigrad.arange(w, device=dev)[None, :]
+    out = padded[
+        minigrad.arange(n, device=dev)[:, None, None], 0, rows[:, :, None], cols[:, None, :]
+    ]
+    return out[:, None]
 
 
 def warmup_cosine(warmup: int, total: int):

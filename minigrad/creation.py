@@ -76,7 +76,7 @@ def tensor(data, dtype=None, device=None, requires_grad: bool = False) -> Tensor
     dtype('int64')
     """
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     try:
         src = backend.device_of(data)
         arr = data.copy()
@@ -306,7 +306,7 @@ def bernoulli(input, p=None, *, generator=None) -> Tensor:
     >>> minigrad.bernoulli(minigrad.tensor([0.0, 1.0, 1.0]))
     tensor([0., 1., 1.])
     """
-    probs = input.data if p is None else p
+    probs = input._data if p is None else p
     g = backend.generator(input.device)
     draw = g.random(input.shape) < probs
     return Tensor._make(draw.astype(input.dtype))
@@ -336,8 +336,8 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None)
         m = mean.shape if isinstance(mean, Tensor) else ()
         sd = std.shape if isinstance(std, Tensor) else ()
         shape, dt = np.broadcast_shapes(m, sd), like.dtype
-    m = mean.data if isinstance(mean, Tensor) else mean
-    sd = std.data if isinstance(std, Tensor) else std
+    m = mean._data if isinstance(mean, Tensor) else mean
+    sd = std._data if isinstance(std, Tensor) else std
     z = backend.generator(dev).standard_normal(shape)
     return Tensor._make((z * sd + m).astype(dt))
 
@@ -356,7 +356,7 @@ def multinomial(input, num_samples: int, replacement: bool = False, *, generator
             [0, 0]])
     """
     xp = input.xp
-    w = input.data
+    w = input._data
     if w.ndim not in (1, 2):
         raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got {w.ndim}")
     rows = w.reshape(1, -1) if w.ndim == 1 else w
@@ -565,7 +565,7 @@ def randint_like(x, low=0, high=None, dtype=None, device=None, requires_grad=Fal
         low, high = 0, low
     dt = as_dtype(dtype) if dtype is not None else x.dtype
     drawn = randint(low, high, x.shape, device=device if device is not None else x.device)
-    t = Tensor._make(drawn.data.astype(dt, copy=False))
+    t = Tensor._make(drawn._data.astype(dt, copy=False))
     return t.requires_grad_(True) if requires_grad else t
 
 

@@ -150,7 +150,7 @@ class _Encoder:
         if isinstance(obj, Tensor):
             return {
                 "t": "tensor",
-                "array": self.add_array(obj.data, path, dotted),
+                "array": self.add_array(obj._data, path, dotted),
                 "requires_grad": bool(obj.requires_grad),
                 "device": str(obj.device),
             }

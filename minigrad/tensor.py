@@ -1,6 +1,7 @@
 """The :class:`Tensor`: an array of some device, plus what autograd needs.
 
-A Tensor holds ``data`` (a NumPy or CuPy array), ``grad``, ``requires_grad`` and
+A Tensor holds ``_data`` (a NumPy or CuPy array; ``.data`` is PyTorch's, a tensor
+sharing it outside the graph), ``grad``, ``requires_grad`` and
 ``grad_fn`` (the :class:`~minigrad.autograd.Function` that made it, ``None`` for
 leaves). Its methods are thin: each calls the functional op of the same name in
 :mod:`minigrad.ops`, where the math and the derivative live.
@@ -54,7 +55,7 @@ class Tensor:
     """
 
     __slots__ = (
-        "data",
+        "_data",  # the array (numpy.ndarray or cupy.ndarray) every op reads
         "grad",
         "requires_grad",
         "grad_fn",
@@ -68,7 +69,7 @@ class Tensor:
 
     def __init__(self, data=None, *sizes, requires_grad: bool = False):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         if isinstance(data, np.generic):
             data = np.asarray(data)
         if sizes and isinstance(sizes[0], bool) and len(sizes) == 1:
@@ -76,7 +77,7 @@ class Tensor:
         if data is None or isinstance(data, int | list | tuple) or sizes:
             data = _legacy_array(data, sizes)
         backend.device_of(data)  # raises for anything that is not an array
-        self.data = data
+        self._data = data
         self.grad = None
         self.requires_grad = False
         self.grad_fn = None
@@ -87,13 +88,45 @@ class Tensor:
         if requires_grad:
             self.requires_grad_(True)
 
+    @property
+    def data(self) -> Tensor:
+        """This tensor's values as a new tensor that shares its memory, outside the graph
+        (PyTorch's ``.data``): no ``grad_fn``, ``requires_grad=False``, and its own
+        version counter, so in-place changes made through it are not seen by autograd
+        (:meth:`detach` shares the counter, and is the safer choice). Assigning a tensor
+        to ``.data`` replaces this tensor's values (shape and dtype included) without
+        touching its graph.
+
+        Examples
+        --------
+        >>> import minigrad
+        >>> w = minigrad.tensor([1.0, 2.0], requires_grad=True)
+        >>> w.data.mul_(2)  # in place, not recorded
+        tensor([2., 4.])
+        >>> w
+        tensor([2., 4.], requires_grad=True)
+        >>> w.data = minigrad.zeros(3)
+        >>> w.shape
+        (3,)
+        """
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"Tensor.data: assigned data must be a Tensor, got {type(value).__name__} "
+                "(use minigrad.as_tensor(value) first)"
+            )
+        self._data = value._data
+
     @staticmethod
     def _make(data, requires_grad: bool = False) -> Tensor:
         """Wrap an array without checks: the fast path every op uses."""
         if data.__class__ is not _ndarray and isinstance(data, _generic):
             data = np.asarray(data)  # NumPy reductions return scalars: keep 0-d arrays
         t = _new(Tensor)
-        t.data = data
+        t._data = data
         t.grad = None
         t.requires_grad = requires_grad
         t.grad_fn = None
@@ -107,27 +140,27 @@ class Tensor:
     @property
     def shape(self) -> tuple:
         """The tensor's shape, a tuple of ints."""
-        return self.data.shape
+        return self._data.shape
 
     @property
     def dtype(self):
         """The element type, a ``numpy.dtype`` such as ``minigrad.float32``."""
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> backend.Device:
         """The :class:`~minigrad.Device` holding the data."""
-        return backend.device_of(self.data)
+        return backend.device_of(self._data)
 
     @property
     def xp(self):
         """The array module of the data: ``numpy`` or ``cupy``."""
-        return backend.array_module(self.data)
+        return backend.array_module(self._data)
 
     @property
     def ndim(self) -> int:
         """Number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def is_leaf(self) -> bool:
@@ -151,11 +184,11 @@ class Tensor:
 
     def size(self, dim: int | None = None):
         """The shape, or the length of dimension ``dim``."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
         """Number of dimensions."""
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
         """Number of elements.
@@ -166,16 +199,16 @@ class Tensor:
         >>> minigrad.zeros(2, 3).numel()
         6
         """
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self.data.itemsize
+        return self._data.itemsize
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __hash__(self):
         return id(self)
@@ -190,35 +223,35 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy()"
             )
-        if backend.device_of(self.data).type != "cpu":
+        if backend.device_of(self._data).type != "cpu":
             raise TypeError(
                 f"can't convert {self.device} tensor to numpy: use .cpu() to copy it to "
                 "host memory first"
             )
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        if backend.device_of(self.data).type != "cpu":
+        if backend.device_of(self._data).type != "cpu":
             raise TypeError(
                 f"can't convert {self.device} tensor to a NumPy array implicitly: use "
                 ".cpu() (or .numpy() after .cpu()) to copy it to host memory first"
             )
-        a = self.data
+        a = self._data
         if dtype is not None and a.dtype != dtype:
             return a.astype(dtype)
         return a.copy() if copy else a
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to a scalar"
+                f"a Tensor with {self._data.size} elements cannot be converted to a scalar"
             )
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self):
         """The data as (nested) Python lists."""
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self):
         return float(self.item())
@@ -227,22 +260,22 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def __index__(self):
-        if self.dtype.kind not in "iub" or self.data.size != 1:
+        if self.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be an index")
         return int(self.item())
 
     def __dlpack__(self, *args, **kwargs):
-        return self.data.__dlpack__(*args, **kwargs)
+        return self._data.__dlpack__(*args, **kwargs)
 
     def __dlpack_device__(self):
-        return self.data.__dlpack_device__()
+        return self._data.__dlpack_device__()
 
     def to(
         self,
@@ -382,7 +415,7 @@ class Tensor:
         >>> (x * 2).detach().requires_grad
         False
         """
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         t._vc = self._vc
         return t
 
@@ -425,7 +458,7 @@ class Tensor:
                 "you can only change requires_grad flags of leaf variables; use "
                 ".detach() to get a leaf"
             )
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fc":
             raise RuntimeError(
                 f"only tensors of floating point dtype can require gradients, got {self.dtype}"
             )
@@ -481,10 +514,10 @@ class Tensor:
         """Write ``value`` (an array or scalar) into this tensor's memory."""
         self._check_inplace(op)
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._data
         if backend.array_module(value) is not self.xp and not isinstance(value, _SCALARS):
             raise RuntimeError(f"{op}: value is on a different device than the tensor")
-        self.data[...] = value
+        self._data[...] = value
         self._vc[0] += 1
         return self
 
@@ -501,7 +534,7 @@ class Tensor:
         return self._inplace(op, value)
 
     def _operand(self, other):
-        return other.data if isinstance(other, Tensor) else other
+        return other._data if isinstance(other, Tensor) else other
 
     def _wants_graph(self, *operands) -> bool:
         """Whether an in-place op must be recorded: grad mode is on and this tensor or
@@ -528,13 +561,13 @@ class Tensor:
             )
         f = self.grad_fn
         if f is not None and f.is_view and f.inputs and isinstance(f.inputs[0], Tensor):
-            if backend.array_module(self.data).may_share_memory(self.data, f.inputs[0].data):
+            if backend.array_module(self._data).may_share_memory(self._data, f.inputs[0]._data):
                 raise RuntimeError(
                     f"{op}: in-place change of a view of a tensor that requires grad is not "
                     "supported (the graph of its base would not see it); use the "
                     "out-of-place op"
                 )
-        old = Tensor._make(self.data.copy(), self.requires_grad)
+        old = Tensor._make(self._data.copy(), self.requires_grad)
         old.grad_fn, old._out_idx = f, self._out_idx
         out = fn(old, *args, **kwargs)
         if out.shape != self.shape:
@@ -543,11 +576,11 @@ class Tensor:
                 f"a tensor of shape {tuple(self.shape)}"
             )
         if out.dtype != self.dtype:
-            _dtypes.check_result_cast(op, out.data, self.dtype)
+            _dtypes.check_result_cast(op, out._data, self.dtype)
             out = _convert.to(out, dtype=self.dtype)
         if f is not None:  # the previous node now outputs the snapshot
             f._set_output(self._out_idx, old)
-        self.data[...] = out.data
+        self._data[...] = out._data
         self._vc[0] += 1  # whoever saved the old value (or a view of it) sees the change
         node = out.grad_fn
         if node is not None:  # its backward reads its own result from ``out`` (kept alive)
@@ -560,38 +593,38 @@ class Tensor:
         if self._wants_graph(other):
             return self._inplace_graph("add_", _ew.add, other, alpha)
         o = self._operand(other)
-        return self._inplace_math("add_", lambda: self.data + (o if alpha == 1 else alpha * o))
+        return self._inplace_math("add_", lambda: self._data + (o if alpha == 1 else alpha * o))
 
     def sub_(self, other, alpha=1) -> Tensor:
         """In-place ``self -= alpha * other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("sub_", _ew.sub, other, alpha)
         o = self._operand(other)
-        return self._inplace_math("sub_", lambda: self.data - (o if alpha == 1 else alpha * o))
+        return self._inplace_math("sub_", lambda: self._data - (o if alpha == 1 else alpha * o))
 
     def mul_(self, other) -> Tensor:
         """In-place ``self *= other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("mul_", _ew.mul, other)
-        return self._inplace_math("mul_", lambda: self.data * self._operand(other))
+        return self._inplace_math("mul_", lambda: self._data * self._operand(other))
 
     def div_(self, other) -> Tensor:
         """In-place ``self /= other`` (recorded in the graph when needed)."""
         if self._wants_graph(other):
             return self._inplace_graph("div_", _ew.div, other)
-        return self._inplace_math("div_", lambda: self.data / self._operand(other))
+        return self._inplace_math("div_", lambda: self._data / self._operand(other))
 
     def pow_(self, exponent) -> Tensor:
         """In-place ``self **= exponent`` (recorded in the graph when needed)."""
         if self._wants_graph(exponent):
             return self._inplace_graph("pow_", _ew.pow, exponent)
-        return self._inplace_math("pow_", lambda: self.data ** self._operand(exponent))
+        return self._inplace_math("pow_", lambda: self._data ** self._operand(exponent))
 
     def clamp_(self, min=None, max=None) -> Tensor:
         """In-place clamp into ``[min, max]`` (recorded in the graph when needed)."""
         if self._wants_graph(min, max):
             return self._inplace_graph("clamp_", _ew.clamp, min, max)
-        return self._inplace_math("clamp_", lambda: self.xp.clip(self.data, min, max))
+        return self._inplace_math("clamp_", lambda: self.xp.clip(self._data, min, max))
 
     def clamp_min(self, min) -> Tensor:
         """See :func:`minigrad.clamp_min`."""
@@ -626,7 +659,7 @@ class Tensor:
         (recorded in the graph when needed: the gradient goes to ``src``)."""
         if self._wants_graph(src) and isinstance(src, Tensor):
             return self._inplace_graph("copy_", _copy_from, src)
-        src = src.data if isinstance(src, Tensor) else src
+        src = src._data if isinstance(src, Tensor) else src
         if not isinstance(src, _SCALARS) and backend.device_of(src) != self.device:
             src = backend.to_device(src, self.device)
         return self._inplace("copy_", src)
@@ -650,16 +683,16 @@ class Tensor:
             return
         self._check_inplace("__setitem__")
         if isinstance(key, Tensor):
-            key = key.data
+            key = key._data
         elif isinstance(key, tuple):
-            key = tuple(k.data if isinstance(k, Tensor) else k for k in key)
-        self.data[key] = value.data if isinstance(value, Tensor) else value
+            key = tuple(k._data if isinstance(k, Tensor) else k for k in key)
+        self._data[key] = value._data if isinstance(value, Tensor) else value
         self._vc[0] += 1
 
     # ------------------------------------------------------------------ repr
     def __repr__(self) -> str:
         xp = self.xp
-        data = self.data if xp is np else self.data.get()
+        data = self._data if xp is np else self._data.get()
         o = _PRINT_OPTIONS
         sci = "{:.%de}".replace("%d", str(o["precision"]))
         fmt = {"float_kind": sci.format} if o["sci_mode"] else None
@@ -687,7 +720,7 @@ class Tensor:
 
     def contiguous(self):
         """A C-contiguous tensor with the same values (``self`` if already contiguous)."""
-        return self if self.data.flags.c_contiguous else _convert.clone(self)
+        return self if self._data.flags.c_contiguous else _convert.clone(self)
 
     def add(self, other, alpha=1):
         """See :func:`minigrad.add`."""
@@ -949,15 +982,15 @@ class Tensor:
 
     def logical_not(self):
         """Elementwise NOT of the truth values (non-zero is true); a bool tensor."""
-        return Tensor._make(self.xp.logical_not(self.data))
+        return Tensor._make(self.xp.logical_not(self._data))
 
     def logical_and(self, other):
         """Elementwise AND of the truth values (non-zero is true); a bool tensor."""
-        return Tensor._make(self.xp.logical_and(self.data, self._operand(other)))
+        return Tensor._make(self.xp.logical_and(self._data, self._operand(other)))
 
     def logical_or(self, other):
         """Elementwise OR of the truth values (non-zero is true); a bool tensor."""
-        return Tensor._make(self.xp.logical_or(self.data, self._operand(other)))
+        return Tensor._make(self.xp.logical_or(self._data, self._operand(other)))
 
     def logical_xor(self, other):
         """Elementwise XOR of the truth values (non-zero is true); a bool tensor.
@@ -968,7 +1001,7 @@ class Tensor:
         >>> minigrad.logical_xor(minigrad.tensor([1.0, 0.0, 2.0]), minigrad.tensor([1, 0, 0]))
         tensor([False, False,  True])
         """
-        return Tensor._make(self.xp.logical_xor(self.data, self._operand(other)))
+        return Tensor._make(self.xp.logical_xor(self._data, self._operand(other)))
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         """See :func:`minigrad.isclose`."""
@@ -1174,23 +1207,23 @@ class Tensor:
         >>> minigrad.ones(1).is_floating_point(), minigrad.tensor([1]).is_floating_point()
         (True, False)
         """
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def is_complex(self) -> bool:
         """True for a complex dtype."""
-        return self.data.dtype.kind == "c"
+        return self._data.dtype.kind == "c"
 
     def is_contiguous(self, memory_format=None) -> bool:
         """True when the data is C-contiguous (row-major, no gaps)."""
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def nelement(self) -> int:
         """Number of elements (:meth:`numel`)."""
-        return int(self.data.size)
+        return int(self._data.size)
 
     def ndimension(self) -> int:
         """Number of dimensions (:meth:`dim`)."""
-        return self.data.ndim
+        return self._data.ndim
 
     def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
         """A new tensor of ``data`` with this tensor's dtype and device by default.
@@ -1252,15 +1285,15 @@ class Tensor:
                 f"{op}: the result of shape {tuple(out.shape)} does not fit in place into "
                 f"a tensor of shape {tuple(self.shape)}"
             )
-        _dtypes.check_result_cast(op, out.data, self.dtype)
-        return self._inplace(op, out.data)
+        _dtypes.check_result_cast(op, out._data, self.dtype)
+        return self._inplace(op, out._data)
 
     def lerp_(self, end, weight):
         """In-place ``self += weight * (end - self)``."""
         if self._wants_graph(end, weight):
             return self._inplace_graph("lerp_", _blend.lerp, end, weight)
         e, w = self._operand(end), self._operand(weight)
-        return self._inplace_math("lerp_", lambda: self.data + w * (e - self.data))
+        return self._inplace_math("lerp_", lambda: self._data + w * (e - self._data))
 
     def addcmul_(self, tensor1, tensor2, value=1):
         """In-place ``self += value * tensor1 * tensor2``."""
@@ -1268,7 +1301,7 @@ class Tensor:
             return self._inplace_graph("addcmul_", _blend.addcmul, tensor1, tensor2, value=value)
         a, b = self._operand(tensor1), self._operand(tensor2)
         return self._inplace_math(
-            "addcmul_", lambda: self.data + (a * b if value == 1 else a * b * value)
+            "addcmul_", lambda: self._data + (a * b if value == 1 else a * b * value)
         )
 
     def addcdiv_(self, tensor1, tensor2, value=1):
@@ -1277,32 +1310,32 @@ class Tensor:
             return self._inplace_graph("addcdiv_", _blend.addcdiv, tensor1, tensor2, value=value)
         a, b = self._operand(tensor1), self._operand(tensor2)
         return self._inplace_math(
-            "addcdiv_", lambda: self.data + (a / b if value == 1 else a / b * value)
+            "addcdiv_", lambda: self._data + (a / b if value == 1 else a / b * value)
         )
 
     def sqrt_(self):
         """In-place square root."""
         if self._wants_graph():
             return self._inplace_graph("sqrt_", _unary.sqrt)
-        return self._inplace_math("sqrt_", lambda: self.xp.sqrt(self.data))
+        return self._inplace_math("sqrt_", lambda: self.xp.sqrt(self._data))
 
     def exp_(self):
         """In-place exponential."""
         if self._wants_graph():
             return self._inplace_graph("exp_", _unary.exp)
-        return self._inplace_math("exp_", lambda: self.xp.exp(self.data))
+        return self._inplace_math("exp_", lambda: self.xp.exp(self._data))
 
     def abs_(self):
         """In-place absolute value."""
         if self._wants_graph():
             return self._inplace_graph("abs_", _unary.abs)
-        return self._inplace_math("abs_", lambda: self.xp.abs(self.data))
+        return self._inplace_math("abs_", lambda: self.xp.abs(self._data))
 
     def neg_(self):
         """In-place negation."""
         if self._wants_graph():
             return self._inplace_graph("neg_", _unary.neg)
-        return self._inplace("neg_", -self.data)
+        return self._inplace("neg_", -self._data)
 
     # Rounding, integer division and special functions.
     def floor(self):
@@ -1493,13 +1526,13 @@ class Tensor:
 
     def stride(self, dim=None):
         """Strides in elements (PyTorch's unit), or the stride of dimension ``dim``."""
-        s = tuple(b // self.data.itemsize for b in self.data.strides)
+        s = tuple(b // self._data.itemsize for b in self._data.strides)
         return s if dim is None else s[dim]
 
     def data_ptr(self) -> int:
         """The address of the first element."""
-        return int(self.data.__array_interface__["data"][0] if self.xp is np
-                   else self.data.data.ptr)  # fmt: skip
+        return int(self._data.__array_interface__["data"][0] if self.xp is np
+                   else self._data.data.ptr)  # fmt: skip
 
     def pin_memory(self):
         """``self`` (host memory needs no pinning here; accepted for PyTorch scripts)."""
@@ -1514,7 +1547,7 @@ class Tensor:
         return self
 
     def __xor__(self, other):
-        return Tensor._make(self.data ^ self._operand(other))
+        return Tensor._make(self._data ^ self._operand(other))
 
     def true_divide(self, other):
         """See :func:`minigrad.div`."""
@@ -1689,8 +1722,8 @@ class Tensor:
         return _scatter.take(self, index)
 
     def __contains__(self, element) -> bool:
-        e = element.data if isinstance(element, Tensor) else element
-        return bool((self.data == e).any())
+        e = element._data if isinstance(element, Tensor) else element
+        return bool((self._data == e).any())
 
     # ------------------------------------------------------------------ operators
     # (+, -, *, /, **, @, comparisons, ~ & |, [] are set from one table, _OPERATORS, at
@@ -1732,7 +1765,7 @@ def _legacy_type(name, dtype):
             and hasattr(args[0], "__array__")
             and not isinstance(args[0], list | tuple)
         ):
-            arr = np.asarray(args[0].data if isinstance(args[0], Tensor) else args[0])
+            arr = np.asarray(args[0]._data if isinstance(args[0], Tensor) else args[0])
             t = Tensor._make(arr.astype(dtype))
         else:
             t = Tensor._make(_legacy_array(args[0] if args else None, args[1:], dtype))

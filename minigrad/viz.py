@@ -53,7 +53,7 @@ def _saved(fn) -> list[str]:
         if key.startswith("_") or key in ("inputs", "outputs", "needs_input_grad", "generation"):
             continue
         if isinstance(value, Tensor):
-            value = value.data
+            value = value._data
         if hasattr(value, "shape") and hasattr(value, "dtype"):
             desc = _describe(value)
         elif isinstance(value, _SCALARS + (str, type(None))) or (

@@ -259,7 +259,7 @@ def _seed():
 
 def to_numpy(t):
     """A tensor's (or array's) values as a NumPy array, from any device."""
-    a = t.data if isinstance(t, minigrad.Tensor) else t
+    a = t._data if isinstance(t, minigrad.Tensor) else t
     return a if isinstance(a, np.ndarray) else a.get()
 
 
@@ -287,7 +287,7 @@ def assert_raw_backward_matches(fn, leaves):
 
     def grads(create_graph):
         out = fn(*leaves)
-        g = np.linspace(-1, 1, out.data.size).reshape(out.shape).astype(out.dtype) + 0.25
+        g = np.linspace(-1, 1, out._data.size).reshape(out.shape).astype(out.dtype) + 0.25
         g = minigrad.tensor(g, device=out.device)
         return minigrad.grad(out, leaves, g, create_graph=create_graph)
 

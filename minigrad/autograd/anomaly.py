@@ -86,7 +86,7 @@ def check_finite(fn, arrays, where: str) -> None:
         if a is None:
             continue
         if isinstance(a, Tensor):
-            a = a.data
+            a = a._data
         xp = array_module(a)
         if a.dtype.kind in "fc" and not bool(xp.isfinite(a).all()):
             msg = f"Function '{fn.name}' returned NaN or Inf in its {where} output {i}"

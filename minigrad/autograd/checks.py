@@ -43,7 +43,7 @@ def _prepare(inputs):
     out = []
     for x in _tuple(inputs):
         if isinstance(x, Tensor) and x.dtype.kind == "f":
-            y = Tensor._make(x.data.astype(np.float64, order="C"))
+            y = Tensor._make(x._data.astype(np.float64, order="C"))
             y.requires_grad = x.requires_grad
             out.append(y)
         else:
@@ -58,15 +58,15 @@ def _outputs(fn, xs):
 def _numerical(fn, xs, i, eps):
     """Jacobian of every output with respect to input ``i`` by central differences."""
     x = xs[i]
-    flat = x.data.reshape(-1)  # a view: the data is contiguous (made by astype)
+    flat = x._data.reshape(-1)  # a view: the data is contiguous (made by astype)
     cols = []
     # fn runs with grad mode on: it may itself call autograd (as in gradgradcheck)
     for k in range(flat.size):
         orig = flat[k].item()
         flat[k] = orig + eps
-        plus = [backend_to_numpy(o.data).astype(np.float64).ravel() for o in _outputs(fn, xs)]
+        plus = [backend_to_numpy(o._data).astype(np.float64).ravel() for o in _outputs(fn, xs)]
         flat[k] = orig - eps
-        minus = [backend_to_numpy(o.data).astype(np.float64).ravel() for o in _outputs(fn, xs)]
+        minus = [backend_to_numpy(o._data).astype(np.float64).ravel() for o in _outputs(fn, xs)]
         flat[k] = orig
         cols.append(np.concatenate([(p - m) / (2 * eps) for p, m in zip(plus, minus)]))
     jac = np.stack(cols, axis=1) if cols else np.zeros((0, 0))
@@ -94,7 +94,7 @@ def _analytic(fn, xs, wrt):
             )
             for i, gi in zip(wrt, gs):
                 if gi is not None:
-                    jacs[i][row] = backend_to_numpy(gi.data).astype(np.float64).ravel()
+                    jacs[i][row] = backend_to_numpy(gi._data).astype(np.float64).ravel()
             row += 1
     return jacs
 

@@ -80,12 +80,12 @@ def _root_grads(outputs, grad_outputs):
                 "nothing to differentiate (set requires_grad=True on an input)"
             )
         if g is None:
-            if y.data.size != 1:
+            if y._data.size != 1:
                 raise RuntimeError(
                     f"grad can be implicitly created only for scalar outputs; the output "
                     f"has shape {tuple(y.shape)}: pass a gradient of that shape"
                 )
-            g = Tensor._make(y.xp.ones_like(y.data))
+            g = Tensor._make(y.xp.ones_like(y._data))
         elif not isinstance(g, Tensor):
             g = Tensor._make(y.xp.asarray(g, dtype=y.dtype))
         if tuple(g.shape) != tuple(y.shape):
@@ -113,7 +113,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     from minigrad.tensor import Tensor
 
     grads = _root_grads(outputs, grad_outputs)
-    handed_out = {id(g.data) for g in grads}  # arrays a leaf must not alias
+    handed_out = {id(g._data) for g in grads}  # arrays a leaf must not alias
     raw = not create_graph and not _Anomaly.enabled
     make = Tensor._make
     heap = []
@@ -125,7 +125,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     def send(x, gx):
         """Deliver gradient ``gx`` to tensor ``x``: a leaf or a node's output slot."""
         nonlocal nxt
-        dt, xdt = gx.dtype, x.data.dtype
+        dt, xdt = gx.dtype, x._data.dtype
         if dt is not xdt and dt != xdt:  # e.g. a float32 input of a float64 op
             gx = gx.astype(xdt) if raw else gx.to(xdt)
         f = x.grad_fn
@@ -160,7 +160,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     _Callbacks.depth += 1
     try:
         for y, g in zip(outputs, grads):
-            send(y, g.data if raw else g)
+            send(y, g._data if raw else g)
         while True:
             if nxt is not None:
                 fn, nxt = nxt, None
@@ -246,7 +246,7 @@ def _raw_values(fn, inputs, dtype, Tensor):
         if isinstance(x, Tensor):
             if check and x._vc_list is not None and x._vc_list[0]:  # (0 when ``fn`` ran)
                 fn.check_versions()  # raises, naming the input
-            x = x.data
+            x = x._data
             if x.dtype is not dtype and x.dtype != dtype:
                 return None
         elif x.__class__ not in _REAL:
@@ -258,9 +258,9 @@ def _raw_values(fn, inputs, dtype, Tensor):
 def _unwrap(gxs, Tensor):
     """The arrays of a Tensor formula's results (one gradient or a tuple)."""
     if isinstance(gxs, Tensor):
-        return gxs.data
+        return gxs._data
     if isinstance(gxs, (tuple, list)):  # noqa: UP038 (a Union would be built per call)
-        return tuple(g.data if isinstance(g, Tensor) else g for g in gxs)
+        return tuple(g._data if isinstance(g, Tensor) else g for g in gxs)
     return gxs
 
 
@@ -275,11 +275,11 @@ def _observe(y, g, raw, capture, handed_out):
         t = _run_hooks(y, t)
     if y._retains_grad:
         y.grad = t if y.grad is None else y.grad + t
-        handed_out.add(id(t.data))
+        handed_out.add(id(t._data))
     if capture is not None and id(y) in capture:
         c = capture[id(y)]
         capture[id(y)] = t if c is None else c + t
-    return t.data if raw else t
+    return t._data if raw else t
 
 
 def _backward_checked(fn, gys):
@@ -318,14 +318,14 @@ def _accumulate_leaf(x, gx, capture, create_graph, handed_out):
         )
     if x.grad is None:
         if not create_graph:
-            d = gx.data
+            d = gx._data
             if id(d) in handed_out or d.base is not None:
                 d = d.copy()  # the leaf must own its gradient (no aliasing)
             handed_out.add(id(d))
             gx = Tensor._make(d)
         x.grad = gx
     else:
-        x.grad = x.grad + gx if create_graph else Tensor._make(x.grad.data + gx.data)
+        x.grad = x.grad + gx if create_graph else Tensor._make(x.grad._data + gx._data)
 
 
 def backward(

@@ -127,7 +127,7 @@ class Function:
         first = None
         for x in inputs:
             if isinstance(x, Tensor):
-                d = x.data
+                d = x._data
                 if first is None:
                     first = d
                 elif d.__class__ is not first.__class__ or d.__class__ is not _ndarray:
@@ -209,7 +209,7 @@ class Function:
                 f"by an inplace operation: output {i} of {self.name} (shape "
                 f"{tuple(y.shape)}) is at version {y._version}; expected version 0"
             )
-        return y.data if self._raw else y
+        return y._data if self._raw else y
 
     def check_versions(self) -> None:
         """Raise if an input was modified in place after this op saved it (ops whose
@@ -248,7 +248,7 @@ class Function:
 def _share_version(out, x) -> None:
     """A view shares its base's version counter, so an in-place change through either
     is seen by every op that saved the other (as in PyTorch)."""
-    if isinstance(x, Tensor) and backend_may_share_memory(out.data, x.data):
+    if isinstance(x, Tensor) and backend_may_share_memory(out._data, x._data):
         out._vc = x._vc
 
 

@@ -61,7 +61,7 @@ def default_collate(samples):
     elem = samples[0]
     if isinstance(elem, Tensor):
         xp = elem.xp
-        return Tensor._make(xp.stack([s.data for s in samples]))
+        return Tensor._make(xp.stack([s._data for s in samples]))
     if _is_array(elem):
         return Tensor._make(backend.array_module(elem).stack(samples))
     if isinstance(elem, np.generic):
@@ -90,7 +90,7 @@ def _to_device(batch, dev):
     if isinstance(batch, Tensor):
         if batch.device == dev:
             return batch
-        return Tensor._make(backend.to_device(batch.data, dev))
+        return Tensor._make(backend.to_device(batch._data, dev))
     if isinstance(batch, dict):
         return {k: _to_device(v, dev) for k, v in batch.items()}
     if isinstance(batch, list | tuple):

@@ -91,14 +91,14 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
     def __getitem__(self, index):
-        return tuple(Tensor._make(t.data[index]) for t in self.tensors)
+        return tuple(Tensor._make(t._data[index]) for t in self.tensors)
 
     def __getitems__(self, indices):
         """A batch: each tensor gathered at ``indices`` (an integer array) in one step."""
         out = []
         for t in self.tensors:
             idx = indices if t.xp is np else t.xp.asarray(indices)
-            out.append(Tensor._make(t.data[idx]))
+            out.append(Tensor._make(t._data[idx]))
         return out
 
 

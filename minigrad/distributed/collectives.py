@@ -175,7 +175,7 @@ def all_reduce(tensor, op: ReduceOp = ReduceOp.SUM, group=None, async_op: bool =
     tensor([2., 4.])
     """
     _check_tensor("all_reduce", tensor)
-    d = tensor.data
+    d = tensor._data
     if d.flags.c_contiguous:
         all_reduce_array(d, op, group)
     else:
@@ -215,9 +215,9 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
                 f"all_gather: tensor_list[{i}] has shape {tuple(t.shape)} and dtype "
                 f"{t.dtype}; expected {tuple(tensor.shape)} and {tensor.dtype}"
             )
-    out = all_gather_array(tensor.data, g)
+    out = all_gather_array(tensor._data, g)
     for i, t in enumerate(tensor_list):
-        _store(t.data, out[i])
+        _store(t._data, out[i])
         _bump(t)
 
 
@@ -236,7 +236,7 @@ def broadcast(tensor, src: int, group=None, async_op: bool = False):
     _check_tensor("broadcast", tensor)
     g = _member(group)
     root = g.group_rank(int(src))
-    d = tensor.data
+    d = tensor._data
     if _use_nccl(g, d) and d.flags.c_contiguous:
         nccl.broadcast(d, root, g)
     elif g.size() > 1:
@@ -260,7 +260,7 @@ def reduce(tensor, dst: int, op: ReduceOp = ReduceOp.SUM, group=None, async_op: 
     _check_op("reduce", op)
     g = _member(group)
     root = g.group_rank(int(dst))
-    d = tensor.data
+    d = tensor._data
     if _use_nccl(g, d) and d.flags.c_contiguous:
         nccl.reduce(d, op, root, g)
     elif g.size() > 1:

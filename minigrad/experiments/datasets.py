@@ -52,7 +52,7 @@ class DataArrays:
 def _to_numpy(a) -> np.ndarray:
     """A Tensor (any device) or array as a NumPy array."""
     if hasattr(a, "detach"):
-        a = a.detach().data
+        a = a.detach()._data
     return a.get() if hasattr(a, "get") else np.asarray(a)
 
 

@@ -258,7 +258,7 @@ class Trainer:
         saved = None
         if batch_stats:
             bs = self.config.batch_size
-            saved = {k: b.data.copy() for k, b in self.model.named_buffers()}
+            saved = {k: b._data.copy() for k, b in self.model.named_buffers()}
             self.model.train()
         else:
             bs = batch_size or 512
@@ -278,14 +278,14 @@ class Trainer:
         finally:
             if saved is not None:
                 for name, buf in self.model.named_buffers():
-                    buf.data = saved[name]
+                    buf._data = saved[name]
             self.model.train()
         count = max(count, 1)
         return {"loss": total_loss / count, "acc": correct / count}
 
 
 def _numpy(t):
-    arr = t.detach().data if hasattr(t, "detach") else t
+    arr = t.detach()._data if hasattr(t, "detach") else t
     return arr.get() if hasattr(arr, "get") else np.asarray(arr)
 
 

@@ -38,7 +38,7 @@ def _float_mask(mask, like, name):
         return None
     if mask.dtype == bool:
         xp = like.xp
-        return Tensor._make(xp.where(mask.data, xp.asarray(-xp.inf, dtype=like.dtype),
+        return Tensor._make(xp.where(mask._data, xp.asarray(-xp.inf, dtype=like.dtype),
                                      xp.asarray(0, dtype=like.dtype)))  # fmt: skip
     if mask.dtype.kind != "f":
         raise TypeError(f"MultiheadAttention: only bool and floating types of {name} are supported")

@@ -228,7 +228,7 @@ def _diff_state_dict(own, state_dict, strict: bool):
         if key not in state_dict:
             continue
         value = state_dict[key]
-        arr = value.data if isinstance(value, Tensor) else value
+        arr = value._data if isinstance(value, Tensor) else value
         if not hasattr(arr, "shape") or not hasattr(arr, "dtype"):
             mismatches.append(
                 f'While copying the parameter named "{key}", expected a Tensor or array, '
@@ -1000,7 +1000,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad = Tensor._make(p.grad.xp.zeros_like(p.grad.data))
+                p.grad = Tensor._make(p.grad.xp.zeros_like(p.grad._data))
 
     # ------------------------------------------------------------------ devices, dtypes
     def apply(self, fn) -> Module:
@@ -1032,9 +1032,9 @@ class Module:
                     if t is None or id(t) in seen:  # a shared tensor is converted once
                         continue
                     seen.add(id(t))
-                    t.data = fn(t.data)
+                    t._data = fn(t._data)
                     if t.grad is not None:
-                        t.grad.data = fn(t.grad.data)
+                        t.grad._data = fn(t.grad._data)
         return self
 
     def to(self, *args, **kwargs) -> Module:
@@ -1187,10 +1187,10 @@ class Module:
             p = mprefix + "." if mprefix else ""
             for name, t in m._parameters.items():
                 if t is not None:
-                    destination[p + name] = t if keep_vars else Tensor._make(t.data)
+                    destination[p + name] = t if keep_vars else Tensor._make(t._data)
             for name, t in m._buffers.items():
                 if t is not None and name not in m._non_persistent_buffers:
-                    destination[p + name] = t if keep_vars else Tensor._make(t.data)
+                    destination[p + name] = t if keep_vars else Tensor._make(t._data)
         return destination
 
     def load_state_dict(self, state_dict, strict: bool = True):

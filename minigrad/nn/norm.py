@@ -78,16 +78,16 @@ class _NormBase(Module):
     def reset_running_stats(self) -> None:
         """Running mean 0, running variance 1, no batches tracked."""
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
 
     def reset_parameters(self) -> None:
         """Reset the buffers, and the affine parameters to weight 1, bias 0."""
         self.reset_running_stats()
         if self.affine:
-            self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
 
     def _check_input_dim(self, input) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -123,9 +123,9 @@ class _BatchNorm(_NormBase):
         momentum is None), and whether batch statistics are used."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked._data += 1
             if self.momentum is None:
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                factor = 1.0 / float(self.num_batches_tracked._data)
         use_batch = self.training or (self.running_mean is None and self.running_var is None)
         keep = not self.training or self.track_running_stats
         rm = self.running_mean if keep else None
@@ -315,7 +315,7 @@ class _BatchRenorm(_BatchNorm):
         self._check_input_dim(input)
         factor, use_batch, rm, rv = self._momentum_and_mode()
         if self.training and self.schedule is not None:
-            self.rmax, self.dmax = self.schedule(int(self.num_batches_tracked.data))
+            self.rmax, self.dmax = self.schedule(int(self.num_batches_tracked._data))
         return F.batch_renorm(
             input, rm, rv, self.weight, self.bias, use_batch, factor, self.eps,
             self.rmax, self.dmax,

@@ -83,16 +83,16 @@ class LayerNorm(Module):
         --------
         >>> from minigrad import nn
         >>> m = nn.LayerNorm(3)
-        >>> _ = m.weight.data.fill(2.0)
+        >>> _ = m.weight._data.fill(2.0)
         >>> m.reset_parameters()
         >>> m.weight
         Parameter containing:
         tensor([1., 1., 1.], requires_grad=True)
         """
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._data[...] = 1
         if self.bias is not None:
-            self.bias.data[...] = 0
+            self.bias._data[...] = 0
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -157,14 +157,14 @@ class RMSNorm(Module):
         --------
         >>> from minigrad import nn
         >>> m = nn.RMSNorm(2)
-        >>> _ = m.weight.data.fill(2.0)
+        >>> _ = m.weight._data.fill(2.0)
         >>> m.reset_parameters()
         >>> m.weight
         Parameter containing:
         tensor([1., 1.], requires_grad=True)
         """
         if self.weight is not None:
-            self.weight.data[...] = 1
+            self.weight._data[...] = 1
 
     def forward(self, input):
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -240,15 +240,15 @@ class GroupNorm(Module):
         --------
         >>> from minigrad import nn
         >>> m = nn.GroupNorm(1, 2)
-        >>> _ = m.bias.data.fill(2.0)
+        >>> _ = m.bias._data.fill(2.0)
         >>> m.reset_parameters()
         >>> m.bias
         Parameter containing:
         tensor([0., 0.], requires_grad=True)
         """
         if self.affine:
-            self.weight.data[...] = 1
-            self.bias.data[...] = 0
+            self.weight._data[...] = 1
+            self.bias._data[...] = 0
 
     def forward(self, input):
         if input.ndim >= 2 and input.shape[1] != self.num_channels:

@@ -46,19 +46,19 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
 
     def __reduce_ex__(self, protocol):
-        return (_rebuild_parameter, (self.data, self.requires_grad))
+        return (_rebuild_parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
-        p = Parameter(self.data.copy(), self.requires_grad)
+        p = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor._make(self.grad.data.copy())
+            p.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = p
         return p
 

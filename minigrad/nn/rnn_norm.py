@@ -287,12 +287,12 @@ class BNLSTMCell(_RecurrentCell):
         rm, rv = getattr(self, f"running_mean_{which}"), getattr(self, f"running_var_{which}")
         if self.training:
             if t < self.max_length:  # record into this step's slot (views of the buffers)
-                rm_t, rv_t = Tensor._make(rm.data[t]), Tensor._make(rv.data[t])
+                rm_t, rv_t = Tensor._make(rm._data[t]), Tensor._make(rv._data[t])
             else:  # beyond the training length: batch statistics, nothing recorded
                 rm_t = rv_t = None
             return batch_norm(x, rm_t, rv_t, gamma, beta, True, self.momentum, self.eps)
         s = min(t, self.max_length - 1)
-        return batch_norm(x, Tensor._make(rm.data[s]), Tensor._make(rv.data[s]), gamma, beta,
+        return batch_norm(x, Tensor._make(rm._data[s]), Tensor._make(rv._data[s]), gamma, beta,
                           False, self.momentum, self.eps)  # fmt: skip
 
     def input_gates(self, x, t):

@@ -24,12 +24,12 @@ def check_hyperparameters(name, lr, eps, weight_decay, betas=None, **others):
 
 def weight_decay(p, g, lr, wd, decoupled):
     """The gradient array after weight decay ``wd``: ``g + wd * p`` (L2), or ``g`` itself
-    with ``p.data *= 1 - lr * wd`` done in place (decoupled, as in AdamW)."""
+    with ``p._data *= 1 - lr * wd`` done in place (decoupled, as in AdamW)."""
     if wd != 0:
         if decoupled:
-            p.data *= 1 - lr * wd
+            p._data *= 1 - lr * wd
         else:
-            g = g + wd * p.data
+            g = g + wd * p._data
     return g
 
 

@@ -70,10 +70,10 @@ class Adadelta(Optimizer):
         lr, rho, eps = float(group["lr"]), float(group["rho"]), float(group["eps"])
         state = self._stepped_state(p, group)
         g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
-        v, u = state["square_avg"].data, state["acc_delta"].data
+        v, u = state["square_avg"]._data, state["acc_delta"]._data
         v *= rho
         v += (1 - rho) * (g * g)
         delta = p.xp.sqrt(u + eps) / p.xp.sqrt(v + eps) * g
         u *= rho
         u += (1 - rho) * (delta * delta)
-        p.data -= lr * delta
+        p._data -= lr * delta

@@ -100,15 +100,15 @@ class Adagrad(Optimizer):
 
     def _new_state(self, p, group):
         init = float(group["initial_accumulator_value"])
-        return {"sum": Tensor._make(p.xp.full_like(p.data, init))}
+        return {"sum": Tensor._make(p.xp.full_like(p._data, init))}
 
     def _update(self, p, g, group):
         lr, lr_decay, eps = float(group["lr"]), float(group["lr_decay"]), float(group["eps"])
         state = self._stepped_state(p, group)  # created here for a group added later
         g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
         clr = lr / (1 + (state["step"] - 1) * lr_decay)
-        s = state["sum"].data
+        s = state["sum"]._data
         s += g * g
         std = p.xp.sqrt(s)
         std += eps
-        p.data -= clr * (g / std)
+        p._data -= clr * (g / std)

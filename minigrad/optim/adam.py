@@ -111,9 +111,9 @@ class Adam(Optimizer):
         state = self._stepped_state(p, group)
         step = state["step"]
         decoupled = group.get("decoupled_weight_decay", False)
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         wd = float(group["weight_decay"])
-        vmax = state["max_exp_avg_sq"].data if group["amsgrad"] else None
+        vmax = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
         # one compiled pass per parameter when Numba runs (bit-identical to the code below)
         if _fused.adam(p, g, m, v, vmax, lr, beta1, beta2, eps, wd, decoupled, step):
             return
@@ -124,13 +124,13 @@ class Adam(Optimizer):
         step_size = lr / bias_correction1
         bias_correction2_sqrt = bias_correction2**0.5
         if group["amsgrad"]:
-            vmax = state["max_exp_avg_sq"].data
+            vmax = state["max_exp_avg_sq"]._data
             xp.maximum(vmax, v, out=vmax)
             v = vmax
         denom = xp.sqrt(v)
         denom /= bias_correction2_sqrt
         denom += eps
-        p.data -= step_size * (m / denom)
+        p._data -= step_size * (m / denom)
 
 
 class AdamW(Adam):

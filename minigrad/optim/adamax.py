@@ -69,9 +69,9 @@ class Adamax(Optimizer):
         b1, b2 = (float(b) for b in group["betas"])
         state = self._stepped_state(p, group)
         g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
-        m, u = state["exp_avg"].data, state["exp_inf"].data
+        m, u = state["exp_avg"]._data, state["exp_inf"]._data
         m += (1 - b1) * (g - m)
         u *= b2
         p.xp.maximum(u, p.xp.abs(g) + eps, out=u)
         clr = lr / (1 - b1 ** state["step"])
-        p.data -= clr * (m / u)
+        p._data -= clr * (m / u)

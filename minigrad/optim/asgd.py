@@ -77,15 +77,15 @@ class ASGD(Optimizer):
         wd = float(group["weight_decay"])
         state = self._stepped_state(p, group)
         if wd != 0:
-            g = g + wd * p.data
+            g = g + wd * p._data
         eta = state["eta"]
-        p.data *= 1 - lambd * eta
-        p.data -= eta * g
-        ax = state["ax"].data
+        p._data *= 1 - lambd * eta
+        p._data -= eta * g
+        ax = state["ax"]._data
         if state["mu"] != 1:
-            ax += (p.data - ax) * state["mu"]
+            ax += (p._data - ax) * state["mu"]
         else:
-            ax[...] = p.data
+            ax[...] = p._data
         t = state["step"]
         state["eta"] = lr / ((1 + lambd * lr * t) ** alpha)
         state["mu"] = 1 / max(1, t - t0)

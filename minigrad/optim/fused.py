@@ -115,7 +115,7 @@ def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
     """
     if not jit.enabled():
         return False
-    data = p.data
+    data = p._data
     dt = data.dtype
     if dt != np.float32 and dt != np.float64:
         return False
@@ -132,8 +132,8 @@ def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
             new = np.empty_like(data)
             bf = new.reshape(-1)
         else:
-            bf = _flat(buf.data, dt)
-            if bf is None or buf.data.shape != data.shape:
+            bf = _flat(buf._data, dt)
+            if bf is None or buf._data.shape != data.shape:
                 return False
     # the hyperparameters in the parameter's dtype, as NumPy casts a Python float operand
     # (an array: NumPy scalars as arguments cost ~2 us more per call in Numba's dispatch)
@@ -167,7 +167,7 @@ def adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     """
     if not jit.enabled():
         return False
-    data = p.data
+    data = p._data
     dt = data.dtype
     if dt != np.float32 and dt != np.float64:
         return False

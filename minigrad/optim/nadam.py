@@ -87,9 +87,9 @@ class NAdam(Optimizer):
         mu_next = b1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * psi)))
         state["mu_product"] *= mu
         prod = state["mu_product"]
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         update_moments(m, v, g, b1, b2)
         denom = p.xp.sqrt(v / (1 - b2**t))
         denom += eps
-        p.data -= (lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)
-        p.data -= (lr * mu_next / (1.0 - prod * mu_next)) * (m / denom)
+        p._data -= (lr * (1.0 - mu) / (1.0 - prod)) * (g / denom)
+        p._data -= (lr * mu_next / (1.0 - prod * mu_next)) * (m / denom)

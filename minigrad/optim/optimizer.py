@@ -3,7 +3,7 @@
 An optimizer holds ``param_groups`` (a list of dicts, each with its ``'params'`` list and
 its hyperparameters) and ``state`` (a dict from parameter to that parameter's buffers).
 Subclasses implement :meth:`Optimizer.step`; the update runs under
-:class:`~minigrad.no_grad` and writes into ``p.data`` in place, so parameters keep their
+:class:`~minigrad.no_grad` and writes into ``p._data`` in place, so parameters keep their
 identity (modules and other optimizers still see the same objects).
 
 ``state_dict()`` has PyTorch's layout: ``{'state': {0: {...}, 1: {...}},
@@ -200,13 +200,13 @@ class Optimizer:
                         p.grad.detach_()
                     else:
                         p.grad.requires_grad = False
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure=None):
         """Perform one optimization step on every parameter that has a gradient.
 
         The closure runs first, with grad enabled; then, under no_grad, the optimizer's
-        ``_update(p, g, group)`` writes ``p.data`` in place from the gradient array ``g``
+        ``_update(p, g, group)`` writes ``p._data`` in place from the gradient array ``g``
         (negated in a ``maximize`` group). An optimizer with another loop overrides
         ``step`` itself.
 
@@ -239,7 +239,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    g = p.grad.data
+                    g = p.grad._data
                     self._update(p, -g if group.get("maximize", False) else g, group)
                     p._version += 1
         return loss
@@ -252,7 +252,7 @@ class Optimizer:
 
     # ------------------------------------------------------------------ per-parameter updates
     def _update(self, p: Tensor, g, group: dict) -> None:
-        """Update ``p.data`` in place from the gradient array ``g`` with ``group``'s
+        """Update ``p._data`` in place from the gradient array ``g`` with ``group``'s
         hyperparameters (each optimizer that uses the loop of :meth:`step`)."""
         raise NotImplementedError
 
@@ -280,7 +280,7 @@ class Optimizer:
     @staticmethod
     def _zeros(p: Tensor) -> Tensor:
         """A state buffer of zeros with the shape, dtype and device of ``p``."""
-        return Tensor._make(p.xp.zeros_like(p.data))
+        return Tensor._make(p.xp.zeros_like(p._data))
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict:
@@ -393,7 +393,7 @@ class Optimizer:
         """A copy of a loaded state value on the parameter's device (and float dtype)."""
         if not isinstance(value, Tensor):
             return copy.deepcopy(value)
-        arr = backend.to_device(value.data, p.device)
+        arr = backend.to_device(value._data, p.device)
         if key != "step" and arr.dtype.kind == "f":
             if arr.shape != p.shape:
                 raise ValueError(

@@ -76,7 +76,7 @@ class RAdam(Optimizer):
         state = self._stepped_state(p, group)
         t = state["step"]
         g = weight_decay(p, g, lr, float(group["weight_decay"]), group["decoupled_weight_decay"])
-        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m, v = state["exp_avg"]._data, state["exp_avg_sq"]._data
         update_moments(m, v, g, b1, b2)
         bc1, bc2 = 1 - b1**t, 1 - b2**t
         m_hat = m / bc1
@@ -88,6 +88,6 @@ class RAdam(Optimizer):
                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
             ) ** 0.5  # fmt: skip
             adaptive = (bc2**0.5) / (p.xp.sqrt(v) + eps)
-            p.data -= m_hat * lr * adaptive * rect
+            p._data -= m_hat * lr * adaptive * rect
         else:
-            p.data -= m_hat * lr
+            p._data -= m_hat * lr

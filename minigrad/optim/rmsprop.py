@@ -111,20 +111,20 @@ class RMSprop(Optimizer):
         momentum = float(group["momentum"])
         state = self._stepped_state(p, group)
         g = weight_decay(p, g, lr, float(group["weight_decay"]), False)
-        v = state["square_avg"].data
+        v = state["square_avg"]._data
         v *= alpha
         v += (1 - alpha) * (g * g)
         if group["centered"]:
-            m = state["grad_avg"].data
+            m = state["grad_avg"]._data
             m += (1 - alpha) * (g - m)
             avg = xp.sqrt(v - m * m)
         else:
             avg = xp.sqrt(v)
         avg += eps
         if momentum > 0:
-            buf = state["momentum_buffer"].data
+            buf = state["momentum_buffer"]._data
             buf *= momentum
             buf += g / avg
-            p.data -= lr * buf
+            p._data -= lr * buf
         else:
-            p.data -= lr * (g / avg)
+            p._data -= lr * (g / avg)

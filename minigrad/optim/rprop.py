@@ -60,7 +60,7 @@ class Rprop(Optimizer):
         super().__init__(params, defaults)
 
     def _new_state(self, p, group):
-        size = Tensor._make(p.xp.full_like(p.data, float(group["lr"])))
+        size = Tensor._make(p.xp.full_like(p._data, float(group["lr"])))
         return {"prev": self._zeros(p), "step_size": size}
 
     def _update(self, p, g, group):
@@ -68,11 +68,11 @@ class Rprop(Optimizer):
         etaminus, etaplus = (float(e) for e in group["etas"])
         smin, smax = (float(s) for s in group["step_sizes"])
         state = self._stepped_state(p, group)
-        prev, size = state["prev"].data, state["step_size"].data
+        prev, size = state["prev"]._data, state["step_size"]._data
         s = xp.sign(g * prev)
         factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0))
         size *= factor.astype(size.dtype, copy=False)
         xp.clip(size, smin, smax, out=size)
-        g = xp.where(s < 0, 0, g).astype(p.data.dtype, copy=False)
-        p.data -= xp.sign(g) * size
+        g = xp.where(s < 0, 0, g).astype(p._data.dtype, copy=False)
+        p._data -= xp.sign(g) * size
         prev[...] = g

@@ -116,7 +116,7 @@ class SGD(Optimizer):
         if _fused.sgd(p, g, state, lr, momentum, dampening, wd, group["nesterov"]):
             return
         if wd != 0:
-            g = g + wd * p.data
+            g = g + wd * p._data
         if momentum != 0:
             state = self.state[p]
             buf = state.get("momentum_buffer")
@@ -124,8 +124,8 @@ class SGD(Optimizer):
                 buf = Tensor._make(g.copy())
                 state["momentum_buffer"] = buf
             else:
-                b = buf.data
+                b = buf._data
                 b *= momentum
                 b += g if dampening == 0 else (1 - dampening) * g
-            g = g + momentum * buf.data if group["nesterov"] else buf.data
-        p.data -= lr * g
+            g = g + momentum * buf._data if group["nesterov"] else buf._data
+        p._data -= lr * g

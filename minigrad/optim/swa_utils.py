@@ -33,7 +33,7 @@ def _move_towards(averaged_list, current_list, weight: float) -> None:
     bumping each averaged tensor's version."""
     with no_grad():
         for a, p in zip(averaged_list, current_list):
-            a.data += weight * (p.data - a.data)
+            a._data += weight * (p._data - a._data)
             a._vc[0] += 1
 
 
@@ -215,7 +215,7 @@ class AveragedModel(Module):
         >>> m = nn.Linear(1, 1, bias=False)
         >>> swa = AveragedModel(m)
         >>> for v in (1.0, 3.0):
-        ...     m.weight.data[...] = v
+        ...     m.weight._data[...] = v
         ...     swa.update_parameters(m)
         >>> swa.module.weight.item()
         2.0
@@ -231,19 +231,19 @@ class AveragedModel(Module):
             averaged = [a.detach() for a in own]
             if n == 0:
                 for a, p in zip(own, current):
-                    a.data[...] = p.data
+                    a._data[...] = p._data
                     a._vc[0] += 1
             elif self.multi_avg_fn is not None or self.avg_fn is None:
                 fn = self.multi_avg_fn or get_swa_multi_avg_fn()
                 fn(averaged, current, n)
             else:
                 for a, p in zip(own, current):
-                    a.data[...] = self.avg_fn(a.detach(), p, n).data
+                    a._data[...] = self.avg_fn(a.detach(), p, n)._data
                     a._vc[0] += 1
             if not self.use_buffers:
                 for b_avg, b_model in zip(self.module.buffers(), model.buffers()):
-                    b_avg.data[...] = b_model.detach().to(b_avg.device).data
-            self.n_averaged.data[...] = n + 1
+                    b_avg._data[...] = b_model.detach().to(b_avg.device)._data
+            self.n_averaged._data[...] = n + 1
 
 
 def update_bn(loader, model, device=None) -> None:

@@ -45,14 +45,14 @@ def test_leaf_grad_does_not_alias_gradient_given_by_user(device):
     x = leaf([1.0, 2.0], device)
     g = minigrad.tensor(np.ones(2), device=device)
     x.backward(g)
-    x.grad.data[0] = 99.0
+    x.grad._data[0] = 99.0
     np.testing.assert_allclose(to_numpy(g), [1.0, 1.0])
 
 
 def test_two_leaves_do_not_share_one_gradient_array(device):
     a, b = leaf([1.0, 2.0], device), leaf([3.0, 4.0], device)
     (a + b).sum().backward()
-    a.grad.data[0] = 7.0
+    a.grad._data[0] = 7.0
     np.testing.assert_allclose(to_numpy(b.grad), [1.0, 1.0])
 
 

@@ -341,14 +341,14 @@ def test_numpy_and_array_on_cpu():
 def test_dlpack_both_ways():
     t = minigrad.tensor([1.0, 2.0, 3.0])
     a = np.from_dlpack(t)
-    assert a.dtype == np.float32 and np.shares_memory(a, t.data)
+    assert a.dtype == np.float32 and np.shares_memory(a, t._data)
     src = np.arange(4.0)
     u = minigrad.from_dlpack(src)
     assert u.dtype == F64 and u.device == "cpu"
     src[0] = 7.0
     assert u.tolist() == [7.0, 1.0, 2.0, 3.0]
     v = minigrad.from_dlpack(t)  # minigrad -> minigrad
-    assert np.shares_memory(v.data, t.data)
+    assert np.shares_memory(v._data, t._data)
 
 
 def test_dlpack_device(device):

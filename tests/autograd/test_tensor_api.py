@@ -673,7 +673,7 @@ def test_legacy_constructors():
     assert mg.Tensor().shape == (0,) and mg.Tensor((2, 3)).tolist() == [2.0, 3.0]
     a = np.ones(2)
     t = mg.Tensor(a, True)
-    assert t.data is a and t.requires_grad  # an array is wrapped, as before
+    assert t._data is a and t.requires_grad  # an array is wrapped, as before
     assert mg.LongTensor([1, 2]).dtype == mg.int64 and mg.FloatTensor(2).shape == (2,)
     assert mg.DoubleTensor(np.array([1, 2])).dtype == F64
     assert mg.BoolTensor([1, 0]).tolist() == [True, False]

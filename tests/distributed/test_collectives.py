@@ -25,7 +25,7 @@ def test_all_reduce(world, dtype):
     t = minigrad.tensor((base + rank).astype(dtype))
     dist.all_reduce(t)
     assert t.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(t.data, size * base + sum(range(size)))
+    np.testing.assert_array_equal(t._data, size * base + sum(range(size)))
     for op, expect in [
         (dist.ReduceOp.MAX, base + size - 1),
         (dist.ReduceOp.MIN, base),
@@ -33,7 +33,7 @@ def test_all_reduce(world, dtype):
     ]:
         t = minigrad.tensor((base + rank).astype(dtype))
         dist.all_reduce(t, op=op)
-        np.testing.assert_array_equal(t.data, expect.astype(dtype))
+        np.testing.assert_array_equal(t._data, expect.astype(dtype))
 
 
 @pytest.mark.parametrize("dtype", ["float16", "int32", "int8", "uint8"])
@@ -42,25 +42,25 @@ def test_all_reduce_other_dtypes(world, dtype):
     t = minigrad.tensor(np.array([1, rank], dtype=dtype))
     dist.all_reduce(t)
     assert t.dtype == np.dtype(dtype)
-    np.testing.assert_array_equal(t.data, np.array([size, sum(range(size))], dtype=dtype))
+    np.testing.assert_array_equal(t._data, np.array([size, sum(range(size))], dtype=dtype))
 
 
 def test_all_reduce_bool_is_logical(world):
     rank, size = world
     t = minigrad.tensor(np.array([True, rank == 0, False]))
     dist.all_reduce(t)  # SUM: logical or
-    np.testing.assert_array_equal(t.data, [True, True, False])
+    np.testing.assert_array_equal(t._data, [True, True, False])
     t = minigrad.tensor(np.array([True, rank == 0]))
     dist.all_reduce(t, op=dist.ReduceOp.MIN)  # logical and
-    np.testing.assert_array_equal(t.data, [True, size == 1])
+    np.testing.assert_array_equal(t._data, [True, size == 1])
 
 
 def test_all_reduce_avg_and_noncontiguous(world):
     rank, size = world
     t = minigrad.tensor(np.full((3, 4), float(rank)))
-    view = minigrad.tensor(t.data.T)  # a non-contiguous array
+    view = minigrad.tensor(t._data.T)  # a non-contiguous array
     dist.all_reduce(view, op=dist.ReduceOp.AVG)
-    np.testing.assert_allclose(view.data, np.full((4, 3), (size - 1) / 2))
+    np.testing.assert_allclose(view._data, np.full((4, 3), (size - 1) / 2))
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -70,17 +70,17 @@ def test_all_gather_broadcast_reduce(world, dtype):
     out = [minigrad.zeros(2, dtype=np.dtype(dtype)) for _ in range(size)]
     dist.all_gather(out, t)
     for r, o in enumerate(out):
-        np.testing.assert_array_equal(o.data, np.array([r, 10 * r], dtype=dtype))
+        np.testing.assert_array_equal(o._data, np.array([r, 10 * r], dtype=dtype))
     src = size - 1
     b = minigrad.tensor(np.array([rank + 1, 7], dtype=dtype))
     dist.broadcast(b, src=src)
-    np.testing.assert_array_equal(b.data, np.array([src + 1, 7], dtype=dtype))
+    np.testing.assert_array_equal(b._data, np.array([src + 1, 7], dtype=dtype))
     r = minigrad.tensor(np.array([rank, 1], dtype=dtype))
     dist.reduce(r, dst=0)
     if rank == 0:
-        np.testing.assert_array_equal(r.data, np.array([sum(range(size)), size], dtype=dtype))
+        np.testing.assert_array_equal(r._data, np.array([sum(range(size)), size], dtype=dtype))
     else:
-        np.testing.assert_array_equal(r.data, np.array([rank, 1], dtype=dtype))
+        np.testing.assert_array_equal(r._data, np.array([rank, 1], dtype=dtype))
     dist.barrier()
 
 
@@ -92,7 +92,7 @@ def test_groups(world):
         assert dist.get_rank(evens) == rank // 2
         t = minigrad.tensor([1.0])
         dist.all_reduce(t, group=evens)
-        assert float(t.data[0]) == (size + 1) // 2
+        assert float(t._data[0]) == (size + 1) // 2
     else:
         assert dist.get_rank(evens) == -1
         with pytest.raises(RuntimeError, match="not a member"):
@@ -197,7 +197,7 @@ def test_sampler_epochs_and_loader(world):
         assert a != b or n == 1
     ds = TensorDataset(minigrad.tensor(np.arange(n, dtype="float32")))
     loader = DataLoader(ds, batch_size=2, sampler=s)
-    seen = [int(v) for (batch,) in loader for v in batch.data]
+    seen = [int(v) for (batch,) in loader for v in batch._data]
     assert seen == b
     with pytest.raises(ValueError, match="Invalid rank"):
         DistributedSampler(range(4), num_replicas=2, rank=2)
@@ -248,13 +248,13 @@ def test_nccl_backend_on_cuda(world):
     group = dist.new_group(backend="nccl")
     t = minigrad.tensor(np.array([1.0, rank]), device=dev)
     dist.all_reduce(t, group=group)
-    np.testing.assert_array_equal(t.data.get(), [size, sum(range(size))])
-    out = dist.all_gather_array(minigrad.tensor([float(rank)], device=dev).data, group)
+    np.testing.assert_array_equal(t._data.get(), [size, sum(range(size))])
+    out = dist.all_gather_array(minigrad.tensor([float(rank)], device=dev)._data, group)
     np.testing.assert_array_equal(out.get().ravel(), np.arange(size, dtype=float))
     bn = minigrad.nn.SyncBatchNorm(2, process_group=group).to(device=dev)
     x = np.random.default_rng(0).normal(size=(4 * size, 2)).astype("float32")
     y = bn(minigrad.tensor(x[4 * rank : 4 * rank + 4], device=dev))
     ref = minigrad.nn.BatchNorm1d(2)(minigrad.tensor(x))
     np.testing.assert_allclose(
-        y.data.get(), ref.data[4 * rank : 4 * rank + 4], rtol=1e-5, atol=1e-5
+        y._data.get(), ref._data[4 * rank : 4 * rank + 4], rtol=1e-5, atol=1e-5
     )

@@ -35,12 +35,12 @@ def make_model(seed, conv=False):
 
 def _np(a):
     """An array (or a tensor's data) as NumPy, from any device."""
-    a = a.data if isinstance(a, minigrad.Tensor) else a
+    a = a._data if isinstance(a, minigrad.Tensor) else a
     return a if isinstance(a, np.ndarray) else a.get()
 
 
 def _params(m):
-    return [_np(p.data).copy() for p in m.parameters()]
+    return [_np(p._data).copy() for p in m.parameters()]
 
 
 @pytest.mark.parametrize("conv", [False, True])
@@ -92,7 +92,7 @@ def test_replicas_end_identical(world):
         opt.zero_grad()
         model(minigrad.tensor(rng.normal(size=(5, 6)).astype("float32"))).sum().backward()
         opt.step()
-    mine = np.concatenate([p.data.ravel() for p in model.parameters()])
+    mine = np.concatenate([p._data.ravel() for p in model.parameters()])
     gathered = dist.all_gather_array(mine)
     for r in range(size):
         np.testing.assert_array_equal(gathered[r], gathered[0])
@@ -106,30 +106,30 @@ def test_no_sync_accumulates(world):
     x1, x2 = rng.normal(size=(4, 6)), rng.normal(size=(5, 6))
     with model.no_sync():
         model(minigrad.tensor(x1)).sum().backward()
-    local_after_first = [p.grad.data.copy() for p in model.parameters()]
+    local_after_first = [p.grad._data.copy() for p in model.parameters()]
     model(minigrad.tensor(x2)).sum().backward()
     plain(minigrad.tensor(x1)).sum().backward()
-    np.testing.assert_allclose(local_after_first[0], next(plain.parameters()).grad.data)
+    np.testing.assert_allclose(local_after_first[0], next(plain.parameters()).grad._data)
     plain(minigrad.tensor(x2)).sum().backward()
     for p, q in zip(model.parameters(), plain.parameters()):
-        expect = minigrad.tensor(q.grad.data.copy())
+        expect = minigrad.tensor(q.grad._data.copy())
         dist.all_reduce(expect, dist.ReduceOp.AVG)
-        np.testing.assert_allclose(p.grad.data, expect.data, rtol=1e-12)
+        np.testing.assert_allclose(p.grad._data, expect._data, rtol=1e-12)
 
 
 def test_broadcast_buffers_each_forward(world):
     rank, size = world
     model = DDP(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)))
     bn = model.module[1]
-    bn.running_mean.data[...] = 100.0 if rank == 0 else float(rank)  # drift on purpose
+    bn.running_mean._data[...] = 100.0 if rank == 0 else float(rank)  # drift on purpose
     model.eval()
     model(minigrad.randn(4, 2))
-    np.testing.assert_array_equal(bn.running_mean.data, np.full(3, 100.0, "float32"))
+    np.testing.assert_array_equal(bn.running_mean._data, np.full(3, 100.0, "float32"))
     quiet = DDP(nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3)), broadcast_buffers=False)
-    quiet.module[1].running_mean.data[...] = float(rank)
+    quiet.module[1].running_mean._data[...] = float(rank)
     quiet.eval()
     quiet(minigrad.randn(4, 2))
-    np.testing.assert_array_equal(quiet.module[1].running_mean.data, np.full(3, rank, "float32"))
+    np.testing.assert_array_equal(quiet.module[1].running_mean._data, np.full(3, rank, "float32"))
 
 
 def test_errors(world):
@@ -149,6 +149,6 @@ def test_grad_does_not_reduce(world):
     assert all(p.grad is None for p in params)
     model(x).sum().backward()
     for p, g in zip(params, gs):
-        expect = minigrad.tensor(g.data.copy())
+        expect = minigrad.tensor(g._data.copy())
         dist.all_reduce(expect, dist.ReduceOp.AVG)
-        np.testing.assert_allclose(p.grad.data, expect.data, rtol=1e-12)
+        np.testing.assert_allclose(p.grad._data, expect._data, rtol=1e-12)

@@ -45,5 +45,5 @@ def test_nproc_equals_one_process_at_the_global_batch(tmp_path):
     b = minigrad.load(str(tmp_path / "two" / "model.ckpt"))
     assert a.keys() == b.keys()
     for k in a:
-        np.testing.assert_allclose(b[k].data, a[k].data, rtol=1e-4, atol=1e-5, err_msg=k)
+        np.testing.assert_allclose(b[k]._data, a[k]._data, rtol=1e-4, atol=1e-5, err_msg=k)
     assert abs(r1["final"]["test_acc"] - r2["final"]["test_acc"]) < 0.01

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("cpu_kernels")  # NumPy's path and the comp
 
 def _np(t):
     """A tensor's values as a NumPy array, from any device."""
-    a = t.data
+    a = t._data
     return a if isinstance(a, np.ndarray) else a.get()
 
 
@@ -56,17 +56,19 @@ def _pair(kind, momentum, affine, track, dtype, device="cpu"):
         rng = np.random.default_rng(7)
         for m in (ref, sync):
             xp = m.weight.xp
-            m.weight.data[...] = xp.asarray(
-                rng.uniform(0.5, 1.5, shape[1]) if m is ref else ref.weight.data
+            m.weight._data[...] = xp.asarray(
+                rng.uniform(0.5, 1.5, shape[1]) if m is ref else ref.weight._data
             )
-            m.bias.data[...] = xp.asarray(rng.normal(size=shape[1]) if m is ref else ref.bias.data)
+            m.bias._data[...] = xp.asarray(
+                rng.normal(size=shape[1]) if m is ref else ref.bias._data
+            )
     return ref, sync, shape
 
 
 def _allreduced(g):
     t = minigrad.tensor(_np(g).copy())
     dist.all_reduce(t)
-    return t.data
+    return t._data
 
 
 @pytest.mark.parametrize("split", ["uneven", "empty"])
@@ -130,8 +132,8 @@ def test_sync_float_dtypes(world, dtype):
     y = sync(minigrad.tensor(xfull[lo:hi]))
     assert y.dtype == y_ref.dtype
     tol = 1e-5 if dtype == "float32" else 1e-12
-    np.testing.assert_allclose(y.data, y_ref.data[lo:hi], rtol=tol, atol=tol)
-    np.testing.assert_allclose(sync.running_var.data, ref.running_var.data, rtol=tol)
+    np.testing.assert_allclose(y._data, y_ref._data[lo:hi], rtol=tol, atol=tol)
+    np.testing.assert_allclose(sync.running_var._data, ref.running_var._data, rtol=tol)
 
 
 def test_plain_batchnorm_on_shards_differs(world):
@@ -145,9 +147,9 @@ def test_plain_batchnorm_on_shards_differs(world):
     xfull = np.random.default_rng(9).normal(size=shape) * np.arange(1, 13).reshape(12, 1, 1, 1)
     y_ref = ref(minigrad.tensor(xfull))
     y = local(minigrad.tensor(xfull[lo:hi]))
-    diff = float(np.abs(y.data - y_ref.data[lo:hi]).max())
+    diff = float(np.abs(y._data - y_ref._data[lo:hi]).max())
     assert diff > 1e-2
-    assert float(np.abs(local.running_mean.data - ref.running_mean.data).max()) > 1e-3
+    assert float(np.abs(local.running_mean._data - ref.running_mean._data).max()) > 1e-3
 
 
 def test_one_process_group_is_batchnorm(world):
@@ -159,8 +161,8 @@ def test_one_process_group_is_batchnorm(world):
     ref = nn.BatchNorm1d(3)
     sync = nn.SyncBatchNorm(3, process_group=mine)
     x = np.random.default_rng(rank).normal(size=(6, 3))
-    np.testing.assert_allclose(sync(minigrad.tensor(x)).data, ref(minigrad.tensor(x)).data)
-    np.testing.assert_allclose(sync.running_var.data, ref.running_var.data)
+    np.testing.assert_allclose(sync(minigrad.tensor(x))._data, ref(minigrad.tensor(x))._data)
+    np.testing.assert_allclose(sync.running_var._data, ref.running_var._data)
 
 
 def test_double_backward(world):
@@ -172,7 +174,7 @@ def test_double_backward(world):
     if size == 1:
         (g,) = minigrad.grad(y, x, create_graph=True)
         g.sum().backward()
-        assert x.grad is not None and np.isfinite(x.grad.data).all()
+        assert x.grad is not None and np.isfinite(x.grad._data).all()
     else:
         with pytest.raises(RuntimeError, match="double backward"):
             minigrad.grad(y, x, create_graph=True)
@@ -194,7 +196,7 @@ def test_convert_keeps_parameters_and_buffers(world):
     model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.Sequential(nn.BatchNorm1d(2)))
     model.eval()
     bn = model[1]
-    bn.running_mean.data[...] = 3.0
+    bn.running_mean._data[...] = 3.0
     out = nn.SyncBatchNorm.convert_sync_batchnorm(model)
     assert out is model
     assert isinstance(out[1], nn.SyncBatchNorm) and isinstance(out[2][0], nn.SyncBatchNorm)

@@ -177,7 +177,7 @@ def test_clip_grad_norm_float32_generator_and_no_grads(device):
 
 def test_clip_grad_norm_nonfinite(device):
     ps = _params_with_grads(device)
-    ps[1].grad.data[0] = np.inf if device.type == "cpu" else ps[1].grad.data[0] * np.inf
+    ps[1].grad._data[0] = np.inf if device.type == "cpu" else ps[1].grad._data[0] * np.inf
     before = to_numpy(ps[0].grad).copy()
     with pytest.raises(RuntimeError, match="non-finite"):
         nn.utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
@@ -595,7 +595,7 @@ def test_attention_gradcheck_and_errors():
     q, k, v = (minigrad.tensor(rng.standard_normal(s), requires_grad=True)
                for s in ((2, 3, 4), (2, 5, 4), (2, 5, 2)))  # fmt: skip
     mask = minigrad.tensor(rng.uniform(size=(3, 5)) > 0.3)
-    mask.data[:, 0] = True
+    mask._data[:, 0] = True
 
     def fn(a, b, c):
         return F.scaled_dot_product_attention(a, b, c, attn_mask=mask)

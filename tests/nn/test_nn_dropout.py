@@ -27,7 +27,7 @@ def test_dropout_eval_and_p0_are_identity(device):
     assert F.dropout(x, 0.0) is x
     m = nn.Dropout(0.3).eval()
     assert m(x) is x
-    assert not bool(F.dropout(x, 1.0).data.any())
+    assert not bool(F.dropout(x, 1.0)._data.any())
 
 
 def test_dropout_reproducible_with_manual_seed(device):

@@ -92,9 +92,9 @@ def test_trunc_normal(device):
 
 def test_init_works_on_parameters_in_place_and_keeps_dtype(device):
     p = nn.Parameter(minigrad.empty(20, 10, device=device))
-    before = p.data
+    before = p._data
     out = init.kaiming_uniform_(p, a=math.sqrt(5))
-    assert out is p and p.data is before and p.dtype == minigrad.float32
+    assert out is p and p._data is before and p.dtype == minigrad.float32
     assert p.requires_grad and p.is_leaf
     q = nn.Parameter(minigrad.empty(20, 10, dtype=minigrad.float64, device=device))
     assert init.xavier_normal_(q).dtype == minigrad.float64

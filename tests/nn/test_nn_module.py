@@ -51,8 +51,8 @@ def test_parameter_is_a_leaf_tensor_with_repr(device):
 def test_parameter_shares_memory_with_source(device):
     t = minigrad.zeros(3, device=device)
     p = nn.Parameter(t)
-    t.data[0] = 5.0
-    assert p.data[0].item() == 5.0
+    t._data[0] = 5.0
+    assert p._data[0].item() == 5.0
 
 
 def test_registration_by_assignment(device):
@@ -164,7 +164,7 @@ def test_zero_grad(device):
     assert all(p.grad is not None for p in m.parameters())
     m.zero_grad(set_to_none=False)
     for p in m.parameters():
-        assert p.grad.shape == p.shape and not bool(p.grad.data.any())
+        assert p.grad.shape == p.shape and not bool(p.grad._data.any())
     m.zero_grad()
     assert all(p.grad is None for p in m.parameters())
 
@@ -277,7 +277,7 @@ def test_deepcopy_gives_independent_parameters():
     assert type(c.scale) is nn.Parameter and c.scale is not m.scale
     with minigrad.no_grad():
         c.scale.fill_(3.0)
-    assert m.scale.data[0].item() == 1.0
+    assert m.scale._data[0].item() == 1.0
     assert list(c.state_dict()) == KEYS
 
 

@@ -34,7 +34,7 @@ def _randomize(m):
     """Non-trivial gains and biases, so the test sees every parameter."""
     rng = np.random.default_rng(5)
     for p in m.parameters():
-        p.data[...] = rng.uniform(-1, 1, p.shape) + (1.0 if p.ndim == 1 else 0.0)
+        p._data[...] = rng.uniform(-1, 1, p.shape) + (1.0 if p.ndim == 1 else 0.0)
 
 
 # ------------------------------------------------------------------ formulas

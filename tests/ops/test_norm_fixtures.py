@@ -46,7 +46,7 @@ def test_layer_matches_pytorch(cid, device):
     for name in ("weight", "bias"):
         key = f"{cid}__{name}0"
         if key in FIX.files:
-            getattr(m, name).data[...] = minigrad.tensor(FIX[key], device=device).data
+            getattr(m, name)._data[...] = minigrad.tensor(FIX[key], device=device)._data
         else:
             assert getattr(m, name, None) is None
     for k, mode in enumerate(meta["modes"]):

@@ -207,7 +207,7 @@ def test_to_and_clone_gradients(device):
     (g,) = mg.grad(y.to(F64).sum(), [y])
     assert g.dtype == mg.float32
     c = x.clone()
-    assert c.data is not x.data and np.shares_memory(to_numpy(c), to_numpy(x)) is False
+    assert c._data is not x._data and np.shares_memory(to_numpy(c), to_numpy(x)) is False
 
 
 def test_binary_needs_a_tensor():

@@ -80,7 +80,7 @@ def test_getitem_mask_gradients(device):
     x = rand(device, 3, 4)
     mask = x.detach() > 0
     both(lambda a: a[mask] ** 2, x)
-    both(lambda a: a[mask.data[:, 0]] ** 2, x)
+    both(lambda a: a[mask._data[:, 0]] ** 2, x)
 
 
 def test_getitem_values(device):

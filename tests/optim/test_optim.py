@@ -43,7 +43,7 @@ def _check_trajectory(fixture, name, device):
     cls = {"SGD": SGD, "Adam": Adam, "AdamW": AdamW}[cfg.get("cls", "SGD")]
     x, y, w, b = _problem(data, device)
     opt = _make(cls, cfg, w, b)
-    w_id, b_id = id(w.data), id(b.data)
+    w_id, b_id = id(w._data), id(b._data)
     for step in range(20):
         opt.zero_grad()
         _loss(x, y, w, b).backward()
@@ -53,7 +53,7 @@ def _check_trajectory(fixture, name, device):
             err = _rel_err(to_numpy(got), want)
             assert err <= 1e-10, f"{name}: {key} differs from PyTorch at step {step}: {err}"
     # updated in place: same Tensor objects and the same arrays
-    assert id(w.data) == w_id and id(b.data) == b_id
+    assert id(w._data) == w_id and id(b._data) == b_id
     assert w.dtype == minigrad.float64
 
 
@@ -257,7 +257,7 @@ def test_state_dict_round_trip_continues_identically(make, device):
     # a new optimizer on copies of the parameters, restored from the state dict
     qs = fresh()
     for p, q in zip(ps, qs):
-        q.data[...] = p.data
+        q._data[...] = p._data
     opt2 = make(qs)
     opt2.load_state_dict(sd)
     _train(opt, ps, x, 4)
@@ -270,7 +270,7 @@ def test_state_dict_round_trip_continues_identically(make, device):
         for v in opt2.state[q].values():
             if isinstance(v, minigrad.Tensor):
                 assert v.device == q.device
-                assert all(v is not t and v.data is not getattr(t, "data", None) for t in saved)
+                assert all(v is not t and v._data is not getattr(t, "data", None) for t in saved)
 
 
 def test_load_state_dict_errors():

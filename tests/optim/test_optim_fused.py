@@ -49,8 +49,8 @@ def _trajectory(monkeypatch, use_fused, dtype, cls, kw, steps=12):
         opt.step()
     monkeypatch.undo()
     assert all(calls) and (len(calls) > 0) == use_fused
-    state = [t.data.copy() for s in opt.state.values() for t in s.values() if hasattr(t, "data")]
-    return [p.data.copy() for p in m.parameters()] + state
+    state = [t._data.copy() for s in opt.state.values() for t in s.values() if hasattr(t, "data")]
+    return [p._data.copy() for p in m.parameters()] + state
 
 
 CASES = [

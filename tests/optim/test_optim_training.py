@@ -38,7 +38,7 @@ def _batch(device):
 def test_training_step_stays_float32(make, device):
     model = _mlp().to(device)
     params = list(model.parameters())
-    before = [p.data for p in params]
+    before = [p._data for p in params]
     opt = make(params)
     x, y = _batch(device)
     for _ in range(2):
@@ -58,7 +58,7 @@ def test_training_step_stays_float32(make, device):
                 assert v.dtype == minigrad.float32
     # parameters were updated in place: same Parameter objects, same arrays, new values
     assert all(p is q for p, q in zip(params, model.parameters()))
-    assert all(p.data is a for p, a in zip(params, before))
+    assert all(p._data is a for p, a in zip(params, before))
     assert float(loss.item()) < 2.5
 
 

@@ -89,14 +89,14 @@ class ShiftProbe:
             xs = shift(data.x_test, name)
             errs[name] = error(xs)
             if has_bn:
-                saved = {k: b.data.copy() for k, b in model.named_buffers()}
+                saved = {k: b._data.copy() for k, b in model.named_buffers()}
                 bs = min(ADAPT_BATCH, len(xs))
                 batches = [trainer.tensor(xs[i : i + bs])
                            for i in range(0, len(xs) - bs + 1, bs)]  # fmt: skip
                 recompute_batchnorm_stats(model, batches)
                 adabn[name] = error(xs)
                 for k, b in model.named_buffers():
-                    b.data = saved[k]
+                    b._data = saved[k]
         result["shift_err"] = errs
         if has_bn:
             result["shift_err_adabn"] = adabn

@@ -45,8 +45,8 @@ def probe(trainer, xb, yb, etas=ETAS):
 
     model = trainer.model
     params = [p for p in model.parameters() if p.requires_grad]
-    saved_buffers = {k: b.data.copy() for k, b in model.named_buffers()}
-    w0 = [p.data.copy() for p in params]
+    saved_buffers = {k: b._data.copy() for k, b in model.named_buffers()}
+    w0 = [p._data.copy() for p in params]
     lr = trainer.config.lr
 
     def loss_and_grad():
@@ -54,9 +54,9 @@ def probe(trainer, xb, yb, etas=ETAS):
         loss = F.cross_entropy(model(xb), yb)
         model.zero_grad()
         loss.backward()
-        grads = [p.grad.data.copy() for p in params]
+        grads = [p.grad._data.copy() for p in params]
         for k, b in model.named_buffers():
-            b.data = saved_buffers[k].copy()
+            b._data = saved_buffers[k].copy()
         return float(loss.item()), grads
 
     loss0, g0 = loss_and_grad()
@@ -66,7 +66,7 @@ def probe(trainer, xb, yb, etas=ETAS):
         for eta in etas:
             step = eta * lr
             for p, w, g in zip(params, w0, g0):
-                p.data = (w - np.float32(step) * g).astype(w.dtype)
+                p._data = (w - np.float32(step) * g).astype(w.dtype)
             loss, grads = loss_and_grad()
             change = float(np.sqrt(sum(float(((a - b) ** 2).sum()) for a, b in zip(grads, g0))))
             losses.append(loss)
@@ -74,7 +74,7 @@ def probe(trainer, xb, yb, etas=ETAS):
             betas.append(change / max(step * gnorm, 1e-12))
     finally:
         for p, w in zip(params, w0):
-            p.data = w
+            p._data = w
         model.zero_grad()
     finite = [v for v in losses if np.isfinite(v)]
     return {

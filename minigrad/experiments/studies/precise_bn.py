@@ -48,11 +48,11 @@ class PreciseStats:
         order = np.random.default_rng(trainer.config.seed).permutation(len(data.x_train))
         batches = [trainer.tensor(data.x_train[order[i : i + bs]])
                    for i in range(0, len(order) - bs + 1, bs)]  # fmt: skip
-        saved = {k: b.data.copy() for k, b in model.named_buffers()}
+        saved = {k: b._data.copy() for k, b in model.named_buffers()}
         recompute_batchnorm_stats(model, batches)
         ev = trainer.evaluate("test")
         for k, b in model.named_buffers():
-            b.data = saved[k]
+            b._data = saved[k]
         result["final"]["test_acc_precise"] = ev["acc"]
 
 

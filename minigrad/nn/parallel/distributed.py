@@ -119,7 +119,7 @@ class DistributedDataParallel(Module):
         buckets, current, size, key = [], [], 0, None
         for p in reversed(params):
             k = (p.dtype, str(p.device))
-            nbytes = p.data.size * p.data.itemsize
+            nbytes = p._data.size * p._data.itemsize
             if current and (k != key or size + nbytes > cap):
                 buckets.append(current)
                 current, size = [], 0
@@ -152,7 +152,7 @@ class DistributedDataParallel(Module):
             xp = bucket[0].xp
             flat = xp.concatenate(
                 [
-                    (p.grad.data if p.grad is not None else xp.zeros(p.shape, p.dtype)).ravel()
+                    (p.grad._data if p.grad is not None else xp.zeros(p.shape, p.dtype)).ravel()
                     for p in bucket
                 ]
             )
@@ -160,7 +160,7 @@ class DistributedDataParallel(Module):
             flat /= self.world_size
             o = 0
             for p in bucket:  # new gradients: views of the reduced bucket
-                n = p.data.size
+                n = p._data.size
                 p.grad = Tensor._make(flat[o : o + n].reshape(p.shape))
                 o += n
         self._comm_time += time.perf_counter() - t0

@@ -96,8 +96,8 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
         return 0
     modes = [(m, m.training) for m in model.modules()]
     saved = [
-        (bn, bn.momentum, bn.num_batches_tracked.data.copy(), bn.running_mean.data.copy(),
-         bn.running_var.data.copy())
+        (bn, bn.momentum, bn.num_batches_tracked._data.copy(), bn.running_mean._data.copy(),
+         bn.running_var._data.copy())
         for bn in bns
     ]  # fmt: skip
     # float64 sums on each layer's device (no host round trip per batch)
@@ -113,8 +113,8 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
                 model(_model_input(batch))
                 used += 1
                 for bn, acc in zip(bns, sums):
-                    acc[0] += bn.running_mean.data.astype("float64")
-                    acc[1] += bn.running_var.data.astype("float64")
+                    acc[0] += bn.running_mean._data.astype("float64")
+                    acc[1] += bn.running_var._data.astype("float64")
         if used == 0 or (num_batches is not None and used < num_batches):
             want = "at least one batch" if num_batches is None else f"{num_batches} batches"
             raise ValueError(
@@ -122,18 +122,18 @@ def recompute_batchnorm_stats(model, batches, num_batches: int | None = None):
                 "statistics left as they were"
             )
         for bn, (m_sum, v_sum) in zip(bns, sums):
-            rm, rv = bn.running_mean.data, bn.running_var.data
+            rm, rv = bn.running_mean._data, bn.running_var._data
             rm[...] = (m_sum / used).astype(rm.dtype)
             rv[...] = (v_sum / used).astype(rv.dtype)
     except BaseException:  # nothing partial is left: the passes overwrote the buffers
         for bn, _, _, mean, var in saved:
-            bn.running_mean.data[...] = mean
-            bn.running_var.data[...] = var
+            bn.running_mean._data[...] = mean
+            bn.running_var._data[...] = var
         raise
     finally:
         for bn, momentum, count, _, _ in saved:
             bn.momentum = momentum
-            bn.num_batches_tracked.data[...] = count
+            bn.num_batches_tracked._data[...] = count
         for m, mode in modes:
             m.training = mode
     return used

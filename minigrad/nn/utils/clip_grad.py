@@ -80,16 +80,16 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._make(backend.array_module(None).zeros((), dtype="float32"))
-    first = tensors[0].data
+    first = tensors[0]._data
     xp = backend.array_module(first)
     norms = []
     for t in tensors:
-        if backend.array_module(t.data) is not xp:
+        if backend.array_module(t._data) is not xp:
             raise RuntimeError(
                 "get_total_norm: all tensors must be on one device, got "
                 f"{tensors[0].device} and {t.device}"
             )
-        norms.append(_vector_norm(t.data, norm_type).astype(first.dtype))
+        norms.append(_vector_norm(t._data, norm_type).astype(first.dtype))
     total = _vector_norm(xp.stack(norms), norm_type)
     if error_if_nonfinite and not bool(xp.isfinite(total)):
         raise RuntimeError(
@@ -128,16 +128,16 @@ def clip_grads_with_norm_(parameters, max_norm: float, total_norm, foreach=None)
     grads = [p.grad for p in _as_list(parameters) if p.grad is not None]
     if not grads:
         return
-    tn = total_norm.data if isinstance(total_norm, Tensor) else total_norm
-    xp = backend.array_module(grads[0].data)
-    dtype = grads[0].data.dtype
+    tn = total_norm._data if isinstance(total_norm, Tensor) else total_norm
+    xp = backend.array_module(grads[0]._data)
+    dtype = grads[0]._data.dtype
     coef = xp.asarray(float(max_norm), dtype=dtype) / (
         xp.asarray(tn, dtype=dtype) + dtype.type(1e-6)
     )
     coef = xp.minimum(coef, dtype.type(1.0))
     with np.errstate(invalid="ignore"):  # inf norm -> NaN gradients, silently as PyTorch
         for g in grads:
-            g.data *= coef.astype(g.data.dtype)
+            g._data *= coef.astype(g._data.dtype)
             g._vc[0] += 1
 
 
@@ -222,6 +222,6 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
     for p in _as_list(parameters):
         if p.grad is not None:
             g = p.grad
-            xp = backend.array_module(g.data)
-            xp.clip(g.data, -clip_value, clip_value, out=g.data)
+            xp = backend.array_module(g._data)
+            xp.clip(g._data, -clip_value, clip_value, out=g._data)
             g._vc[0] += 1

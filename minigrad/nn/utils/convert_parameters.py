@@ -57,7 +57,7 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
     """Copy slices of the 1-D ``vec`` into ``parameters``, in order (the inverse of
     :func:`parameters_to_vector`).
 
-    As in PyTorch, each parameter's ``.data`` becomes a view of its slice of ``vec``.
+    As in PyTorch, each parameter's values (``.data``) become a view of its slice of ``vec``.
 
     Parameters
     ----------
@@ -98,5 +98,5 @@ def vector_to_parameters(vec: Tensor, parameters) -> None:
                 f"vector_to_parameters: vec of length {vec.shape[0]} is too short for the "
                 f"parameters (need more than {pointer + n - 1} elements)"
             )
-        p.data = vec.data[pointer : pointer + n].reshape(p.shape)
+        p._data = vec._data[pointer : pointer + n].reshape(p.shape)
         pointer += n

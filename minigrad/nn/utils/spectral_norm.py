@@ -40,14 +40,14 @@ class _SpectralNorm:
         if do_power_iteration:
             xp = weight.xp
             with no_grad():
-                m = mat.data
+                m = mat._data
                 for _ in range(self.n_power_iterations):
-                    v.data[...] = _normalize_(xp, m.T @ u.data, self.eps)
-                    u.data[...] = _normalize_(xp, m @ v.data, self.eps)
+                    v._data[...] = _normalize_(xp, m.T @ u._data, self.eps)
+                    u._data[...] = _normalize_(xp, m @ v._data, self.eps)
                 u._vc[0] += 1
                 v._vc[0] += 1
-        uc = Tensor._make(u.data.copy())
-        vc = Tensor._make(v.data.copy())
+        uc = Tensor._make(u._data.copy())
+        vc = Tensor._make(v._data.copy())
         sigma = (uc * (mat @ vc)).sum()
         return weight / sigma
 
@@ -113,7 +113,7 @@ def spectral_norm(module, name: str = "weight", n_power_iterations: int = 1,
     fn = _SpectralNorm(name, n_power_iterations, dim, eps)
     xp = weight.xp
     with no_grad():
-        mat = fn._matrix(weight).data
+        mat = fn._matrix(weight)._data
         h, w = mat.shape
         g = backend.generator(weight.device)
         u = _normalize_(xp, xp.asarray(g.standard_normal(h), dtype=weight.dtype), eps)

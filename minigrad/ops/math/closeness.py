@@ -17,8 +17,8 @@ def _arrays(op, a, b):
     if not isinstance(like, Tensor):
         raise TypeError(f"{op}: expected at least one Tensor, got {type(a).__name__}")
     xp = like.xp
-    ad = a.data if isinstance(a, Tensor) else xp.asarray(a)
-    bd = b.data if isinstance(b, Tensor) else xp.asarray(b)
+    ad = a._data if isinstance(a, Tensor) else xp.asarray(a)
+    bd = b._data if isinstance(b, Tensor) else xp.asarray(b)
     if type(ad) is not type(bd):
         raise RuntimeError(
             f"{op}: expected both tensors on the same device, got {a.device} and {b.device}"
@@ -87,7 +87,7 @@ def allclose(a, b, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = F
     >>> minigrad.allclose(minigrad.tensor([1.0, 2.0]), minigrad.tensor([1.0, 2.0 + 1e-6]))
     True
     """
-    return bool(isclose(a, b, rtol, atol, equal_nan).data.all())
+    return bool(isclose(a, b, rtol, atol, equal_nan)._data.all())
 
 
 def equal(a, b) -> bool:

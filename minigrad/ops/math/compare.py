@@ -20,7 +20,7 @@ __all__ = [
 def _data(x, like):
     """The array (or Python scalar) of an operand, on ``like``'s device."""
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, int | float | bool):
         return x
     if hasattr(x, "dtype") and getattr(x, "shape", None) == ():
@@ -210,7 +210,7 @@ def logical_not(x):
             f"logical_not (~): not supported for dtype {x.dtype} (shape {tuple(x.shape)}); "
             "expected a bool or integer tensor"
         )
-    return Tensor._make(x.xp.logical_not(x.data) if x.dtype.kind == "b" else ~x.data)
+    return Tensor._make(x.xp.logical_not(x._data) if x.dtype.kind == "b" else ~x._data)
 
 
 def logical_and(a, b):
@@ -273,7 +273,7 @@ def sign(x):
     >>> minigrad.sign(minigrad.tensor([-2.0, 0.0, 3.0]))
     tensor([-1.,  0.,  1.])
     """
-    return Tensor._make(x.xp.sign(x.data))
+    return Tensor._make(x.xp.sign(x._data))
 
 
 def isnan(x):
@@ -295,7 +295,7 @@ def isnan(x):
     >>> minigrad.isnan(minigrad.tensor([1.0, float("nan")]))
     tensor([False,  True])
     """
-    return Tensor._make(x.xp.isnan(x.data))
+    return Tensor._make(x.xp.isnan(x._data))
 
 
 def isinf(x):
@@ -317,7 +317,7 @@ def isinf(x):
     >>> minigrad.isinf(minigrad.tensor([1.0, float("-inf")]))
     tensor([False,  True])
     """
-    return Tensor._make(x.xp.isinf(x.data))
+    return Tensor._make(x.xp.isinf(x._data))
 
 
 def isfinite(x):
@@ -339,4 +339,4 @@ def isfinite(x):
     >>> minigrad.isfinite(minigrad.tensor([1.0, float("inf"), float("nan")]))
     tensor([ True, False, False])
     """
-    return Tensor._make(x.xp.isfinite(x.data))
+    return Tensor._make(x.xp.isfinite(x._data))

@@ -238,7 +238,7 @@ class Pow(Function):
                     ga = gy * (a * 2 if b == 2 else a ** (b - 1) * b)
             else:
                 ga = gy * b * a ** (b - 1)
-                if (b.data == 0).any():
+                if (b._data == 0).any():
                     ga = where(b == 0, 0.0, ga)
                 ga = _unbroadcast(ga, a)
         if nb:  # d/db = a**b * log(a); PyTorch takes it as 0 where a == 0 and b >= 0
@@ -248,7 +248,7 @@ class Pow(Function):
                 zero = a == 0
             else:
                 gb = gy * self.output() * log(a)
-                zero = (a.data == 0).any()
+                zero = (a._data == 0).any()
             if zero:
                 gb = where((b >= 0) & (a == 0) if not isinstance(a, _SCALARS) else b >= 0, 0.0, gb)
             gb = _unbroadcast(gb, b)

@@ -46,7 +46,7 @@ def bincount(x, weights=None, minlength: int = 0):
     tensor([0. , 2.5, 0. ])
     """
     xp = x.xp
-    d = x.data
+    d = x._data
     if d.ndim != 1 or d.dtype.kind not in "iub" or (d.size and bool((d < 0).any())):
         raise RuntimeError(
             f"bincount: only supports 1-d non-negative integral inputs, got shape "
@@ -89,4 +89,4 @@ def count_nonzero(x, dim=None):
 
     axes = reduce_axes(dim, x.ndim)
     xp = x.xp
-    return Tensor._make(xp.asarray((x.data != 0).sum(axis=axes)).astype(xp.int64, copy=False))
+    return Tensor._make(xp.asarray((x._data != 0).sum(axis=axes)).astype(xp.int64, copy=False))

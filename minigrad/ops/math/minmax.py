@@ -165,7 +165,7 @@ def _max_min(x, dim, keepdim, largest):
         raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}")
     (axis,) = reduce_axes(dim, x.ndim, op) or (0,)
     _reduce_check(x, op, (axis,) if x.ndim else ())
-    xd = x.data if x.ndim else x.data.reshape(1)
+    xd = x._data if x.ndim else x._data.reshape(1)
     xp = x.xp
     idx = (xp.argmax if largest else xp.argmin)(xd, axis=axis, keepdims=True)
     vals = TakeAlongDim(idx, axis)(x if x.ndim else x.reshape(1))
@@ -245,13 +245,13 @@ def _arg(x, dim, keepdim, largest):
     f = xp.argmax if largest else xp.argmin
     if dim is None:
         _reduce_check(x, op, tuple(range(x.ndim)))
-        out = f(x.data.reshape(-1))
+        out = f(x._data.reshape(-1))
         if keepdim:
             out = out.reshape((1,) * x.ndim)
     else:
         (axis,) = reduce_axes(dim, x.ndim, op) or (0,)
         _reduce_check(x, op, (axis,) if x.ndim else ())
-        out = f(x.data, axis=axis if x.ndim else None, keepdims=keepdim)
+        out = f(x._data, axis=axis if x.ndim else None, keepdims=keepdim)
     return Tensor._make(xp.asarray(out).astype(xp.int64, copy=False))
 
 

@@ -250,7 +250,7 @@ class Std(Function):
 
         (x,) = self.inputs
         y = self.output()
-        zero = Tensor._make(y.data == 0)
+        zero = Tensor._make(y._data == 0)
         gv = where(zero, 0.0, gy / where(zero, 1.0, y * 2))
         gv = as_keepdim(gv, x.shape, self.axes, self.keepdim)
         dof = builtins.max(_count(x.shape, self.axes) - self.correction, 0)
@@ -389,7 +389,7 @@ def all(x, dim=None, keepdim=False):
     >>> minigrad.all(minigrad.tensor([[1, 0], [2, 3]]), dim=1)
     tensor([False,  True])
     """
-    return Tensor._make(x.xp.asarray(x.data.all(axis=dim, keepdims=keepdim)))
+    return Tensor._make(x.xp.asarray(x._data.all(axis=dim, keepdims=keepdim)))
 
 
 def any(x, dim=None, keepdim=False):
@@ -401,4 +401,4 @@ def any(x, dim=None, keepdim=False):
     >>> minigrad.tensor([[0, 0], [2, 0]]).any(dim=1)
     tensor([False,  True])
     """
-    return Tensor._make(x.xp.asarray(x.data.any(axis=dim, keepdims=keepdim)))
+    return Tensor._make(x.xp.asarray(x._data.any(axis=dim, keepdims=keepdim)))

@@ -273,8 +273,8 @@ def floor_divide(a, b):
     """
     a, b = _pair("floor_divide", a, b)
     _check_shapes("floor_divide", a, b)
-    ad = a.data if isinstance(a, Tensor) else a
-    bd = b.data if isinstance(b, Tensor) else b
+    ad = a._data if isinstance(a, Tensor) else a
+    bd = b._data if isinstance(b, Tensor) else b
     xp = (a if isinstance(a, Tensor) else b).xp
     with backend.np.errstate(divide="ignore", invalid="ignore"):
         out = xp.asarray(xp.floor_divide(ad, bd))

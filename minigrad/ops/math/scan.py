@@ -104,7 +104,7 @@ class CumProd(Function):
     def backward(self, gy):
         (x,) = self.inputs
         a = self.axis
-        if not bool((x.data == 0).any()):
+        if not bool((x._data == 0).any()):
             out = self.output()
             return flip(cumsum(flip(gy * out, a), a), a) / x
         return _cumprod_grad_with_zeros(x, gy, a)
@@ -285,7 +285,7 @@ def _cumextreme(x, dim, largest):
     axis = _axis(x, dim, op)
     xs = x if x.ndim else x.reshape(1)
     xp = x.xp
-    d = xs.data
+    d = xs._data
     run = _accumulate(xp.maximum if largest else xp.minimum, d, axis)
     shape = [1] * d.ndim
     shape[axis] = d.shape[axis]

@@ -220,10 +220,10 @@ class XLogY(Function):
             from minigrad.ops.math.unary import log
             from minigrad.ops.shape.masked import masked_fill
 
-            mask = (x.data == 0) & (y.data <= 0)
+            mask = (x._data == 0) & (y._data <= 0)
             gx = sum_to(gy * log(masked_fill(y, Tensor._make(mask), 1.0)), x.shape)
         if ny:
-            safe = y + Tensor._make((x.data == 0).astype(y.dtype))  # no 0/0 where x == 0
+            safe = y + Tensor._make((x._data == 0).astype(y.dtype))  # no 0/0 where x == 0
             gy_ = sum_to(gy * x / safe, y.shape)
         return gx, gy_
 

@@ -164,7 +164,7 @@ class ReLU(Function):
     def backward(self, gy):
         if self._raw:
             return ReLUGrad(self.output()).forward(gy)
-        return ReLUGrad(self.output().data)(gy)
+        return ReLUGrad(self.output()._data)(gy)
 
 
 class ReLUGrad(Function):

@@ -59,13 +59,13 @@ class VectorNorm(Function):
         n = as_keepdim(self.output(), x.shape, self.axes, self.keepdim)
         if p in (math.inf, -math.inf):
             xp = x.xp
-            tie = xp.abs(x.data) == n.data
+            tie = xp.abs(x._data) == n._data
             weight = tie / tie.sum(axis=self.axes, keepdims=True).astype(x.dtype)
             return gy * sign(x) * Tensor._make(weight.astype(x.dtype, copy=False))
-        n_safe = n + Tensor._make((n.data == 0).astype(x.dtype))  # 0 -> 1: no 0/0
+        n_safe = n + Tensor._make((n._data == 0).astype(x.dtype))  # 0 -> 1: no 0/0
         if p == 2:
             return gy * x / n_safe
-        a_safe = x.abs() + Tensor._make((x.data == 0).astype(x.dtype))
+        a_safe = x.abs() + Tensor._make((x._data == 0).astype(x.dtype))
         return gy * sign(x) * (a_safe / n_safe) ** (p - 1)
 
 

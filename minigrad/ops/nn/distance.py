@@ -56,7 +56,7 @@ def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None)
 
 def _clamp_value_only(n, eps):
     """``max(n, eps)`` in value with the gradient of ``n`` (PyTorch clamps in no_grad)."""
-    lift = Tensor._make(n.xp.maximum(n.data, eps) - n.data)
+    lift = Tensor._make(n.xp.maximum(n._data, eps) - n._data)
     return n + lift
 
 

@@ -64,7 +64,7 @@ class EmbeddingGrad(Function):
         return out
 
     def backward(self, ggw):
-        xp = backend.array_module(ggw.data)
+        xp = backend.array_module(ggw._data)
         g = Embedding(self.idx, None, None)(ggw)
         w = self._weights(xp, ggw.dtype)
         if w is not None:
@@ -73,7 +73,7 @@ class EmbeddingGrad(Function):
 
 
 def _index_array(op, input):
-    data = input.data if isinstance(input, Tensor) else input
+    data = input._data if isinstance(input, Tensor) else input
     xp = backend.array_module(data)
     data = xp.asarray(data)
     if data.dtype.kind not in "iu":
@@ -154,7 +154,7 @@ def embedding(
                 f"embedding: padding_idx must be within num_embeddings ({num}), got {padding_idx}"
             )
         padding_idx = padding_idx % num
-    xp = backend.array_module(weight.data)
+    xp = backend.array_module(weight._data)
     idx = xp.asarray(idx)
     if max_norm is not None:
         _renorm_(weight, idx, float(max_norm), float(norm_type))
@@ -168,10 +168,10 @@ def embedding(
 def _renorm_(weight, idx, max_norm, p):
     """Rescale the rows of ``weight`` named in ``idx`` to norm at most ``max_norm``, in
     place (PyTorch's ``embedding_renorm_``: factor ``max_norm / (norm + 1e-7)``)."""
-    xp = backend.array_module(weight.data)
+    xp = backend.array_module(weight._data)
     rows = xp.unique(idx.reshape(-1))
     with no_grad():
-        w = weight.data
+        w = weight._data
         sel = w[rows]
         a = xp.abs(sel)
         if p == float("inf"):

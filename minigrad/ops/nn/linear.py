@@ -43,7 +43,7 @@ class Linear(Function):
         if self._raw:  # first-order walk: x, w, b and gy are arrays; so are the results
             return _grads(gy, x, w, nx, nw, nb)
         if not _GradMode.enabled:  # Tensors, but no graph: the same array formulas
-            gx, gw, gb = _grads(gy.data, x.data, w.data, nx, nw, nb)
+            gx, gw, gb = _grads(gy._data, x._data, w._data, nx, nw, nb)
             make = Tensor._make
             return (
                 None if gx is None else make(gx),

@@ -29,7 +29,7 @@ def _index_key(key, xp):
     """Replace Tensors, lists and (on a GPU) NumPy arrays inside an indexing key by
     arrays of module ``xp``."""
     if isinstance(key, Tensor):
-        key = key.data
+        key = key._data
     elif isinstance(key, list):
         return _list_index(key, xp)
     elif isinstance(key, tuple):
@@ -360,7 +360,7 @@ def gather(x, dim: int, index):
     tensor([[1., 1.],
             [4., 3.]])
     """
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     axis = dim_index(dim, max(x.ndim, 1), "gather")
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"gather: expected an integer index tensor, got {idx.dtype}")

@@ -79,7 +79,7 @@ def masked_fill(x, mask, value):
     tensor([[ 1., -inf],
             [ 3.,  4.]])
     """
-    m = mask.data if isinstance(mask, Tensor) else x.xp.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else x.xp.asarray(mask)
     if m.dtype.kind != "b":
         raise RuntimeError(
             f"masked_fill: only boolean masks are supported, but got mask with dtype {m.dtype}"
@@ -227,7 +227,7 @@ def masked_select(x, mask):
     """
     from minigrad.ops.shape.indexing import getitem
 
-    m = mask.data if isinstance(mask, Tensor) else x.xp.asarray(mask)
+    m = mask._data if isinstance(mask, Tensor) else x.xp.asarray(mask)
     if m.dtype.kind != "b":
         raise RuntimeError(f"masked_select: expected a bool mask, got dtype {m.dtype}")
     try:
@@ -269,7 +269,7 @@ def nonzero(x, *, as_tuple: bool = False):
     (tensor([0, 1]), tensor([1, 0]))
     """
     xp = x.xp
-    d = x.data
+    d = x._data
     if d.ndim == 0:
         k = int(bool(d))
         if as_tuple:
@@ -329,7 +329,7 @@ def nan_to_num(x, nan: float = 0.0, posinf=None, neginf=None):
     if x.dtype.kind not in "fc":
         return x.clone()
     info = backend.np.finfo(x.dtype)
-    xp, d = x.xp, x.data
+    xp, d = x.xp, x._data
     out = x
     for mask, v in ((xp.isnan(d), nan), (xp.isposinf(d), info.max if posinf is None else posinf),
                     (xp.isneginf(d), info.min if neginf is None else neginf)):  # fmt: skip
@@ -365,7 +365,7 @@ def nansum(x, dim=None, keepdim: bool = False, *, dtype=None):
     if dtype is not None:
         x = x.to(dtype)
     if x.dtype.kind in "fc":
-        x = masked_fill(x, Tensor._make(x.xp.isnan(x.data)), 0.0)
+        x = masked_fill(x, Tensor._make(x.xp.isnan(x._data)), 0.0)
     return x.sum(dim, keepdim)
 
 
@@ -397,5 +397,5 @@ def nanmean(x, dim=None, keepdim: bool = False, *, dtype=None):
         x = x.to(dtype)
     if x.dtype.kind not in "fc":
         raise RuntimeError(f"nanmean: expected a floating point tensor, got {x.dtype}")
-    ok = Tensor._make((~x.xp.isnan(x.data)).astype(x.dtype))
+    ok = Tensor._make((~x.xp.isnan(x._data)).astype(x.dtype))
     return nansum(x, dim, keepdim) / ok.sum(dim, keepdim)

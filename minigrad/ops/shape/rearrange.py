@@ -326,7 +326,7 @@ def repeat_interleave(x, repeats, dim=None, *, output_size=None):
         x = reshape(x, 1)
     xp = x.xp
     n = x.shape[axis]
-    reps = repeats.data if isinstance(repeats, Tensor) else xp.asarray(repeats)
+    reps = repeats._data if isinstance(repeats, Tensor) else xp.asarray(repeats)
     if reps.ndim == 0 or reps.size == 1:
         reps = xp.full(n, int(reps.reshape(())), dtype=xp.int64)
     if reps.shape != (n,) or bool((reps < 0).any()):

@@ -199,7 +199,7 @@ def scatter(x, dim: int, index, src=None, value=None, *, reduce=None):
 
 def _prepare(op, x, dim, index, src):
     """(x as at least 1-d, index array, axis) after PyTorch's checks."""
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     axis = dim_index(dim, max(x.ndim, 1), op)
     if x.ndim == 0:
         x, idx = x.reshape(1), idx.reshape(1)
@@ -251,7 +251,7 @@ def scatter_add(x, dim: int, index, src):
 
 
 def _index_vector(op, x, axis, index):
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}: expected an integer (int32/int64) index, got {idx.dtype}")
     if idx.ndim > 1:
@@ -376,7 +376,7 @@ def take_along_dim(x, indices, dim=None):
     tensor([[30.],
             [60.]])
     """
-    idx = indices.data if isinstance(indices, Tensor) else x.xp.asarray(indices)
+    idx = indices._data if isinstance(indices, Tensor) else x.xp.asarray(indices)
     if dim is None:
         x, idx, axis = x.reshape(-1), idx.reshape(-1), 0
     else:
@@ -634,7 +634,7 @@ def take(x, index):
     >>> minigrad.take(minigrad.tensor([[1, 2], [3, 4]]), minigrad.tensor([[0, 3]]))
     tensor([[1, 4]])
     """
-    idx = index.data if isinstance(index, Tensor) else x.xp.asarray(index)
+    idx = index._data if isinstance(index, Tensor) else x.xp.asarray(index)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"take: expected integer indices, got {idx.dtype}")
     n = x.numel()

@@ -93,7 +93,7 @@ def sort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     tensor([0, 2, 1, 3])
     """
     xs, axis = _prepare(x, dim, "sort")
-    idx = _argsort(xs.data, axis, descending)
+    idx = _argsort(xs._data, axis, descending)
     values = TakeAlongDim(idx, axis)(xs)
     if x.ndim == 0:
         values, idx = values.reshape(()), idx.reshape(())
@@ -126,7 +126,7 @@ def argsort(x, dim: int = -1, descending: bool = False, stable: bool = False):
     tensor([[1, 2, 0]])
     """
     xs, axis = _prepare(x, dim, "argsort")
-    idx = _argsort(xs.data, axis, descending)
+    idx = _argsort(xs._data, axis, descending)
     return Tensor._make(idx.reshape(x.shape))
 
 
@@ -176,7 +176,7 @@ def topk(x, k: int, dim: int = -1, largest: bool = True, sorted: bool = True):
             f"topk: selected index k={k} out of range: expected 0 <= k <= {n} (the size of "
             f"dimension {axis} of a tensor of shape {tuple(x.shape)})"
         )
-    idx = _argsort(xs.data, axis, descending=largest)
+    idx = _argsort(xs._data, axis, descending=largest)
     idx = idx[(slice(None),) * axis + (slice(0, k),)]
     values = TakeAlongDim(idx, axis)(xs)
     if x.ndim == 0 and k == 1:
@@ -196,7 +196,7 @@ def _order_statistic(x, pos_of_n, dim, keepdim, op, result):
     if n == 0:
         raise IndexError(f"{op}: expected dimension {axis} of non-zero size")
     pos = pos_of_n(n)
-    idx = _argsort(xs.data, axis, False)[(slice(None),) * axis + (slice(pos, pos + 1),)]
+    idx = _argsort(xs._data, axis, False)[(slice(None),) * axis + (slice(pos, pos + 1),)]
     values = TakeAlongDim(idx, axis)(xs)
     if not keepdim or x.ndim == 0:
         shape = tuple(s for i, s in enumerate(x.shape) if i != axis)
@@ -312,7 +312,7 @@ def quantile(x, q, dim=None, keepdim: bool = False, *, interpolation: str = "lin
         raise RuntimeError(f"quantile: interpolation must be one of {modes}, got {interpolation!r}")
     xp = x.xp
     if isinstance(q, Tensor):
-        qs = q.data if q.device == x.device else backend.to_device(q.data, x.device)
+        qs = q._data if q.device == x.device else backend.to_device(q._data, x.device)
     else:
         qs = xp.asarray(q, dtype=x.dtype)
     scalar_q = qs.ndim == 0
@@ -407,7 +407,7 @@ def unique(x, sorted: bool = True, return_inverse: bool = False, return_counts: 
     if dim is not None:
         raise NotImplementedError("unique: only dim=None (the flattened tensor) is supported")
     xp = x.xp
-    vals, inv, counts = xp.unique(x.data.reshape(-1), return_inverse=True, return_counts=True)
+    vals, inv, counts = xp.unique(x._data.reshape(-1), return_inverse=True, return_counts=True)
     out = [Tensor._make(vals)]
     if return_inverse:
         out.append(Tensor._make(inv.reshape(x.shape).astype(xp.int64, copy=False)))
@@ -451,11 +451,11 @@ def searchsorted(sorted_sequence, values, *, out_int32: bool = False, right: boo
     tensor([2, 3, 4])
     """
     xp = sorted_sequence.xp
-    seq = sorted_sequence.data
+    seq = sorted_sequence._data
     if sorter is not None:
-        s = sorter.data if isinstance(sorter, Tensor) else xp.asarray(sorter)
+        s = sorter._data if isinstance(sorter, Tensor) else xp.asarray(sorter)
         seq = xp.take_along_axis(seq, s, axis=-1)
-    v = values.data if isinstance(values, Tensor) else xp.asarray(values)
+    v = values._data if isinstance(values, Tensor) else xp.asarray(values)
     how = side or ("right" if right else "left")
     if seq.ndim == 1:
         out = xp.searchsorted(seq, v, side=how)

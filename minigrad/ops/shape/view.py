@@ -68,10 +68,10 @@ def view(x, shape):
         size *= s
     if size != n or any(s < 0 for s in shape):
         return reshape(x, shape)  # raises reshape's error for a wrong size
-    if view_strides(tuple(x.shape), tuple(x.data.strides), shape) is None:
+    if view_strides(tuple(x.shape), tuple(x._data.strides), shape) is None:
         raise RuntimeError(
             f"view: shape {list(shape)} is not compatible with the size {tuple(x.shape)} and "
-            f"strides {tuple(st // x.data.itemsize for st in x.data.strides)} of the input "
+            f"strides {tuple(st // x._data.itemsize for st in x._data.strides)} of the input "
             "(at least one dimension spans across two contiguous subspaces); use "
             ".reshape(...) instead"
         )

@@ -23,7 +23,7 @@ def write_result(input, out):
         return out
     if out.dtype != input.dtype or tuple(out.shape) != tuple(input.shape):
         return out
-    input.data[...] = out.data
+    input._data[...] = out._data
     input._vc[0] += 1
     return input
 

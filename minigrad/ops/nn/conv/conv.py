@@ -329,7 +329,7 @@ class ConvNd(Function):
         nx, nw, nb = self.needs_input_grad
         gym = None
         if nx and nw and not self.spec.per_sample:  # one transposing copy of gy for both
-            gym = _gy_mat(as_4d(gy.data, self.spec.nd), self.spec.groups, False)
+            gym = _gy_mat(as_4d(gy._data, self.spec.nd), self.spec.groups, False)
         gx = ConvNdGradInput(self.spec, x.shape, gym)(gy, w) if nx else None
         gw = ConvNdGradWeight(self.spec, w.shape, self.cols, gym)(x, gy) if nw else None
         gb = ConvBiasGrad()(gy) if nb else None

@@ -68,9 +68,9 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
             f"gaussian_nll_loss: var of shape {tuple(var.shape)} does not fit input of shape "
             f"{tuple(input.shape)}"
         )
-    if bool((var.data < 0).any()):
+    if bool((var._data < 0).any()):
         raise ValueError("gaussian_nll_loss: var has negative entry/entries")
-    lift = Tensor._make(var.xp.maximum(var.data, eps) - var.data)  # clamp outside autograd
+    lift = Tensor._make(var.xp.maximum(var._data, eps) - var._data)  # clamp outside autograd
     v = var + lift
     loss = 0.5 * (_unary.log(v) + (input - target) ** 2 / v)
     if full:

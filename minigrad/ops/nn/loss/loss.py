@@ -81,7 +81,7 @@ def _flatten_classes(op: str, input: Tensor, target: Tensor):
                 f"{op}: for unbatched input of shape {tuple(input.shape)} expected a 0-d "
                 f"target, got shape {tuple(target.shape)}"
             )
-        return reshape(input, (1, input.shape[0])), target.data.reshape(1), ()
+        return reshape(input, (1, input.shape[0])), target._data.reshape(1), ()
     n, c = input.shape[0], input.shape[1]
     expected = (n,) + tuple(input.shape[2:])
     if tuple(target.shape) != expected:
@@ -90,10 +90,10 @@ def _flatten_classes(op: str, input: Tensor, target: Tensor):
             f"{tuple(input.shape)}, got {tuple(target.shape)}"
         )
     if input.ndim == 2:
-        return input, target.data, expected
+        return input, target._data, expected
     k = input.ndim
     x = reshape(permute(input, (0,) + tuple(range(2, k)) + (1,)), (-1, c))
-    return x, target.data.reshape(-1), expected
+    return x, target._data.reshape(-1), expected
 
 
 def _check_target(op, t, c, ignore_index, xp):
@@ -113,7 +113,7 @@ def _check_target(op, t, c, ignore_index, xp):
 def _check_weight(op, weight, c, input):
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, Tensor) else input.xp.asarray(weight)
+    w = weight._data if isinstance(weight, Tensor) else input.xp.asarray(weight)
     if w.shape != (c,):
         raise ValueError(
             f"{op}: weight should have shape ({c},) (one per class), got {tuple(w.shape)}"
@@ -562,7 +562,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     op = "binary_cross_entropy"
     _check_reduction(op, reduction)
     target = _pair(op, input, target)
-    d = input.data
+    d = input._data
     if bool(((d < 0) | (d > 1)).any()):
         raise ValueError(f"{op}: all elements of input should be between 0 and 1")
     loss = _BCE()(input, target)

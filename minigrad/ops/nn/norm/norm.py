@@ -68,7 +68,7 @@ def _check_rank(op, x, least=2):
 
 def _update_running(running, batch, momentum):
     """``running = (1 - momentum) * running + momentum * batch``, in place."""
-    d = running.data
+    d = running._data
     d *= 1.0 - momentum
     d += (momentum * batch).astype(d.dtype, copy=False)
 
@@ -85,7 +85,7 @@ def _update_buffers(op, running_mean, running_var, fn, momentum):
 def _moments(x, stat_view):
     """Mean and biased variance of each channel of a statistics view (arrays)."""
     acc = np.float32 if x.dtype == np.float16 else x.dtype
-    xv = x.data.reshape(stat_view).astype(acc, copy=False)
+    xv = x._data.reshape(stat_view).astype(acc, copy=False)
     A, _, B = stat_view
     inv_m = 1.0 / (A * B)
     mean = chan_sum(xv) * inv_m
@@ -97,10 +97,10 @@ def _affine_inference(x, mean, var, weight, bias, eps):
     """``(x - mean) / sqrt(var + eps) * weight + bias`` per channel (axis 1), with
     constant statistics: an affine map written in differentiable tensor ops."""
     shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    xp = backend.array_module(x.data)
-    invstd = 1.0 / xp.sqrt(var.data + eps)
+    xp = backend.array_module(x._data)
+    invstd = 1.0 / xp.sqrt(var._data + eps)
     scale = Tensor._make(invstd) if weight is None else weight * Tensor._make(invstd)
-    shift = scale * Tensor._make(-mean.data)
+    shift = scale * Tensor._make(-mean._data)
     if bias is not None:
         shift = shift + bias
     if scale.dtype != x.dtype:
@@ -282,12 +282,12 @@ def batch_renorm(
             f"Expected more than 1 value per channel when training, got input size "
             f"{tuple(input.shape)}"
         )
-    xp = backend.array_module(input.data)
+    xp = backend.array_module(input._data)
     mean, var = _moments(input, (N, C, S))
     sigma_b = xp.sqrt(var + eps)
-    sigma = xp.sqrt(running_var.data.astype(mean.dtype) + eps)
+    sigma = xp.sqrt(running_var._data.astype(mean.dtype) + eps)
     r = xp.clip(sigma_b / sigma, 1.0 / rmax, rmax)
-    d = xp.clip((mean - running_mean.data.astype(mean.dtype)) / sigma, -dmax, dmax)
+    d = xp.clip((mean - running_mean._data.astype(mean.dtype)) / sigma, -dmax, dmax)
     wdt = weight.dtype if weight is not None else input.dtype
     r_t, d_t = Tensor._make(r.astype(wdt)), Tensor._make(d.astype(wdt))
     w_eff = r_t if weight is None else weight * r_t
@@ -360,7 +360,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     _check_elementwise(op, "weight", weight, ns)
     _check_elementwise(op, "bias", bias, ns)
     K = math.prod(ns)
-    R = input.data.size // K if K else 0
+    R = input._data.size // K if K else 0
     y, _ = _channel_norm(input, R, 1, True, K, weight, bias, eps)  # (weights of any shape)
     return y
 
@@ -402,7 +402,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     K = math.prod(ns)
-    R = input.data.size // K if K else 0
+    R = input._data.size // K if K else 0
     y, _ = _channel_norm(input, R, 1, True, K, weight, None, eps, center=False)
     return y
 

@@ -66,7 +66,7 @@ class Steps(Function):
             g = x.xp.zeros(x.shape, dtype=x.dtype)
             for t, gy in enumerate(gys):
                 if gy is not None:
-                    g[t] = gy.data
+                    g[t] = gy._data
             return Tensor._make(g)
         zero = None
         parts = []
@@ -89,7 +89,7 @@ class StackSteps(Function):
 
     def backward(self, gy):
         if not _GradMode.enabled:
-            g = gy.data
+            g = gy._data
             return tuple(Tensor._make(g[t]) for t in range(g.shape[0]))
         return Steps()(gy)
 
@@ -236,8 +236,8 @@ class LSTMCellFunction(Function):
     def _backward_arrays(self, gh, gc, c):
         n_x, n_h, n_c = self.needs_input_grad
         da, dcp = lstm_step_grad_arrays(
-            None if gh is None else gh.data, None if gc is None else gc.data,
-            self.acts, self.tc, c.data,
+            None if gh is None else gh._data, None if gc is None else gc._data,
+            self.acts, self.tc, c._data,
         )  # fmt: skip
         gda = Tensor._make(da)
         return (gda if n_x else None), (gda if n_h else None), (Tensor._make(dcp) if n_c else None)
@@ -365,7 +365,7 @@ class GRUCellFunction(Function):
 
     def _backward_arrays(self, gy, hg, h):
         n_x, n_hg, n_h = self.needs_input_grad
-        dx, dhg, dh = gru_step_grad_arrays(gy.data, hg.data, h.data, self.rz, self.n)
+        dx, dhg, dh = gru_step_grad_arrays(gy._data, hg._data, h._data, self.rz, self.n)
         return (
             Tensor._make(dx) if n_x else None,
             Tensor._make(dhg) if n_hg else None,

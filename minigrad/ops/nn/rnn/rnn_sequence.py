@@ -134,12 +134,12 @@ class RecurrentSequence(Function):
         T, B, GH = xg.shape
         H = h0.shape[-1]
         lstm = self.mode == "LSTM"
-        wd = w.data
-        go = None if gout is None else gout.data
+        wd = w._data
+        go = None if gout is None else gout._data
         if go is not None and self.reverse:
             go = go[::-1]  # processing order
-        dh = None if gh is None else gh.data
-        dc = None if gc is None else gc.data
+        dh = None if gh is None else gh._data
+        dc = None if gc is None else gc._data
         dG = xp.empty((T, B, GH), dtype=xg.dtype)  # gradients of the pre-activations, k order
         dHG = dG if lstm else xp.empty((T, B, GH), dtype=xg.dtype)
         given = [g for g in (dh, dc) if g is not None]
