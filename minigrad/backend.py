@@ -227,8 +227,11 @@ def to_device(arr, dev: Device):
 # encountered in log"). minigrad runs every op's forward and every backward pass with
 # NumPy's floating-point errors ignored. NumPy 2 keeps that state in a context variable
 # (what ``np.errstate`` sets): setting and resetting the variable directly costs about
-# 0.1 us, entering ``np.errstate`` about 1 us, so the hot path (Function.__call__, the
-# engine) uses FP_STATE/FP_QUIET and other code the :func:`quiet_fp` context.
+# 0.2 us (and the next ufunc ~0.09 us more, to look the state up again), entering
+# ``np.errstate`` about 1 us, so the hot path (Function.__call__, the engine) uses
+# FP_STATE/FP_QUIET and other code the :func:`quiet_fp` context. The module and the engine
+# also reach NumPy's private ``numpy._core._ufunc_config._extobj_contextvar``; without it
+# (another NumPy) they fall back to ``np.seterr``.
 try:
     from numpy._core._ufunc_config import _extobj_contextvar as FP_STATE
 

@@ -148,7 +148,8 @@ class Function:
                 xs.append(x)
                 needs.append(False)
         # NumPy's floating-point warnings off (PyTorch is silent on inf/NaN): set and
-        # reset directly, ~0.1 us (np.errstate costs ~1 us; see minigrad.backend)
+        # reset directly: ~0.28 us per op with the next ufunc's lookup (np.errstate costs
+        # ~1 us; see minigrad.backend and PERF_NOTES, session 5)
         token = _FP_STATE.set(_FP_QUIET)
         try:
             if _Anomaly.enabled and not _Anomaly.in_backward:
