@@ -519,7 +519,7 @@ def _load_npz(path: str, map_location, fail):
     return _Decoder(arrays, meta, path, map_location).decode(manifest["root"])
 
 
-def load(f, map_location=None):
+def load(f, map_location=None, weights_only=True):
     """Load a checkpoint written by :func:`save` (or any safetensors file), verifying it first.
 
     Parameters
@@ -533,6 +533,10 @@ def load(f, map_location=None):
         Device for the loaded tensors (``'cpu'``, ``'cuda:0'``), or a dict mapping saved
         device names to new ones. Default: the device each tensor was saved from (CPU for
         a plain safetensors file).
+    weights_only : bool
+        Accepted for PyTorch's signature. Every load is weights-only: a checkpoint holds
+        tensors, arrays and plain containers and values, and nothing in it is ever
+        unpickled or run, whatever this says.
 
     Returns
     -------

@@ -690,6 +690,18 @@ class Tensor:
         self._vc[0] += 1
 
     # ------------------------------------------------------------------ repr
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its value (``f"{loss:.4f}"``), as in PyTorch; other
+        tensors take only the empty format."""
+        if self.ndim == 0:
+            return format(self.item(), spec)
+        if spec:
+            raise TypeError(
+                f"unsupported format string {spec!r} passed to Tensor.__format__ (a tensor of "
+                f"shape {tuple(self.shape)}: only 0-d tensors take a format, as in PyTorch)"
+            )
+        return repr(self)
+
     def __repr__(self) -> str:
         xp = self.xp
         data = self._data if xp is np else self._data.get()

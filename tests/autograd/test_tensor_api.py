@@ -883,3 +883,14 @@ def test_a_ported_pytorch_snippet_matches_pytorch(device):
     loss.backward()
     for n, t in zip(names, ts):
         np.testing.assert_allclose(to_numpy(t.grad), FX[f"script.grad_{n}"], rtol=1e-8, atol=1e-12)
+
+
+def test_format_spec_of_a_scalar_tensor(device):
+    """``f"{loss:.4f}"`` works on a 0-d tensor, as in PyTorch; other tensors refuse a
+    format spec and format as their repr without one."""
+    t = mg.tensor(3.14159, device=device)
+    assert f"{t:.2f}" == "3.14" and f"{mg.tensor(7, device=device):>3}" == "  7"
+    v = mg.tensor([1.0, 2.0], device=device)
+    assert f"{v}" == repr(v)
+    with pytest.raises(TypeError, match="only 0-d tensors take a format"):
+        f"{v:.2f}"

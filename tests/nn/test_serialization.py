@@ -70,6 +70,16 @@ def test_map_location_and_requires_grad(tmp_path, device):
     np.testing.assert_array_equal(to_numpy(back), to_numpy(w.detach()))
 
 
+def test_weights_only_is_accepted_either_way(tmp_path, device):
+    """PyTorch's ``load(..., weights_only=...)``: accepted; nothing is ever unpickled, so
+    both values load the same tensors."""
+    path = tmp_path / "w.safetensors"
+    minigrad.save({"w": minigrad.arange(3.0, device=device)}, path)
+    for flag in (True, False):
+        got = minigrad.load(path, weights_only=flag)
+        np.testing.assert_array_equal(to_numpy(got["w"]), [0.0, 1.0, 2.0])
+
+
 def test_optimizer_state_round_trip(tmp_path, device):
     ps = [minigrad.randn(3, device=device, requires_grad=True) for _ in range(2)]
     opt = Adam([{"params": ps[:1]}, {"params": ps[1:], "lr": 0.01}], lr=0.1, amsgrad=True)
