@@ -263,6 +263,35 @@ def to_numpy(t):
     return a if isinstance(a, np.ndarray) else a.get()
 
 
+def norm_case_outputs(fn, shape, k, dtype, seed=0):
+    """Output and every gradient of ``fn(x, weight, bias)`` (a normalization case: ``x`` of
+    ``shape``, ``k`` weights and biases) on fixed random data, as arrays of ``dtype``."""
+    rng = np.random.default_rng(seed)
+    x = minigrad.tensor((rng.standard_normal(shape) * 2 + 3).astype(dtype), requires_grad=True)
+    w = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    b = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
+    y = fn(x, w, b)
+    y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
+    return [to_numpy(t) for t in (y.detach(), x.grad, w.grad, b.grad) if t is not None]
+
+
+def assert_compiled_matches_numpy(cases, dtype, tol, seed=0, same_dtype=False):
+    """Each normalization case ``(name, fn, shape, k)`` on the NumPy path and on the
+    compiled kernels: the same outputs and gradients within ``tol`` (compared in float64);
+    with ``same_dtype``, all of them in ``dtype`` too."""
+    for name, fn, shape, k in cases:
+        with minigrad.jit.enabled_as(False):
+            ref = norm_case_outputs(fn, shape, k, dtype, seed)
+        with minigrad.jit.enabled_as(True):
+            got = norm_case_outputs(fn, shape, k, dtype, seed)
+        assert len(ref) == len(got), name
+        for a, b in zip(ref, got):
+            if same_dtype:
+                assert a.dtype == b.dtype == np.dtype(dtype), name
+            a, b = a.astype(np.float64), b.astype(np.float64)
+            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=name)
+
+
 def assert_same_bits_at_thread_counts(child, cpu_kernels, counts=("1", "2")):
     """Run the Python source ``child`` (which prints a digest of its results) in a fresh
     process for each thread count, with BLAS's and minigrad's threads set to it and the

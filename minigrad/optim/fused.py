@@ -90,11 +90,20 @@ def _adam_loop(lo, hi, p, g, m, v, vmax, hp, use_wd, decoupled, amsgrad):
         p[i] = pi - step_size * (mi / d)
 
 
-def _flat(a, dtype):
-    """``a`` as a 1-D view if it is a C-contiguous NumPy array of ``dtype``, else None."""
-    if type(a) is not np.ndarray or a.dtype != dtype or not a.flags.c_contiguous:
+def _param_array(p):
+    """``p``'s array if the compiled loops take it (Numba on, float32 or float64), else None."""
+    if not jit.enabled():
         return None
-    return a.reshape(-1)
+    data = p._data
+    return data if data.dtype == np.float32 or data.dtype == np.float64 else None
+
+
+def _flat(a, like):
+    """``a`` as a 1-D view if it is a C-contiguous NumPy array with the dtype and shape of
+    the array ``like``, else None."""
+    if type(a) is not np.ndarray or a.dtype != like.dtype or a.shape != like.shape:
+        return None
+    return a.reshape(-1) if a.flags.c_contiguous else None
 
 
 def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
@@ -113,14 +122,11 @@ def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
     >>> p.tolist() if done else [0.5, 1.5]
     [0.5, 1.5]
     """
-    if not jit.enabled():
+    data = _param_array(p)
+    if data is None:
         return False
-    data = p._data
-    dt = data.dtype
-    if dt != np.float32 and dt != np.float64:
-        return False
-    pf, gf = _flat(data, dt), _flat(g, dt)
-    if pf is None or gf is None or g.shape != data.shape:
+    pf, gf = _flat(data, data), _flat(g, data)
+    if pf is None or gf is None:
         return False
     use_mom = momentum != 0
     first = False
@@ -132,12 +138,12 @@ def sgd(p, g, state, lr, momentum, dampening, weight_decay, nesterov):
             new = np.empty_like(data)
             bf = new.reshape(-1)
         else:
-            bf = _flat(buf._data, dt)
-            if bf is None or buf._data.shape != data.shape:
+            bf = _flat(buf._data, data)
+            if bf is None:
                 return False
     # the hyperparameters in the parameter's dtype, as NumPy casts a Python float operand
     # (an array: NumPy scalars as arguments cost ~2 us more per call in Numba's dispatch)
-    hp = np.array((lr, weight_decay, momentum, 1 - dampening), dtype=dt)
+    hp = np.array((lr, weight_decay, momentum, 1 - dampening), dtype=data.dtype)
     _sgd_loop.compiled()(
         0, pf.size, pf, gf, bf, hp, weight_decay != 0, use_mom, first, dampening != 0,
         bool(nesterov),
@@ -165,30 +171,22 @@ def adam(p, g, m, v, vmax, lr, beta1, beta2, eps, weight_decay, decoupled, step)
     >>> [round(x, 6) for x in p.tolist()] if done else [0.9, 2.1]  # first step: lr each
     [0.9, 2.1]
     """
-    if not jit.enabled():
-        return False
-    data = p._data
-    dt = data.dtype
-    if dt != np.float32 and dt != np.float64:
-        return False
-    arrays = [_flat(a, dt) for a in (data, g, m, v)]
-    if any(a is None for a in arrays) or not data.shape == g.shape == m.shape == v.shape:
+    data = _param_array(p)
+    if data is None:
         return False
     amsgrad = vmax is not None
-    vf = arrays[0]
-    if amsgrad:
-        vf = _flat(vmax, dt)
-        if vf is None or vmax.shape != data.shape:
-            return False
+    views = [_flat(a, data) for a in (data, g, m, v, vmax if amsgrad else data)]
+    if any(a is None for a in views):
+        return False
+    pf, gf, mf, vf, vmf = views  # (vmf: p's own view without amsgrad, never written)
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
     hp = np.array(
         (1 - lr * weight_decay, weight_decay, 1 - beta1, beta2, 1 - beta2,
          bias_correction2**0.5, eps, lr / bias_correction1),
-        dtype=dt,
+        dtype=data.dtype,
     )  # fmt: skip
     _adam_loop.compiled()(
-        0, arrays[0].size, arrays[0], arrays[1], arrays[2], arrays[3], vf, hp, weight_decay != 0,
-        bool(decoupled), amsgrad,
-    )  # fmt: skip
+        0, pf.size, pf, gf, mf, vf, vmf, hp, weight_decay != 0, bool(decoupled), amsgrad
+    )
     return True

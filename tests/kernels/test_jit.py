@@ -8,7 +8,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import JIT_SKIP, to_numpy
+from conftest import JIT_SKIP, assert_compiled_matches_numpy, norm_case_outputs, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
@@ -37,17 +37,7 @@ def _norm_cases():
 
 def _run(fn, shape, k, dtype, seed=0):
     """Output and every gradient of ``fn`` on fixed random data, as float64 arrays."""
-    rng = np.random.default_rng(seed)
-    x = minigrad.tensor((rng.standard_normal(shape) * 2 + 3).astype(dtype), requires_grad=True)
-    w = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
-    b = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
-    y = fn(x, w, b)
-    y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
-    return [
-        to_numpy(t).astype(np.float64)
-        for t in (y.detach(), x.grad, w.grad, b.grad)
-        if t is not None
-    ]
+    return [a.astype(np.float64) for a in norm_case_outputs(fn, shape, k, dtype, seed)]
 
 
 def test_switching_restores_the_setting():
@@ -81,14 +71,7 @@ def test_without_numba_the_numpy_path_runs(monkeypatch):
 @pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
 def test_compiled_kernels_match_the_numpy_path(dtype):
     tol = {"float64": 1e-12, "float32": 3e-5, "float16": 2e-2}[dtype]
-    for name, fn, shape, k in _norm_cases():
-        with jit.enabled_as(False):
-            ref = _run(fn, shape, k, dtype)
-        with jit.enabled_as(True):
-            got = _run(fn, shape, k, dtype)
-        assert len(ref) == len(got), name
-        for a, b in zip(ref, got):
-            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=name)
+    assert_compiled_matches_numpy(_norm_cases(), dtype, tol)
 
 
 @needs_numba

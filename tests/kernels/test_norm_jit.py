@@ -8,7 +8,7 @@ with a ragged last one. The small cases of test_jit.py fit inside one of each.""
 
 import numpy as np
 import pytest
-from conftest import JIT_SKIP, to_numpy
+from conftest import JIT_SKIP, assert_compiled_matches_numpy, norm_case_outputs, to_numpy
 
 import minigrad
 import minigrad.nn.functional as F
@@ -49,13 +49,7 @@ def _cases():
 
 
 def _run(fn, shape, k, dtype):
-    rng = np.random.default_rng(1)
-    x = minigrad.tensor((rng.standard_normal(shape) * 2 + 3).astype(dtype), requires_grad=True)
-    w = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
-    b = minigrad.tensor(rng.standard_normal(k).astype(dtype), requires_grad=True)
-    y = fn(x, w, b)
-    y.backward(minigrad.tensor(rng.standard_normal(y.shape).astype(dtype)))
-    return [to_numpy(t) for t in (y.detach(), x.grad, w.grad, b.grad) if t is not None]
+    return norm_case_outputs(fn, shape, k, dtype, seed=1)
 
 
 def test_sample_chunks_of_the_weight_gradients():
@@ -71,15 +65,7 @@ def test_sample_chunks_of_the_weight_gradients():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_long_rows_match_the_numpy_path(dtype):
     tol = {"float64": 1e-11, "float32": 3e-5}[dtype]
-    for name, fn, shape, k in _cases():
-        with jit.enabled_as(False):
-            ref = _run(fn, shape, k, dtype)
-        with jit.enabled_as(True):
-            got = _run(fn, shape, k, dtype)
-        assert len(ref) == len(got), name
-        for a, b in zip(ref, got):
-            assert a.dtype == b.dtype == np.dtype(dtype), name
-            np.testing.assert_allclose(b, a, rtol=tol, atol=tol, err_msg=name)
+    assert_compiled_matches_numpy(_cases(), dtype, tol, seed=1, same_dtype=True)
 
 
 def test_long_rows_do_not_depend_on_the_thread_split(monkeypatch):
