@@ -58,11 +58,23 @@ def check_result_cast(op, result, dtype) -> None:
     rt = getattr(result, "dtype", None)
     if rt is None or rt == dtype or np.can_cast(rt, dtype, casting="same_kind"):
         return
-    names = _TORCH_NAMES
     raise RuntimeError(
-        f"{op}: result type {names.get(rt, str(rt))} can't be cast to the desired output type "
-        f"{names.get(dtype, str(dtype))}"
+        f"{op}: result type {torch_name(rt)} can't be cast to the desired output type "
+        f"{torch_name(dtype)}"
     )
+
+
+def torch_name(dtype) -> str:
+    """PyTorch's name of a dtype in its messages (``Float``, ``Long``, ...).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from minigrad.dtypes import torch_name
+    >>> torch_name(np.dtype("int64")), torch_name(np.dtype("float32"))
+    ('Long', 'Float')
+    """
+    return _TORCH_NAMES.get(np.dtype(dtype), str(dtype))
 
 
 def get_default_dtype():

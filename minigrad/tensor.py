@@ -1653,7 +1653,7 @@ class Tensor:
         if self.dtype.kind in "iub" and (floating or op == "div_"):
             raise RuntimeError(
                 f"{op}: result type Float can't be cast to the desired output type "
-                f"{self.dtype} (in-place ops keep the tensor's dtype)"
+                f"{_dtypes.torch_name(self.dtype)} (in-place ops keep the tensor's dtype)"
             )
         if self._wants_graph(other) and self.grad_fn is not None and self.grad_fn.is_view:
             return outplace(self, other)
